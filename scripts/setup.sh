@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what livingfilm needs on Debian/Ubuntu: a software Vulkan driver
+# (lavapipe), ALSA headers for cpal, and the onnxruntime shared library taken from
+# its PyPI wheel into .cache/onnxruntime/. Idempotent; safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ORT_VERSION=1.31.1
+APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev pkg-config python3 python3-pip unzip)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install the Rust toolchain with rustup first" >&2
+  exit 1
+fi
+
+lib=.cache/onnxruntime/libonnxruntime.so
+if [ ! -f "$lib" ]; then
+  echo "setup: fetching onnxruntime $ORT_VERSION (PyPI wheel)" >&2
+  tmp=$(mktemp -d)
+  arch=$(uname -m)
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform "manylinux_2_28_${arch}" "onnxruntime==${ORT_VERSION}" -d "$tmp"
+  mkdir -p .cache/onnxruntime
+  unzip -q -o -j "$tmp"/onnxruntime-*.whl "onnxruntime/capi/libonnxruntime.so.${ORT_VERSION}" -d .cache/onnxruntime
+  ln -sf "libonnxruntime.so.${ORT_VERSION}" "$lib"
+  rm -rf "$tmp"
+fi
+echo "setup: ok (onnxruntime at $lib)" >&2

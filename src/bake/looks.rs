@@ -1,0 +1,31 @@
+//! The demo grade look: colder, harsher, more contrast as tension rises.
+
+use crate::render::Lut3d;
+
+/// A `.cube`-ready LUT of `n`³ entries implementing the tension look.
+pub fn tension_look(n: usize) -> Lut3d {
+    let k = (n - 1) as f32;
+    let table = (0..n * n * n)
+        .map(|i| {
+            let rgb = [
+                (i % n) as f32 / k,
+                ((i / n) % n) as f32 / k,
+                (i / (n * n)) as f32 / k,
+            ];
+            let luma = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+            let tint = [0.82, 0.98, 1.18];
+            std::array::from_fn(|c| {
+                let desat = luma + 0.55 * (rgb[c] - luma);
+                let s = desat * desat * (3.0 - 2.0 * desat);
+                let contrast = desat + 0.8 * (s - desat);
+                (contrast * tint[c]).clamp(0.0, 1.0)
+            })
+        })
+        .collect();
+    Lut3d {
+        size: n,
+        domain_min: [0.0; 3],
+        domain_max: [1.0; 3],
+        table,
+    }
+}

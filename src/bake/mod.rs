@@ -1,0 +1,44 @@
+//! The demo film's assets, generated from code so they are reproducible and
+//! carry no third-party licence: `livingfilm bake-demo <dir>` rewrites them byte for byte.
+
+mod grids;
+mod looks;
+mod score;
+mod viewers;
+
+use std::path::Path;
+
+pub use viewers::{viewer_series, ViewerProfile};
+
+/// Writes every generated asset of the demo film under `dir` and returns the files written.
+pub fn bake_demo(dir: &Path, grid_size: u32) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut written = Vec::new();
+    let mut put = |rel: &str, bytes: &[u8]| -> std::io::Result<()> {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)?;
+        written.push(path);
+        Ok(())
+    };
+    for (name, scene) in grids::demo_scenes(grid_size) {
+        put(&format!("scenes/{name}.lfgrid"), &scene.to_bytes())?;
+    }
+    put(
+        "luts/tension.cube",
+        looks::tension_look(17)
+            .to_cube("livingfilm tension look")
+            .as_bytes(),
+    )?;
+    for (name, wav) in score::demo_stems(48_000) {
+        put(&format!("audio/{name}.wav"), &wav)?;
+    }
+    for profile in [ViewerProfile::Calm, ViewerProfile::Tense] {
+        put(
+            &format!("viewers/{}.csv", profile.name()),
+            viewers::viewer_csv(profile, 40.0).as_bytes(),
+        )?;
+    }
+    Ok(written)
+}

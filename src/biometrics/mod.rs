@@ -1,0 +1,29 @@
+//! Biometrics stage: raw timestamped readings in, fixed-rate [`Features`] out.
+//!
+//! Sources produce [`Sample`]s (today: replay files); the [`FeatureExtractor`]
+//! turns them into baseline-relative features at [`FEATURE_RATE_HZ`], the only
+//! thing the inference stage ever sees.
+
+mod features;
+mod replay;
+
+pub use features::{FeatureConfig, FeatureExtractor, Features, FEATURE_RATE_HZ};
+pub use replay::{load_replay, parse_replay, ReplayError};
+
+/// One timestamped raw reading from a sensor, in viewing time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Seconds since the start of the viewing.
+    pub t: f64,
+    /// What was measured.
+    pub reading: Reading,
+}
+
+/// A raw physiological measurement; never leaves the device.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// Interval between two heartbeats, in milliseconds (ends at `t`).
+    Rr { ms: f64 },
+    /// Heart rate as reported by a sensor without beat-to-beat data, in bpm.
+    Hr { bpm: f64 },
+}

@@ -1,0 +1,345 @@
+//! The film manifest (`film.toml`): scenes, variants, decision points and ranges.
+//!
+//! Documented with a full example in README "Film manifest".
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// Why a film could not be loaded; names the file and the field at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum FilmError {
+    /// The manifest could not be read.
+    #[error("cannot read film manifest {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The manifest is not valid TOML or does not match the schema (message has line and column).
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    /// A field holds a value the player cannot use.
+    #[error("{path}: field `{field}`: {problem}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        problem: String,
+    },
+    /// A referenced asset is missing or unreadable.
+    #[error("{path}: field `{field}`: asset {asset} cannot be read: {source}")]
+    Asset {
+        path: PathBuf,
+        field: String,
+        asset: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Film-wide playback settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilmInfo {
+    /// Stable identifier of the film (not of its version).
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Frames per second.
+    pub fps: u32,
+    /// Default output width in pixels.
+    pub width: u32,
+    /// Default output height in pixels.
+    pub height: u32,
+    /// Audio sample rate of the mix (stems must match).
+    pub sample_rate: u32,
+}
+
+/// The grade look and how far the controller may push it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeSpec {
+    /// 3D LUT (.cube) applied with the directive's strength.
+    pub lut: PathBuf,
+    /// Minimum and maximum blend of the LUT look (0..1).
+    pub strength: [f32; 2],
+}
+
+/// One music stem and its gain curve over music intensity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StemSpec {
+    /// Name used in reports.
+    pub id: String,
+    /// Audio file (decoded by symphonia).
+    pub file: PathBuf,
+    /// Linear gain at intensity 0 and at intensity 1.
+    pub gain: [f32; 2],
+}
+
+/// The adaptive score.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MusicSpec {
+    /// Range of music intensity the controller may use (0..1).
+    pub intensity: [f32; 2],
+    /// Looping stems mixed by intensity.
+    pub stems: Vec<StemSpec>,
+}
+
+/// An orbit camera move over a segment.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Camera {
+    /// Distance from the scene centre, in scene units.
+    pub radius: f32,
+    /// Eye height above the scene centre.
+    pub height: f32,
+    /// Azimuth at the segment start, degrees.
+    pub from_deg: f32,
+    /// Azimuth at the segment end, degrees.
+    pub to_deg: f32,
+    /// Vertical field of view, degrees.
+    pub fov_deg: f32,
+}
+
+/// One authored alternative for a segment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Name used in reports and the why-log.
+    pub id: String,
+    /// Baked radiance-field grid (.lfgrid).
+    pub scene: PathBuf,
+    /// Length of the segment when this variant plays, seconds.
+    pub duration_s: f64,
+    /// How intense this variant is meant to feel (0..1); decisions compare it with the drive.
+    pub intensity: f32,
+    /// Camera move.
+    pub camera: Camera,
+    /// Fog density range over drive 0..1.
+    pub fog: [f32; 2],
+    /// Exposure multiplier.
+    pub exposure: f32,
+    /// Key light colour (linear RGB).
+    pub light: [f32; 3],
+}
+
+/// A segment: one variant (fixed) or several (a decision point).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// Name used in reports, uplink records and the why-log.
+    pub id: String,
+    /// The director's intended tension during this segment (0..1).
+    pub target_tension: f32,
+    /// Alternatives; the first is the director's default.
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    film: FilmInfo,
+    grade: GradeSpec,
+    music: MusicSpec,
+    segments: Vec<Segment>,
+}
+
+/// A loaded, validated film with its asset paths resolved and its content hash.
+#[derive(Debug, Clone)]
+pub struct Film {
+    /// Film-wide settings.
+    pub info: FilmInfo,
+    /// Grade look (path resolved).
+    pub grade: GradeSpec,
+    /// Score (paths resolved).
+    pub music: MusicSpec,
+    /// Segments in story order (paths resolved).
+    pub segments: Vec<Segment>,
+    /// SHA-256 of the manifest and every asset it references, in manifest order.
+    pub content_hash: [u8; 32],
+    /// The manifest file.
+    pub manifest_path: PathBuf,
+}
+
+impl Film {
+    /// Loads `path` (a `film.toml` or a folder containing one) and validates it.
+    pub fn load(path: &Path) -> Result<Self, FilmError> {
+        let manifest_path = if path.is_dir() {
+            path.join("film.toml")
+        } else {
+            path.to_owned()
+        };
+        let text = std::fs::read_to_string(&manifest_path).map_err(|source| FilmError::Io {
+            path: manifest_path.clone(),
+            source,
+        })?;
+        let m: Manifest = toml::from_str(&text).map_err(|e| FilmError::Syntax {
+            path: manifest_path.clone(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
+        let mut film = Film {
+            info: m.film,
+            grade: m.grade,
+            music: m.music,
+            segments: m.segments,
+            content_hash: [0; 32],
+            manifest_path,
+        };
+        film.validate()?;
+        film.resolve_and_hash(&root, text.as_bytes())?;
+        Ok(film)
+    }
+
+    fn field_err(&self, field: impl Into<String>, problem: impl Into<String>) -> FilmError {
+        FilmError::Field {
+            path: self.manifest_path.clone(),
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), FilmError> {
+        let i = &self.info;
+        if !(1..=120).contains(&i.fps) {
+            return Err(self.field_err("film.fps", format!("{} is outside 1..=120", i.fps)));
+        }
+        for (name, v) in [("film.width", i.width), ("film.height", i.height)] {
+            if !(16..=8192).contains(&v) || v % 2 != 0 {
+                return Err(self.field_err(name, format!("{v} must be even and within 16..=8192")));
+            }
+        }
+        if !(8000..=192_000).contains(&i.sample_rate) {
+            return Err(self.field_err(
+                "film.sample_rate",
+                format!("{} is outside 8000..=192000", i.sample_rate),
+            ));
+        }
+        self.check_range("grade.strength", self.grade.strength)?;
+        self.check_range("music.intensity", self.music.intensity)?;
+        if self.music.stems.is_empty() {
+            return Err(self.field_err("music.stems", "at least one stem is required"));
+        }
+        for (k, s) in self.music.stems.iter().enumerate() {
+            if s.gain.iter().any(|g| !(0.0..=4.0).contains(g)) {
+                return Err(self.field_err(
+                    format!("music.stems[{k}].gain"),
+                    "gains must lie within 0..=4",
+                ));
+            }
+        }
+        if self.segments.is_empty() {
+            return Err(self.field_err("segments", "a film needs at least one segment"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (si, seg) in self.segments.iter().enumerate() {
+            let at = format!("segments[{si}]");
+            if !seen.insert(seg.id.as_str()) {
+                return Err(self.field_err(
+                    format!("{at}.id"),
+                    format!("duplicate segment id `{}`", seg.id),
+                ));
+            }
+            if !(0.0..=1.0).contains(&seg.target_tension) {
+                return Err(self.field_err(format!("{at}.target_tension"), "must lie within 0..=1"));
+            }
+            if seg.variants.is_empty() || seg.variants.len() > 255 {
+                return Err(self.field_err(format!("{at}.variants"), "needs 1..=255 variants"));
+            }
+            let mut vseen = std::collections::HashSet::new();
+            for (vi, v) in seg.variants.iter().enumerate() {
+                let at = format!("{at}.variants[{vi}]");
+                if !vseen.insert(v.id.as_str()) {
+                    return Err(self.field_err(
+                        format!("{at}.id"),
+                        format!("duplicate variant id `{}`", v.id),
+                    ));
+                }
+                if !(v.duration_s > 0.0 && v.duration_s <= 3600.0) {
+                    return Err(
+                        self.field_err(format!("{at}.duration_s"), "must lie within (0, 3600]")
+                    );
+                }
+                if !(0.0..=1.0).contains(&v.intensity) {
+                    return Err(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
+                }
+                if !(v.camera.fov_deg > 1.0 && v.camera.fov_deg < 170.0)
+                    || !v.camera.radius.is_finite()
+                {
+                    return Err(self.field_err(
+                        format!("{at}.camera"),
+                        "fov_deg must lie within (1, 170) and radius be finite",
+                    ));
+                }
+                if v.fog[0] < 0.0 || v.fog[1] < v.fog[0] || !v.fog[1].is_finite() {
+                    return Err(self.field_err(
+                        format!("{at}.fog"),
+                        "must be [min, max] with 0 <= min <= max",
+                    ));
+                }
+                if !(v.exposure > 0.0 && v.exposure <= 16.0) {
+                    return Err(self.field_err(format!("{at}.exposure"), "must lie within (0, 16]"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_range(&self, field: &str, r: [f32; 2]) -> Result<(), FilmError> {
+        if (0.0..=1.0).contains(&r[0]) && (0.0..=1.0).contains(&r[1]) && r[0] <= r[1] {
+            Ok(())
+        } else {
+            Err(self.field_err(field, format!("{r:?} must be [min, max] within 0..=1")))
+        }
+    }
+
+    fn resolve_and_hash(&mut self, root: &Path, manifest: &[u8]) -> Result<(), FilmError> {
+        let mut hasher = Sha256::new();
+        hasher.update(manifest);
+        let mut fields: Vec<(String, &mut PathBuf)> =
+            vec![("grade.lut".into(), &mut self.grade.lut)];
+        for (k, s) in self.music.stems.iter_mut().enumerate() {
+            fields.push((format!("music.stems[{k}].file"), &mut s.file));
+        }
+        for (si, seg) in self.segments.iter_mut().enumerate() {
+            for (vi, v) in seg.variants.iter_mut().enumerate() {
+                fields.push((format!("segments[{si}].variants[{vi}].scene"), &mut v.scene));
+            }
+        }
+        for (field, p) in fields {
+            *p = root.join(&*p);
+            let bytes = std::fs::read(&*p).map_err(|source| FilmError::Asset {
+                path: self.manifest_path.clone(),
+                field,
+                asset: p.clone(),
+                source,
+            })?;
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
+        }
+        self.content_hash = hasher.finalize().into();
+        Ok(())
+    }
+
+    /// Short hex form of the content hash, used as the film version.
+    pub fn version(&self) -> String {
+        self.content_hash[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Distinct scene files, in first-use order.
+    pub fn scene_paths(&self) -> Vec<&Path> {
+        let mut out: Vec<&Path> = Vec::new();
+        for v in self.segments.iter().flat_map(|s| &s.variants) {
+            if !out.contains(&v.scene.as_path()) {
+                out.push(&v.scene);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,14 @@
+//! Director stage: [`Estimate`](crate::inference::Estimate)s in, [`Directive`]s out.
+//!
+//! The [`Film`] is the director's possibility space; the [`Controller`] steers inside
+//! it and records every [`Decision`], which together form the [`CutId`].
+
+mod controller;
+mod cut_id;
+mod manifest;
+
+pub use controller::{
+    Controller, Decision, Directive, DirectorEvent, SegmentSummary, DECISION_WINDOW_S,
+};
+pub use cut_id::{CutId, CutIdError};
+pub use manifest::{Camera, Film, FilmError, GradeSpec, MusicSpec, Segment, StemSpec, Variant};

@@ -1,0 +1,17 @@
+//! livingfilm: a player runtime for adaptive ("living") films.
+//!
+//! Data flows one way through the stages, each a module with one type in and one out:
+//! [`biometrics`] (`Sample` → `Features`) → [`inference`] (`Features` → `Estimate`) →
+//! [`director`] (`Estimate` → `Directive`) → [`render`] / [`audio`] / [`uplink`];
+//! [`player`] runs them on threads joined by bounded channels. See ARCHITECTURE.md.
+
+pub mod audio;
+pub mod bake;
+pub mod biometrics;
+pub mod director;
+pub mod inference;
+pub mod player;
+pub mod render;
+pub mod uplink;
+
+pub use player::{play, AudioMode, PlayerConfig, PlayerError, Report};

@@ -1,0 +1,150 @@
+//! `livingfilm` command-line interface.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use livingfilm::{play, AudioMode, PlayerConfig};
+
+/// Player runtime for adaptive ("living") films.
+///
+/// A film is a director-authored possibility space; while you watch, on-device
+/// biometrics steer pacing, branches, grade and score inside the director's bounds.
+/// Every viewing gets a cut ID that replays exactly the same version.
+#[derive(Parser)]
+#[command(name = "livingfilm", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Play a film, writing frames, the mix and a session report to a folder.
+    ///
+    /// Example: livingfilm play assets/demo --biometrics assets/demo/viewers/tense.csv --out out/
+    ///
+    /// Headless (no display or audio device) the film runs on a virtual clock as fast as
+    /// the GPU allows, and the same film, replay and seed give byte-identical outputs.
+    Play(PlayArgs),
+    /// Regenerate the demo film's scenes, LUT, stems and simulated viewers.
+    ///
+    /// The committed files in assets/demo were written by this command; it rewrites
+    /// them byte for byte.
+    BakeDemo {
+        /// Folder to write into (the film folder).
+        #[arg(default_value = "assets/demo")]
+        dir: PathBuf,
+        /// Grid resolution per axis of the baked scenes.
+        #[arg(long, default_value_t = 64)]
+        grid: u32,
+    },
+}
+
+#[derive(clap::Args)]
+struct PlayArgs {
+    /// Film folder (containing film.toml) or manifest file.
+    film: PathBuf,
+    /// Biometric replay (CSV with `t_s,rr_ms`, `rr_ms` or `t_s,hr_bpm`); without it the director's cut plays.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "cut")]
+    biometrics: Option<PathBuf>,
+    /// Replay an earlier viewing exactly from its cut ID (no biometrics are read).
+    #[arg(long, value_name = "CUT_ID")]
+    cut: Option<String>,
+    /// Tension model (ONNX) to run on-device.
+    #[arg(long, value_name = "FILE", default_value = "models/tension.onnx")]
+    model: PathBuf,
+    /// Output folder: film.y4m, mix.wav, report.json (and frames/ with --png).
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Seed of this viewing (film grain); part of the cut ID.
+    #[arg(long, default_value_t = 1)]
+    seed: u32,
+    /// Override the film's frame width.
+    #[arg(long)]
+    width: Option<u32>,
+    /// Override the film's frame height.
+    #[arg(long)]
+    height: Option<u32>,
+    /// Also write every frame as frames/frame_NNNNN.png.
+    #[arg(long)]
+    png: bool,
+    /// Audio output: `auto` uses the device when one opens; `headless` never does.
+    #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
+    audio: AudioMode,
+    /// Allow anonymised tension deltas to be sent to --uplink-url (off by default).
+    #[arg(long)]
+    consent: bool,
+    /// Endpoint for instructional metadata (HTTP POST, JSON); used only with --consent.
+    #[arg(long, value_name = "URL")]
+    uplink_url: Option<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn run_play(a: PlayArgs) -> anyhow::Result<()> {
+    let cfg = PlayerConfig {
+        film: a.film,
+        biometrics: a.biometrics,
+        cut: a.cut,
+        model: a.model,
+        out_dir: a.out,
+        seed: a.seed,
+        width: a.width,
+        height: a.height,
+        png: a.png,
+        audio: a.audio,
+        consent: a.consent,
+        uplink_url: a.uplink_url,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+    };
+    if cfg.biometrics.is_none() && cfg.cut.is_none() {
+        eprintln!("note: no --biometrics given: playing the director's cut");
+    }
+    let r = play(&cfg)?;
+    for d in &r.decisions {
+        eprintln!(
+            "  {:>6.2}s  {} -> {}: {}",
+            d.t, d.segment_id, d.variant_id, d.reason
+        );
+    }
+    eprintln!(
+        "  {} frames {}x{} in {:.1}s ({:.1} fps render), audio {:.1} dBFS via {}",
+        r.render.frames,
+        r.render.width,
+        r.render.height,
+        r.wall_s,
+        r.render.render_fps,
+        r.audio.rms_dbfs,
+        r.audio.sink
+    );
+    if let Some(e) = &r.uplink.error {
+        eprintln!("  warning: {e}");
+    }
+    for e in &r.inference.errors {
+        eprintln!("  warning: inference: {e}");
+    }
+    eprintln!("  outputs in {}", cfg.out_dir.display());
+    println!("cut ID: {}", r.cut_id);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Play(a) => run_play(a),
+        Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
+            .with_context(|| format!("baking the demo into {}", dir.display()))
+            .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The player: wires the stages together on threads joined by bounded channels.
+//!
+//! ```text
+//! biometrics ─► inference ─► director ─┬► render ─► frames (Y4M / PNG)
+//!  (replay)      (ort)       (controller) ├► audio  ─► mix.wav (+ device)
+//!                                        └► uplink ─► loopback/HTTP, with consent
+//! ```
+//! Time is viewing time in seconds. Every stage consumes its input in time order and
+//! blocks on it, so a headless run is a pure function of film, replay and seed (the
+//! virtual clock). With an audio device the device's frame counter paces the video.
+
+mod report;
+mod stages;
+
+pub use report::{AudioReport, InferenceReport, RenderReport, Report, UplinkReport};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::bounded;
+
+use crate::biometrics::{load_replay, ReplayError, Sample};
+use crate::director::{CutId, CutIdError, Film, FilmError};
+use crate::inference::{InferenceError, TensionModel};
+use crate::render::{GpuContext, GpuError, RenderError, Renderer};
+
+/// How the mix is played.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AudioMode {
+    /// The audio device if one opens, else headless.
+    Auto,
+    /// The default audio device (error if none); its clock paces the video.
+    Device,
+    /// No device: write the mix to a WAV file on a virtual clock.
+    Headless,
+}
+
+/// Everything a viewing needs.
+#[derive(Debug, Clone)]
+pub struct PlayerConfig {
+    /// Film manifest or folder.
+    pub film: PathBuf,
+    /// Biometric replay file; `None` plays the director's cut.
+    pub biometrics: Option<PathBuf>,
+    /// Replays a cut ID instead of reading biometrics.
+    pub cut: Option<String>,
+    /// Tension model.
+    pub model: PathBuf,
+    /// Output folder.
+    pub out_dir: PathBuf,
+    /// Seed of the viewing (film grain).
+    pub seed: u32,
+    /// Override of the film's width.
+    pub width: Option<u32>,
+    /// Override of the film's height.
+    pub height: Option<u32>,
+    /// Also write every frame as PNG.
+    pub png: bool,
+    /// Audio output.
+    pub audio: AudioMode,
+    /// The viewer agreed to send instructional metadata.
+    pub consent: bool,
+    /// Where instructional metadata goes (only with consent).
+    pub uplink_url: Option<String>,
+    /// Show progress bars on the terminal.
+    pub progress: bool,
+}
+
+/// Why a viewing could not start or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayerError {
+    /// Bad film.
+    #[error(transparent)]
+    Film(#[from] FilmError),
+    /// Bad replay file.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// Bad model or missing onnxruntime.
+    #[error(transparent)]
+    Inference(#[from] InferenceError),
+    /// No usable GPU.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    /// Renderer set-up or frame failure.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// A bad cut ID.
+    #[error(transparent)]
+    Cut(#[from] CutIdError),
+    /// Output folder problems.
+    #[error("output {path}: {source}")]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stage failed during playback.
+    #[error("{stage} stage failed: {reason}")]
+    Stage { stage: &'static str, reason: String },
+    /// Audio set-up failed.
+    #[error(transparent)]
+    Audio(#[from] crate::audio::DecodeError),
+    /// The audio device was required but could not be used.
+    #[error(transparent)]
+    Sink(#[from] crate::audio::sink::SinkError),
+}
+
+/// Plays one viewing to the end and writes its outputs; returns the report.
+pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
+    let started = Instant::now();
+    let film = Arc::new(Film::load(&cfg.film)?);
+    let replay_cut = cfg.cut.as_deref().map(CutId::parse).transpose()?;
+    let (seed, forced) = match &replay_cut {
+        Some(id) => {
+            id.check_film(&film.content_hash)?;
+            (id.seed, Some(id.decisions.clone()))
+        }
+        None => (cfg.seed, None),
+    };
+    let samples: Vec<Sample> = match (&cfg.biometrics, &forced) {
+        (Some(p), None) => load_replay(p)?,
+        _ => Vec::new(),
+    };
+    let model = TensionModel::load(&cfg.model)?;
+    let width = cfg.width.unwrap_or(film.info.width);
+    let height = cfg.height.unwrap_or(film.info.height);
+    let renderer = Renderer::new(GpuContext::new()?, &film, width, height)?;
+    let stems = film
+        .music
+        .stems
+        .iter()
+        .map(|s| Ok((s.clone(), crate::audio::decode_file(&s.file)?)))
+        .collect::<Result<Vec<_>, crate::audio::DecodeError>>()?;
+    for (spec, audio) in &stems {
+        if audio.sample_rate != film.info.sample_rate {
+            return Err(PlayerError::Stage {
+                stage: "audio",
+                reason: format!(
+                    "stem {} is {} Hz, the film mixes at {} Hz (resampling is not supported yet)",
+                    spec.file.display(),
+                    audio.sample_rate,
+                    film.info.sample_rate
+                ),
+            });
+        }
+    }
+    std::fs::create_dir_all(&cfg.out_dir).map_err(|source| PlayerError::Output {
+        path: cfg.out_dir.clone(),
+        source,
+    })?;
+
+    let (feat_tx, feat_rx) = bounded(64);
+    let (est_tx, est_rx) = bounded(64);
+    let (render_tx, render_rx) = bounded(64);
+    let (audio_tx, audio_rx) = bounded(64);
+    let (summary_tx, summary_rx) = bounded(64);
+    let (clock_tx, clock_rx) = bounded(1);
+
+    let out = std::thread::scope(|scope| {
+        let bio = scope.spawn(|| stages::biometrics(samples, feat_tx));
+        let inf = scope.spawn(move || stages::inference(model, feat_rx, est_tx));
+        let dir = {
+            let film = film.clone();
+            scope.spawn(move || {
+                stages::director(film, forced, est_rx, vec![render_tx, audio_tx], summary_tx)
+            })
+        };
+        let aud = {
+            let film = film.clone();
+            scope.spawn(move || stages::audio(&film, stems, cfg, audio_rx, clock_tx))
+        };
+        let upl = {
+            let film = film.clone();
+            scope.spawn(move || stages::uplink(&film, cfg, summary_rx))
+        };
+        let ren = {
+            let film = film.clone();
+            scope.spawn(move || stages::render(&film, renderer, seed, cfg, render_rx, clock_rx))
+        };
+        joined("biometrics", bio.join())?;
+        let inference = joined("inference", inf.join())?;
+        let director = joined("director", dir.join())?;
+        let render = joined("render", ren.join())??;
+        let audio = joined("audio", aud.join())??;
+        let uplink = joined("uplink", upl.join())?;
+        Ok::<_, PlayerError>((inference, director, render, audio, uplink))
+    });
+    let (inference, director, render, audio, uplink) = out?;
+    let cut_id = CutId::new(&film.content_hash, seed, director.decision_bytes.clone());
+    let report = Report::new(
+        &film,
+        cfg,
+        seed,
+        cut_id,
+        director,
+        inference,
+        render,
+        audio,
+        uplink,
+        started.elapsed(),
+    );
+    report.write(&cfg.out_dir)?;
+    Ok(report)
+}
+
+/// A stage thread's result, with a panic turned into an error naming the stage.
+fn joined<T>(stage: &'static str, r: std::thread::Result<T>) -> Result<T, PlayerError> {
+    r.map_err(|_| PlayerError::Stage {
+        stage,
+        reason: "thread panicked".into(),
+    })
+}

@@ -1,0 +1,182 @@
+//! The session report (`report.json`): what was played and why, without raw biometrics.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{PlayerConfig, PlayerError};
+use crate::director::{CutId, Decision, Film, SegmentSummary};
+
+/// What the director stage hands back at the end.
+#[derive(Debug, Clone)]
+pub struct DirectorOutput {
+    /// Decisions in order.
+    pub decisions: Vec<Decision>,
+    /// Variant index per decision point.
+    pub decision_bytes: Vec<u8>,
+    /// Per-segment summaries.
+    pub summaries: Vec<SegmentSummary>,
+    /// Length of the delivered cut, seconds.
+    pub duration_s: f64,
+}
+
+/// Inference statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct InferenceReport {
+    /// Model file.
+    pub model: String,
+    /// Execution provider that ran the model.
+    pub provider: String,
+    /// Number of model runs.
+    pub calls: u64,
+    /// Mean time per run, microseconds.
+    pub mean_us: f64,
+    /// First errors, if any (the director then used its defaults).
+    pub errors: Vec<String>,
+}
+
+/// Render statistics and outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderReport {
+    /// GPU adapter.
+    pub adapter: String,
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Film frame rate.
+    pub fps: u32,
+    /// Frames rendered.
+    pub frames: u32,
+    /// Render + readback throughput, frames per second.
+    pub render_fps: f64,
+    /// SHA-256 over all RGBA frames (determinism check).
+    pub frames_sha256: String,
+    /// Y4M file.
+    pub video: String,
+    /// PNG folder, if written.
+    pub frames_dir: Option<String>,
+}
+
+/// Audio statistics and outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudioReport {
+    /// Where the mix went.
+    pub sink: String,
+    /// Mix sample rate.
+    pub sample_rate: u32,
+    /// Frames mixed.
+    pub frames: u64,
+    /// RMS over the whole mix, dBFS.
+    pub rms_dbfs: f64,
+    /// Peak absolute sample.
+    pub peak: f32,
+    /// Device buffer underruns (0 headless).
+    pub underruns: u64,
+    /// SHA-256 over the f32 mix (determinism check).
+    pub sha256: String,
+    /// WAV file.
+    pub wav: String,
+}
+
+/// What the uplink did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UplinkReport {
+    /// The viewer's consent.
+    pub consent: bool,
+    /// Endpoint posted to, if any.
+    pub endpoint: Option<String>,
+    /// Number of instructional-metadata records produced.
+    pub records: usize,
+    /// Whether the batch was accepted.
+    pub delivered: bool,
+    /// Why not, if it failed.
+    pub error: Option<String>,
+}
+
+/// Film identity in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilmRef {
+    /// Film id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Content hash prefix.
+    pub version: String,
+}
+
+/// The whole session report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Which film.
+    pub film: FilmRef,
+    /// The cut ID that replays this viewing.
+    pub cut_id: String,
+    /// Seed used.
+    pub seed: u32,
+    /// Whether this was a cut-ID replay.
+    pub replayed: bool,
+    /// Length of the delivered cut, seconds.
+    pub duration_s: f64,
+    /// Decisions with reasons.
+    pub decisions: Vec<Decision>,
+    /// Per-segment tension summaries (derived estimates only).
+    pub segments: Vec<SegmentSummary>,
+    /// Inference stage.
+    pub inference: InferenceReport,
+    /// Render stage.
+    pub render: RenderReport,
+    /// Audio stage.
+    pub audio: AudioReport,
+    /// Uplink stage.
+    pub uplink: UplinkReport,
+    /// Wall-clock time of the whole viewing, seconds.
+    pub wall_s: f64,
+}
+
+impl Report {
+    /// Assembles the report from the stages' outputs.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        film: &Film,
+        cfg: &PlayerConfig,
+        seed: u32,
+        cut_id: CutId,
+        director: DirectorOutput,
+        inference: InferenceReport,
+        render: RenderReport,
+        audio: AudioReport,
+        uplink: UplinkReport,
+        wall: Duration,
+    ) -> Self {
+        Self {
+            film: FilmRef {
+                id: film.info.id.clone(),
+                title: film.info.title.clone(),
+                version: film.version(),
+            },
+            cut_id: cut_id.to_string(),
+            seed,
+            replayed: cfg.cut.is_some(),
+            duration_s: director.duration_s,
+            decisions: director.decisions,
+            segments: director.summaries,
+            inference,
+            render,
+            audio,
+            uplink,
+            wall_s: wall.as_secs_f64(),
+        }
+    }
+
+    /// Writes `report.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<(), PlayerError> {
+        let path = dir.join("report.json");
+        let json = serde_json::to_string_pretty(self).map_err(|e| PlayerError::Output {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        std::fs::write(&path, json + "\n").map_err(|source| PlayerError::Output { path, source })
+    }
+}

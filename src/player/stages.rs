@@ -1,0 +1,432 @@
+//! Thread bodies of the pipeline, one per stage; each consumes its input in time order.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use sha2::{Digest, Sha256};
+
+use super::report::{AudioReport, DirectorOutput, InferenceReport, RenderReport, UplinkReport};
+use super::{AudioMode, PlayerConfig, PlayerError};
+use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
+use crate::audio::{DecodedAudio, Mixer, MIX_CHANNELS};
+use crate::biometrics::{FeatureConfig, FeatureExtractor, Features, Sample, FEATURE_RATE_HZ};
+use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary, StemSpec};
+use crate::inference::{Estimate, TensionModel};
+use crate::render::{orbit_camera, output, FrameParams, Renderer};
+use crate::uplink;
+
+/// Seconds between feature frames, estimates and directives.
+pub const TICK_S: f64 = 1.0 / FEATURE_RATE_HZ;
+const AUDIO_BLOCK_FRAMES: usize = 1024;
+
+fn output_err(path: &Path, source: std::io::Error) -> PlayerError {
+    PlayerError::Output {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Replays samples and emits features every tick until the source has been silent long enough.
+pub fn biometrics(samples: Vec<Sample>, tx: Sender<Features>) {
+    let cfg = FeatureConfig::default();
+    let Some(last) = samples.last().map(|s| s.t) else {
+        return;
+    };
+    let mut fx = FeatureExtractor::new(cfg);
+    let mut next = samples.into_iter().peekable();
+    for k in 0u64.. {
+        let t = k as f64 * TICK_S;
+        if t > last + cfg.dropout_s {
+            break;
+        }
+        while let Some(s) = next.next_if(|s| s.t <= t) {
+            fx.push(s);
+        }
+        if tx.send(fx.features_at(t)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Runs the tension model on every feature frame; failures become zero-confidence estimates.
+pub fn inference(
+    mut model: TensionModel,
+    rx: Receiver<Features>,
+    tx: Sender<Estimate>,
+) -> InferenceReport {
+    let mut errors = Vec::new();
+    for f in rx {
+        let est = model.estimate(&f).unwrap_or_else(|e| {
+            if errors.len() < 5 {
+                errors.push(e.to_string());
+            }
+            Estimate {
+                t: f.t,
+                tension: 0.0,
+                confidence: 0.0,
+            }
+        });
+        if tx.send(est).is_err() {
+            break;
+        }
+    }
+    let (calls, mean_us) = model.stats();
+    InferenceReport {
+        model: model.path().display().to_string(),
+        provider: model.provider().to_owned(),
+        calls,
+        mean_us,
+        errors,
+    }
+}
+
+/// Steers the film tick by tick; a missing estimate counts as no signal.
+pub fn director(
+    film: Arc<Film>,
+    forced: Option<Vec<u8>>,
+    rx: Receiver<Estimate>,
+    outs: Vec<Sender<DirectorEvent>>,
+    summaries: Sender<SegmentSummary>,
+) -> DirectorOutput {
+    let mut ctl = match forced {
+        Some(d) => Controller::replaying(film, d),
+        None => Controller::new(film),
+    };
+    let mut finished = Vec::new();
+    let mut duration_s = 0.0;
+    for k in 0u64.. {
+        let t = k as f64 * TICK_S;
+        let est = match rx.recv() {
+            Ok(e) if (e.t - t).abs() < 1e-6 => e,
+            _ => Estimate {
+                t,
+                tension: 0.0,
+                confidence: 0.0,
+            },
+        };
+        let step = ctl.tick(&est, TICK_S);
+        if let Some(s) = step.finished {
+            let _ = summaries.send(s.clone());
+            finished.push(s);
+        }
+        for tx in &outs {
+            let _ = tx.send(step.event);
+        }
+        if let DirectorEvent::End { duration_s: d } = step.event {
+            duration_s = d;
+            break;
+        }
+    }
+    DirectorOutput {
+        decisions: ctl.decisions().to_vec(),
+        decision_bytes: ctl.decision_bytes(),
+        summaries: finished,
+        duration_s,
+    }
+}
+
+/// Follows the director's events in time order: `at(t)` returns the directive in force at `t`.
+struct Timeline {
+    rx: Receiver<DirectorEvent>,
+    current: Option<Directive>,
+    pending: Option<DirectorEvent>,
+    end: Option<f64>,
+}
+
+impl Timeline {
+    fn new(rx: Receiver<DirectorEvent>) -> Self {
+        let pending = rx.recv().ok();
+        Self {
+            rx,
+            current: None,
+            pending,
+            end: None,
+        }
+    }
+
+    /// The directive in force at `t`, or `None` once the film has ended (or the director stopped).
+    fn at(&mut self, t: f64) -> Option<Directive> {
+        loop {
+            match self.pending {
+                Some(DirectorEvent::Directive(d)) if d.t <= t + 1e-9 => {
+                    self.current = Some(d);
+                    self.pending = self.rx.recv().ok();
+                }
+                Some(DirectorEvent::End { duration_s }) => {
+                    self.end = Some(duration_s);
+                    break;
+                }
+                Some(DirectorEvent::Directive(_)) => break,
+                None => return None,
+            }
+        }
+        match self.end {
+            Some(e) if t >= e - 1e-9 => None,
+            _ => self.current,
+        }
+    }
+}
+
+fn frame_params(
+    film: &Film,
+    renderer: &Renderer,
+    d: &Directive,
+    t: f64,
+    frame_index: u32,
+    seed: u32,
+) -> FrameParams {
+    let v = &film.segments[d.segment].variants[d.variant];
+    let scene = film
+        .scene_paths()
+        .iter()
+        .position(|p| *p == v.scene.as_path())
+        .unwrap_or(0);
+    let progress = ((t - d.segment_start) / v.duration_s) as f32;
+    FrameParams {
+        scene,
+        pose: orbit_camera(&v.camera, renderer.scene_centre(scene), progress),
+        light: v.light,
+        exposure: v.exposure,
+        fog: d.fog,
+        grade_strength: d.grade_strength,
+        frame_index,
+        seed,
+    }
+}
+
+fn progress_bar(cfg: &PlayerConfig, film: &Film) -> indicatif::ProgressBar {
+    if !cfg.progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let default_s: f64 = film.segments.iter().map(|s| s.variants[0].duration_s).sum();
+    let pb = indicatif::ProgressBar::new((default_s * film.info.fps as f64).ceil() as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} rendering {pos}/{len} frames [{bar:30}] {per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Renders every frame at its film time and writes Y4M (and PNGs).
+pub fn render(
+    film: &Film,
+    mut renderer: Renderer,
+    seed: u32,
+    cfg: &PlayerConfig,
+    rx: Receiver<DirectorEvent>,
+    clock_rx: Receiver<Option<AudioClock>>,
+) -> Result<RenderReport, PlayerError> {
+    let fps = film.info.fps;
+    let (w, h) = renderer.size();
+    let video = cfg.out_dir.join("film.y4m");
+    let mut y4m =
+        output::Y4mWriter::create(&video, w, h, fps).map_err(|e| output_err(&video, e))?;
+    let frames_dir = cfg.out_dir.join("frames");
+    if cfg.png {
+        std::fs::create_dir_all(&frames_dir).map_err(|e| output_err(&frames_dir, e))?;
+    }
+    let clock = clock_rx.recv().ok().flatten();
+    let rate = film.info.sample_rate as f64;
+    let pb = progress_bar(cfg, film);
+    let mut timeline = Timeline::new(rx);
+    let mut hasher = Sha256::new();
+    let mut rgba = Vec::new();
+    let mut gpu_time = Duration::ZERO;
+    let mut frames = 0u32;
+    let mut stalled_since: Option<(u64, Instant)> = None;
+    loop {
+        let t = frames as f64 / fps as f64;
+        let Some(d) = timeline.at(t) else { break };
+        if let Some(clock) = &clock {
+            // Video follows the audio clock; stop following a device that no longer advances.
+            while (clock.frames() as f64) < t * rate {
+                let now = clock.frames();
+                match stalled_since {
+                    Some((at, since)) if at == now && since.elapsed() > Duration::from_secs(2) => {
+                        break
+                    }
+                    Some((at, _)) if at == now => {}
+                    _ => stalled_since = Some((now, Instant::now())),
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let p = frame_params(film, &renderer, &d, t, frames, seed);
+        let start = Instant::now();
+        renderer.render(&p, &mut rgba)?;
+        gpu_time += start.elapsed();
+        hasher.update(&rgba);
+        y4m.write_frame(&rgba).map_err(|e| output_err(&video, e))?;
+        if cfg.png {
+            let path = frames_dir.join(format!("frame_{frames:05}.png"));
+            output::write_png(&path, w, h, &rgba).map_err(|e| output_err(&path, e))?;
+        }
+        frames += 1;
+        if let Some(end) = timeline.end {
+            pb.set_length((end * fps as f64).ceil() as u64);
+        }
+        pb.set_message(film.segments[d.segment].id.clone());
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    y4m.finish().map_err(|e| output_err(&video, e))?;
+    if timeline.end.is_none() {
+        return Err(PlayerError::Stage {
+            stage: "director",
+            reason: "stopped before the end of the film".into(),
+        });
+    }
+    let secs = gpu_time.as_secs_f64();
+    Ok(RenderReport {
+        adapter: renderer.adapter_name().to_owned(),
+        width: w,
+        height: h,
+        fps,
+        frames,
+        render_fps: if secs > 0.0 {
+            frames as f64 / secs
+        } else {
+            0.0
+        },
+        frames_sha256: hex(&hasher.finalize()),
+        video: video.display().to_string(),
+        frames_dir: cfg.png.then(|| frames_dir.display().to_string()),
+    })
+}
+
+#[cfg(feature = "audio-device")]
+fn open_device(rate: u32) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
+    let dev = crate::audio::sink::DeviceSink::open(rate)?;
+    let (clock, name) = (dev.clock(), dev.name().to_owned());
+    Ok((Box::new(dev), clock, name))
+}
+
+#[cfg(not(feature = "audio-device"))]
+fn open_device(_rate: u32) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
+    Err(SinkError::Device(
+        "built without the `audio-device` feature".into(),
+    ))
+}
+
+/// The WAV record always; the device too unless headless (or if it cannot open in `auto`).
+fn open_sinks(
+    cfg: &PlayerConfig,
+    wav: &Path,
+    rate: u32,
+) -> Result<(Box<dyn AudioSink>, Option<AudioClock>, String), PlayerError> {
+    let wav_sink = Box::new(WavSink::create(wav, rate)?);
+    if cfg.audio == AudioMode::Headless {
+        return Ok((wav_sink, None, "wav (virtual clock)".into()));
+    }
+    match open_device(rate) {
+        Ok((dev, clock, name)) => Ok((
+            Box::new(Tee(vec![dev, wav_sink])),
+            Some(clock),
+            format!("device `{name}` + wav"),
+        )),
+        Err(e) if cfg.audio == AudioMode::Device => Err(e.into()),
+        Err(e) => Ok((wav_sink, None, format!("wav (virtual clock; {e})"))),
+    }
+}
+
+/// Mixes the stems block by block following the music intensity, into the sinks.
+pub fn audio(
+    film: &Film,
+    stems: Vec<(StemSpec, DecodedAudio)>,
+    cfg: &PlayerConfig,
+    rx: Receiver<DirectorEvent>,
+    clock_tx: Sender<Option<AudioClock>>,
+) -> Result<AudioReport, PlayerError> {
+    let rate = film.info.sample_rate;
+    let wav = cfg.out_dir.join("mix.wav");
+    let (mut sink, clock, sink_name) = match open_sinks(cfg, &wav, rate) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = clock_tx.send(None);
+            return Err(e);
+        }
+    };
+    let _ = clock_tx.send(clock);
+    let mut timeline = Timeline::new(rx);
+    let start_intensity = film.music.intensity[0];
+    let mut mixer = Mixer::new(stems, start_intensity);
+    let mut block = vec![0f32; AUDIO_BLOCK_FRAMES * MIX_CHANNELS];
+    let mut hasher = Sha256::new();
+    let (mut sum_sq, mut peak, mut frames) = (0f64, 0f32, 0u64);
+    loop {
+        let t = frames as f64 / rate as f64;
+        let Some(d) = timeline.at(t) else { break };
+        let mut n = AUDIO_BLOCK_FRAMES;
+        if let Some(end) = timeline.end {
+            let total = (end * rate as f64).round() as u64;
+            n = n.min(total.saturating_sub(frames) as usize);
+            if n == 0 {
+                break;
+            }
+        }
+        let out = &mut block[..n * MIX_CHANNELS];
+        mixer.mix(out, d.music_intensity);
+        for &s in out.iter() {
+            sum_sq += (s as f64) * (s as f64);
+            peak = peak.max(s.abs());
+            hasher.update(s.to_le_bytes());
+        }
+        sink.write(out)?;
+        frames += n as u64;
+    }
+    let underruns = sink.finish()?;
+    let n = (frames as f64 * MIX_CHANNELS as f64).max(1.0);
+    let rms = (sum_sq / n).sqrt();
+    Ok(AudioReport {
+        sink: sink_name,
+        sample_rate: rate,
+        frames,
+        rms_dbfs: 20.0 * rms.max(1e-12).log10(),
+        peak,
+        underruns,
+        sha256: hex(&hasher.finalize()),
+        wav: wav.display().to_string(),
+    })
+}
+
+/// Collects per-segment deltas and, with consent and an endpoint, posts them once at the end.
+pub fn uplink(film: &Film, cfg: &PlayerConfig, rx: Receiver<SegmentSummary>) -> UplinkReport {
+    let records: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
+    let mut report = UplinkReport {
+        consent: cfg.consent,
+        endpoint: None,
+        records: records.len(),
+        delivered: false,
+        error: None,
+    };
+    let (true, Some(url)) = (cfg.consent, cfg.uplink_url.as_deref()) else {
+        return report;
+    };
+    report.endpoint = Some(url.to_owned());
+    let mut id = [0u8; 8];
+    if let Err(e) = getrandom::fill(&mut id) {
+        report.error = Some(format!("no randomness for the viewing pseudonym: {e}"));
+        return report;
+    }
+    let batch = uplink::Batch {
+        schema: uplink::SCHEMA,
+        film_id: film.info.id.clone(),
+        film_version: film.version(),
+        viewing: hex(&id),
+        records,
+    };
+    match uplink::post_batch(url, &batch) {
+        Ok(()) => report.delivered = true,
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

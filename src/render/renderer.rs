@@ -1,0 +1,531 @@
+//! The frame renderer: ray-march pass into an HDR target, grade pass into RGBA8, read back.
+
+use bytemuck::{Pod, Zeroable};
+use half::f16;
+
+use super::camera::CameraPose;
+use super::gpu::GpuContext;
+use super::lut::{Lut3d, LutError};
+use super::scene::{Scene, SceneError};
+use crate::director::Film;
+
+const RAYMARCH_WGSL: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/raymarch.wgsl")
+);
+const GRADE_WGSL: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/grade.wgsl")
+);
+const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+/// Upper bound of ray-march steps across the grid diagonal.
+pub const MAX_STEPS: u32 = 160;
+
+/// Why the renderer could not be set up or could not render.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A scene file is bad.
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+    /// The LUT is bad.
+    #[error(transparent)]
+    Lut(#[from] LutError),
+    /// The GPU failed while rendering or reading back.
+    #[error("GPU error: {0}")]
+    Gpu(String),
+    /// The requested size is beyond the adapter's limits.
+    #[error("frame size {0}x{1} exceeds the adapter's 2D texture limit of {2}")]
+    TooLarge(u32, u32, u32),
+}
+
+/// Everything that changes from frame to frame.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameParams {
+    /// Index into [`Film::scene_paths`].
+    pub scene: usize,
+    /// Camera pose.
+    pub pose: CameraPose,
+    /// Key light colour.
+    pub light: [f32; 3],
+    /// Exposure multiplier.
+    pub exposure: f32,
+    /// Fog density per scene unit.
+    pub fog: f32,
+    /// LUT look strength 0..1.
+    pub grade_strength: f32,
+    /// Frame number (varies the grain).
+    pub frame_index: u32,
+    /// Viewing seed (varies the grain).
+    pub seed: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Uniforms {
+    eye: [f32; 4],
+    forward: [f32; 4],
+    right: [f32; 4],
+    up: [f32; 4],
+    bounds_min: [f32; 4],
+    bounds_max: [f32; 4],
+    light: [f32; 4],
+    fog: [f32; 4],
+    grade: [f32; 4],
+}
+
+struct GpuScene {
+    raymarch_bind: wgpu::BindGroup,
+    bounds_min: [f32; 3],
+    bounds_max: [f32; 3],
+    density_scale: f32,
+    centre: [f32; 3],
+}
+
+/// Renders frames of one film at one resolution.
+pub struct Renderer {
+    ctx: GpuContext,
+    width: u32,
+    height: u32,
+    padded_row: u32,
+    uniforms: wgpu::Buffer,
+    scenes: Vec<GpuScene>,
+    raymarch: wgpu::RenderPipeline,
+    grade: wgpu::RenderPipeline,
+    grade_bind: wgpu::BindGroup,
+    hdr_view: wgpu::TextureView,
+    out_tex: wgpu::Texture,
+    out_view: wgpu::TextureView,
+    readback: wgpu::Buffer,
+    lut_size: u32,
+}
+
+fn texture_3d(
+    ctx: &GpuContext,
+    label: &str,
+    dims: [u32; 3],
+    format: wgpu::TextureFormat,
+    data: &[u8],
+    bytes_per_texel: u32,
+) -> wgpu::TextureView {
+    let size = wgpu::Extent3d {
+        width: dims[0],
+        height: dims[1],
+        depth_or_array_layers: dims[2],
+    };
+    let tex = ctx.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D3,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    ctx.queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture: &tex,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        data,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(dims[0] * bytes_per_texel),
+            rows_per_image: Some(dims[1]),
+        },
+        size,
+    );
+    tex.create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+fn fullscreen_pipeline(
+    ctx: &GpuContext,
+    label: &str,
+    source: &str,
+    entry: &str,
+    layout: &wgpu::BindGroupLayout,
+    format: wgpu::TextureFormat,
+) -> wgpu::RenderPipeline {
+    let module = ctx
+        .device
+        .create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+    let pl = ctx
+        .device
+        .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(label),
+            bind_group_layouts: &[Some(layout)],
+            immediate_size: 0,
+        });
+    ctx.device
+        .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some(label),
+            layout: Some(&pl),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_fullscreen"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                targets: &[Some(format.into())],
+            }),
+            multiview_mask: None,
+            cache: None,
+        })
+}
+
+fn layout_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty,
+        count: None,
+    }
+}
+
+fn tex_binding(dim: wgpu::TextureViewDimension) -> wgpu::BindingType {
+    wgpu::BindingType::Texture {
+        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+        view_dimension: dim,
+        multisampled: false,
+    }
+}
+
+impl Renderer {
+    /// Uploads the film's scenes and LUT and builds the pipelines for `width`×`height`.
+    pub fn new(ctx: GpuContext, film: &Film, width: u32, height: u32) -> Result<Self, RenderError> {
+        let max = ctx.device.limits().max_texture_dimension_2d;
+        if width > max || height > max {
+            return Err(RenderError::TooLarge(width, height, max));
+        }
+        let dev = &ctx.device;
+        let uniforms = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("frame uniforms"),
+            size: std::mem::size_of::<Uniforms>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let linear = dev.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("linear clamp"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        let uniform_entry = layout_entry(
+            0,
+            wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+        );
+        let sampler_ty = wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering);
+
+        let raymarch_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("raymarch"),
+            entries: &[
+                uniform_entry,
+                layout_entry(1, tex_binding(wgpu::TextureViewDimension::D3)),
+                layout_entry(2, sampler_ty),
+            ],
+        });
+        let mut scenes = Vec::new();
+        for path in film.scene_paths() {
+            let scene = Scene::load(path)?;
+            let view = texture_3d(
+                &ctx,
+                "scene grid",
+                scene.dims,
+                wgpu::TextureFormat::Rgba8Unorm,
+                &scene.texels,
+                4,
+            );
+            let raymarch_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("raymarch"),
+                layout: &raymarch_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniforms.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(&view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::Sampler(&linear),
+                    },
+                ],
+            });
+            scenes.push(GpuScene {
+                raymarch_bind,
+                bounds_min: scene.bounds_min,
+                bounds_max: scene.bounds_max,
+                density_scale: scene.density_scale,
+                centre: scene.centre(),
+            });
+        }
+
+        let lut = Lut3d::load(&film.grade.lut)?;
+        let lut_data: Vec<u8> = lut
+            .table
+            .iter()
+            .flat_map(|e| [e[0], e[1], e[2], 1.0])
+            .flat_map(|v| f16::from_f32(v).to_le_bytes())
+            .collect();
+        let n = lut.size as u32;
+        let lut_view = texture_3d(
+            &ctx,
+            "grade lut",
+            [n, n, n],
+            wgpu::TextureFormat::Rgba16Float,
+            &lut_data,
+            8,
+        );
+
+        let extent = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let hdr = dev.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hdr"),
+            size: extent,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: HDR_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        });
+        let hdr_view = hdr.create_view(&Default::default());
+        let out_tex = dev.create_texture(&wgpu::TextureDescriptor {
+            label: Some("graded"),
+            size: extent,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: OUT_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let out_view = out_tex.create_view(&Default::default());
+
+        let grade_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("grade"),
+            entries: &[
+                uniform_entry,
+                layout_entry(1, tex_binding(wgpu::TextureViewDimension::D2)),
+                layout_entry(2, tex_binding(wgpu::TextureViewDimension::D3)),
+                layout_entry(3, sampler_ty),
+            ],
+        });
+        let grade_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("grade"),
+            layout: &grade_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: uniforms.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&hdr_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&lut_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::Sampler(&linear),
+                },
+            ],
+        });
+        let raymarch = fullscreen_pipeline(
+            &ctx,
+            "raymarch",
+            RAYMARCH_WGSL,
+            "fs_raymarch",
+            &raymarch_layout,
+            HDR_FORMAT,
+        );
+        let grade = fullscreen_pipeline(
+            &ctx,
+            "grade",
+            GRADE_WGSL,
+            "fs_grade",
+            &grade_layout,
+            OUT_FORMAT,
+        );
+
+        let padded_row = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
+            * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let readback = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: padded_row as u64 * height as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(Self {
+            ctx,
+            width,
+            height,
+            padded_row,
+            uniforms,
+            scenes,
+            raymarch,
+            grade,
+            grade_bind,
+            hdr_view,
+            out_tex,
+            out_view,
+            readback,
+            lut_size: n,
+        })
+    }
+
+    /// Output size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Adapter description for reports.
+    pub fn adapter_name(&self) -> &str {
+        &self.ctx.adapter_name
+    }
+
+    /// Centre of scene `i`, the point the cameras orbit.
+    pub fn scene_centre(&self, i: usize) -> [f32; 3] {
+        self.scenes[i].centre
+    }
+
+    /// Renders one frame into `out` (tightly packed RGBA8, `width·height·4` bytes).
+    pub fn render(&mut self, p: &FrameParams, out: &mut Vec<u8>) -> Result<(), RenderError> {
+        let s = &self.scenes[p.scene];
+        let e = p.pose;
+        let u = Uniforms {
+            eye: [e.eye[0], e.eye[1], e.eye[2], (0.5 * e.fov_y).tan()],
+            forward: [
+                e.forward[0],
+                e.forward[1],
+                e.forward[2],
+                self.width as f32 / self.height as f32,
+            ],
+            right: [e.right[0], e.right[1], e.right[2], MAX_STEPS as f32],
+            up: [e.up[0], e.up[1], e.up[2], s.density_scale],
+            bounds_min: [
+                s.bounds_min[0],
+                s.bounds_min[1],
+                s.bounds_min[2],
+                p.frame_index as f32,
+            ],
+            bounds_max: [
+                s.bounds_max[0],
+                s.bounds_max[1],
+                s.bounds_max[2],
+                (p.seed & 0xff_ffff) as f32,
+            ],
+            light: [p.light[0], p.light[1], p.light[2], p.exposure],
+            fog: [0.09, 0.1, 0.13, p.fog],
+            grade: [
+                p.grade_strength,
+                self.lut_size as f32,
+                0.02,
+                0.35 * p.grade_strength,
+            ],
+        };
+        self.ctx
+            .queue
+            .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        for (view, pipeline, bind) in [
+            (&self.hdr_view, &self.raymarch, &s.raymarch_bind),
+            (&self.out_view, &self.grade, &self.grade_bind),
+        ] {
+            let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: None,
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        enc.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.out_tex,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &self.readback,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(self.padded_row),
+                    rows_per_image: Some(self.height),
+                },
+            },
+            wgpu::Extent3d {
+                width: self.width,
+                height: self.height,
+                depth_or_array_layers: 1,
+            },
+        );
+        self.ctx.queue.submit([enc.finish()]);
+
+        let slice = self.readback.slice(..);
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| RenderError::Gpu(e.to_string()))?;
+        rx.recv()
+            .map_err(|e| RenderError::Gpu(e.to_string()))?
+            .map_err(|e| RenderError::Gpu(e.to_string()))?;
+        {
+            let data = slice
+                .get_mapped_range()
+                .map_err(|e| RenderError::Gpu(e.to_string()))?;
+            let row = (self.width * 4) as usize;
+            out.clear();
+            out.reserve(row * self.height as usize);
+            for r in data
+                .chunks(self.padded_row as usize)
+                .take(self.height as usize)
+            {
+                out.extend_from_slice(&r[..row]);
+            }
+        }
+        self.readback.unmap();
+        Ok(())
+    }
+}
