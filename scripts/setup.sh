@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
-APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev pkg-config python3 python3-pip unzip)
+APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev pkg-config)
+# pip (only to download the onnxruntime wheel) may come from anywhere.
+python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3 python3-pip)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,7 +34,14 @@ if [ ! -f "$lib" ]; then
   python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
     --platform "manylinux_2_28_${arch}" "onnxruntime==${ORT_VERSION}" -d "$tmp"
   mkdir -p .cache/onnxruntime
-  unzip -q -o -j "$tmp"/onnxruntime-*.whl "onnxruntime/capi/libonnxruntime.so.${ORT_VERSION}" -d .cache/onnxruntime
+  python3 - "$tmp" "$ORT_VERSION" <<'PY'
+import glob, sys, zipfile
+tmp, version = sys.argv[1], sys.argv[2]
+wheel = glob.glob(f"{tmp}/onnxruntime-*.whl")[0]
+member = f"onnxruntime/capi/libonnxruntime.so.{version}"
+with zipfile.ZipFile(wheel) as z, open(f".cache/onnxruntime/libonnxruntime.so.{version}", "wb") as out:
+    out.write(z.read(member))
+PY
   ln -sf "libonnxruntime.so.${ORT_VERSION}" "$lib"
   rm -rf "$tmp"
 fi

@@ -15,7 +15,7 @@ use symphonia::core::meta::MetadataOptions;
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The file could not be opened.
-    #[error("cannot open audio {path}: {source}")]
+    #[error("cannot open audio {path}")]
     Io {
         path: PathBuf,
         #[source]

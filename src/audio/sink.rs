@@ -101,6 +101,29 @@ impl AudioSink for Tee {
     }
 }
 
+/// Whether an audio output is plausibly there, checked without opening one (opening a
+/// missing ALSA device prints noise on stderr). Linux: a sound card, a PulseAudio or
+/// PipeWire socket, or an explicit ALSA configuration; other systems: assume yes.
+pub fn output_likely_present() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let cards = std::fs::read_to_string("/proc/asound/cards").unwrap_or_default();
+    let has_card = cards
+        .lines()
+        .any(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()));
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+    let has_server = std::env::var_os("PULSE_SERVER").is_some()
+        || runtime
+            .is_some_and(|d| d.join("pulse/native").exists() || d.join("pipewire-0").exists());
+    let home_rc =
+        std::env::var_os("HOME").is_some_and(|h| Path::new(&h).join(".asoundrc").exists());
+    let configured = std::env::var_os("ALSA_CONFIG_PATH").is_some()
+        || home_rc
+        || Path::new("/etc/asound.conf").exists();
+    has_card || has_server || configured
+}
+
 #[cfg(feature = "audio-device")]
 pub use device::DeviceSink;
 

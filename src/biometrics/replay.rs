@@ -19,7 +19,7 @@ pub const HR_RANGE_BPM: (f64, f64) = (24.0, 240.0);
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     /// The file could not be opened or read.
-    #[error("cannot read biometric replay {path}: {source}")]
+    #[error("cannot read biometric replay {path}")]
     Io {
         path: PathBuf,
         #[source]

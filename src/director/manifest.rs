@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum FilmError {
     /// The manifest could not be read.
-    #[error("cannot read film manifest {path}: {source}")]
+    #[error("cannot read film manifest {path} (give a film folder containing film.toml, or the manifest itself)")]
     Io {
         path: PathBuf,
         #[source]
@@ -28,7 +28,7 @@ pub enum FilmError {
         problem: String,
     },
     /// A referenced asset is missing or unreadable.
-    #[error("{path}: field `{field}`: asset {asset} cannot be read: {source}")]
+    #[error("{path}: field `{field}`: asset {asset} cannot be read")]
     Asset {
         path: PathBuf,
         field: String,
@@ -266,8 +266,9 @@ impl Film {
                 if !(0.0..=1.0).contains(&v.intensity) {
                     return Err(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
                 }
-                if !(v.camera.fov_deg > 1.0 && v.camera.fov_deg < 170.0)
-                    || !v.camera.radius.is_finite()
+                if !(v.camera.fov_deg > 1.0
+                    && v.camera.fov_deg < 170.0
+                    && v.camera.radius.is_finite())
                 {
                     return Err(self.field_err(
                         format!("{at}.camera"),

@@ -89,7 +89,7 @@ pub enum PlayerError {
     #[error(transparent)]
     Cut(#[from] CutIdError),
     /// Output folder problems.
-    #[error("output {path}: {source}")]
+    #[error("cannot write output {path}")]
     Output {
         path: PathBuf,
         #[source]

@@ -313,15 +313,21 @@ fn open_device(_rate: u32) -> Result<(Box<dyn AudioSink>, AudioClock, String), S
     ))
 }
 
+/// The opened sink, the device clock when a device plays, and a description for the report.
+type OpenedSinks = (Box<dyn AudioSink>, Option<AudioClock>, String);
+
 /// The WAV record always; the device too unless headless (or if it cannot open in `auto`).
-fn open_sinks(
-    cfg: &PlayerConfig,
-    wav: &Path,
-    rate: u32,
-) -> Result<(Box<dyn AudioSink>, Option<AudioClock>, String), PlayerError> {
+fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, PlayerError> {
     let wav_sink = Box::new(WavSink::create(wav, rate)?);
     if cfg.audio == AudioMode::Headless {
         return Ok((wav_sink, None, "wav (virtual clock)".into()));
+    }
+    if cfg.audio == AudioMode::Auto && !crate::audio::sink::output_likely_present() {
+        return Ok((
+            wav_sink,
+            None,
+            "wav (virtual clock; no audio output present)".into(),
+        ));
     }
     match open_device(rate) {
         Ok((dev, clock, name)) => Ok((

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LutError {
     /// The file could not be read.
-    #[error("cannot read LUT {path}: {source}")]
+    #[error("cannot read LUT {path}")]
     Io {
         path: PathBuf,
         #[source]

@@ -17,7 +17,7 @@ pub const MAX_DIM: u32 = 512;
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
     /// The file could not be read.
-    #[error("cannot read scene {path}: {source}")]
+    #[error("cannot read scene {path}")]
     Io {
         path: PathBuf,
         #[source]

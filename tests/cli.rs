@@ -1,0 +1,213 @@
+//! The command line as a person uses it: help, version, and one-line errors.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn livingfilm(args: &[&str]) -> (bool, String, String) {
+    gpu_env();
+    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn one_line_error(args: &[&str], needles: &[&str]) {
+    let (ok, _, err) = livingfilm(args);
+    assert!(!ok, "expected failure for {args:?}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "stderr: {err}");
+    for n in needles {
+        assert!(lines[0].contains(n), "`{}` lacks `{n}`", lines[0]);
+    }
+}
+
+#[test]
+fn help_and_version() {
+    let (ok, out, _) = livingfilm(&["--version"]);
+    assert!(ok && out.starts_with("livingfilm "), "{out}");
+    let (ok, out, _) = livingfilm(&["play", "--help"]);
+    assert!(ok);
+    for flag in [
+        "--biometrics",
+        "--cut",
+        "--consent",
+        "--uplink-url",
+        "--audio",
+        "--seed",
+        "--png",
+        "Example:",
+    ] {
+        assert!(out.contains(flag), "play --help lacks {flag}");
+    }
+}
+
+#[test]
+fn plays_and_prints_the_cut_id() {
+    let o = out_dir("cli_play");
+    let (ok, out, err) = livingfilm(&[
+        "play",
+        "assets/demo",
+        "-b",
+        "assets/demo/viewers/calm.csv",
+        "--audio",
+        "headless",
+        "--width",
+        "64",
+        "--height",
+        "36",
+        "-o",
+        o.to_str().unwrap(),
+        "--png",
+    ]);
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("cut ID: lf1-"))
+        .expect("cut ID printed");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o.join("report.json")).unwrap()).unwrap();
+    assert_eq!(line.trim_start_matches("cut ID: "), report["cut_id"]);
+    assert_eq!(
+        std::fs::read_dir(o.join("frames")).unwrap().count() as u64,
+        report["render"]["frames"].as_u64().unwrap()
+    );
+    assert!(err.contains("encounter -> storm"), "{err}");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_clear_line() {
+    let o = out_dir("cli_errors");
+    one_line_error(
+        &["play", "no/such/film", "-o", o.to_str().unwrap()],
+        &["no/such/film", "No such file"],
+    );
+
+    let bad_replay = o.join("bad.csv");
+    std::fs::write(&bad_replay, "t_s,rr_ms\n0.8,800\n1.6,80000\n").unwrap();
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "-b",
+            bad_replay.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["bad.csv:3:", "rr_ms 80000"],
+    );
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "-b",
+            "missing.csv",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["missing.csv"],
+    );
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "--model",
+            "models/none.onnx",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["models/none.onnx", "not found"],
+    );
+    let corrupt = o.join("corrupt.onnx");
+    std::fs::write(&corrupt, b"this is not a model").unwrap();
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "--model",
+            corrupt.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["corrupt.onnx"],
+    );
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "--cut",
+            "lf1-zzzz",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["cut ID"],
+    );
+
+    let film_dir = o.join("film");
+    std::fs::create_dir_all(&film_dir).unwrap();
+    let manifest = std::fs::read_to_string(root().join("assets/demo/film.toml")).unwrap();
+    std::fs::write(
+        film_dir.join("film.toml"),
+        manifest.replace("fps = 24", "fps = 0"),
+    )
+    .unwrap();
+    one_line_error(
+        &[
+            "play",
+            film_dir.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["film.fps"],
+    );
+    std::fs::write(film_dir.join("film.toml"), "[film]\nid = 3\n").unwrap();
+    one_line_error(
+        &[
+            "play",
+            film_dir.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["film.toml", "line"],
+    );
+}
+
+#[test]
+fn a_cut_id_for_another_film_version_is_refused() {
+    let o = out_dir("cli_other_film");
+    let film_dir = o.join("film");
+    std::fs::create_dir_all(&film_dir).unwrap();
+    let manifest = std::fs::read_to_string(root().join("assets/demo/film.toml")).unwrap();
+    let edited = manifest
+        .replace("\"luts/", "\"../../../../assets/demo/luts/")
+        .replace("\"audio/", "\"../../../../assets/demo/audio/")
+        .replace("\"scenes/", "\"../../../../assets/demo/scenes/")
+        .replace("exposure = 1.25", "exposure = 1.2");
+    std::fs::write(film_dir.join("film.toml"), edited).unwrap();
+    let cut = livingfilm::director::CutId::new(
+        &livingfilm::director::Film::load(&root().join("assets/demo"))
+            .unwrap()
+            .content_hash,
+        1,
+        vec![0, 0],
+    );
+    one_line_error(
+        &[
+            "play",
+            film_dir.to_str().unwrap(),
+            "--cut",
+            &cut.to_string(),
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["film version"],
+    );
+}

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use livingfilm::{AudioMode, PlayerConfig};
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Environment a headless GPU run needs (lavapipe wants a runtime dir).
+pub fn gpu_env() {
+    let dir = std::env::temp_dir().join("livingfilm-xdg");
+    let _ = std::fs::create_dir_all(&dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    }
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: set once, before any thread of the test reads the environment.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
+}
+
+/// A fresh, empty output folder under the target dir.
+pub fn out_dir(name: &str) -> PathBuf {
+    let dir = root().join("target/test-out").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small, fast headless viewing of the demo film.
+pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
+    gpu_env();
+    PlayerConfig {
+        film: root().join("assets/demo"),
+        biometrics: viewer.map(|v| root().join(format!("assets/demo/viewers/{v}.csv"))),
+        cut: None,
+        model: root().join("models/tension.onnx"),
+        out_dir: out.to_owned(),
+        seed: 7,
+        width: Some(96),
+        height: Some(54),
+        png: false,
+        audio: AudioMode::Headless,
+        consent: false,
+        uplink_url: None,
+        progress: false,
+    }
+}
+
+/// Frames of a 4:4:4 Y4M file as (width, height, Y planes).
+pub fn y4m_luma(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    let bytes = std::fs::read(path).unwrap();
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let header = std::str::from_utf8(&bytes[..header_end]).unwrap();
+    let field = |p: char| -> usize {
+        header
+            .split(' ')
+            .find_map(|w| w.strip_prefix(p))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (w, h) = (field('W'), field('H'));
+    let frame_len = 6 + w * h * 3;
+    let frames = bytes[header_end + 1..]
+        .chunks(frame_len)
+        .map(|f| {
+            assert_eq!(&f[..6], b"FRAME\n");
+            f[6..6 + w * h].to_vec()
+        })
+        .collect();
+    (w, h, frames)
+}
+
+/// Mean and standard deviation of a plane.
+pub fn stats(plane: &[u8]) -> (f64, f64) {
+    let n = plane.len() as f64;
+    let mean = plane.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let var = plane
+        .iter()
+        .map(|&v| (v as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, var.sqrt())
+}
+
+/// RMS in dBFS of a 16-bit WAV file, and its frame count.
+pub fn wav_rms_dbfs(path: &Path) -> (f64, u64) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f64> = r
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f64 / 32768.0)
+        .collect();
+    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len().max(1) as f64).sqrt();
+    (
+        20.0 * rms.max(1e-12).log10(),
+        samples.len() as u64 / spec.channels as u64,
+    )
+}
