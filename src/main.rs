@@ -6,7 +6,18 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use livingfilm::inference::Provider;
 use livingfilm::{play, AudioMode, PlayerConfig};
+
+mod model_cmd;
+
+/// A provider preference list as given on the command line.
+#[derive(Clone)]
+struct Providers(Vec<Provider>);
+
+fn parse_providers(s: &str) -> Result<Providers, String> {
+    Provider::parse_list(s).map(Providers)
+}
 
 /// Player runtime for adaptive ("living") films.
 ///
@@ -33,6 +44,12 @@ enum Command {
     ///
     /// The committed files in assets/demo were written by this command; it rewrites
     /// them byte for byte.
+    /// Tools for ONNX models: inspect, run on .npy tensors, benchmark.
+    ///
+    /// For OEM engineers bringing their own models; results compare directly with
+    /// Python onnxruntime on the same .npy files.
+    #[command(subcommand)]
+    Model(model_cmd::ModelCommand),
     BakeDemo {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
@@ -53,9 +70,17 @@ struct PlayArgs {
     /// Replay an earlier viewing exactly from its cut ID (no biometrics are read).
     #[arg(long, value_name = "CUT_ID")]
     cut: Option<String>,
-    /// Tension model (ONNX) to run on-device.
-    #[arg(long, value_name = "FILE", default_value = "models/tension.onnx")]
+    /// Tension model (ONNX) to run on-device; replaceable without rebuilding.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIVINGFILM_MODEL",
+        default_value = "models/tension.onnx"
+    )]
     model: PathBuf,
+    /// Execution providers to try, in order (auto = qnn,nnapi,coreml,rknpu,openvino,xnnpack,cpu).
+    #[arg(long, value_name = "LIST", env = "LIVINGFILM_PROVIDERS", default_value = "auto", value_parser = parse_providers)]
+    providers: Providers,
     /// Output folder: film.y4m, mix.wav, report.json (and frames/ with --png).
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
@@ -91,6 +116,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         biometrics: a.biometrics,
         cut: a.cut,
         model: a.model,
+        providers: a.providers.0,
         out_dir: a.out,
         seed: a.seed,
         width: a.width,
@@ -124,6 +150,13 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     if let Some(e) = &r.uplink.error {
         eprintln!("  warning: {e}");
     }
+    if !r.inference.skipped_providers.is_empty() {
+        eprintln!(
+            "  inference on {} (skipped: {})",
+            r.inference.provider,
+            r.inference.skipped_providers.join("; ")
+        );
+    }
     for e in &r.inference.errors {
         eprintln!("  warning: inference: {e}");
     }
@@ -136,6 +169,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(a),
+        Command::Model(m) => model_cmd::run(m),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
             .with_context(|| format!("baking the demo into {}", dir.display()))
             .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display())),

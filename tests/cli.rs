@@ -7,9 +7,14 @@ use std::process::Command;
 use common::*;
 
 fn livingfilm(args: &[&str]) -> (bool, String, String) {
+    livingfilm_env(args, &[])
+}
+
+fn livingfilm_env(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     gpu_env();
     let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .output()
         .unwrap();
@@ -119,30 +124,6 @@ fn bad_inputs_fail_with_one_clear_line() {
         &[
             "play",
             "assets/demo",
-            "--model",
-            "models/none.onnx",
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        &["models/none.onnx", "not found"],
-    );
-    let corrupt = o.join("corrupt.onnx");
-    std::fs::write(&corrupt, b"this is not a model").unwrap();
-    one_line_error(
-        &[
-            "play",
-            "assets/demo",
-            "--model",
-            corrupt.to_str().unwrap(),
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        &["corrupt.onnx"],
-    );
-    one_line_error(
-        &[
-            "play",
-            "assets/demo",
             "--cut",
             "lf1-zzzz",
             "-o",
@@ -209,5 +190,152 @@ fn a_cut_id_for_another_film_version_is_refused() {
             o.to_str().unwrap(),
         ],
         &["film version"],
+    );
+}
+
+/// A model that cannot be used never stops the film: the director's cut plays and the
+/// report says why.
+#[test]
+fn model_failures_fall_back_to_the_directors_cut() {
+    let o = out_dir("cli_model_fallback");
+    let corrupt = o.join("corrupt.onnx");
+    std::fs::write(&corrupt, b"this is not a model").unwrap();
+    // (extra flags, environment, what the warning must name)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 3] = [
+        (
+            &["--model", "models/none.onnx"],
+            &[],
+            &["models/none.onnx", "not found"],
+        ),
+        (
+            &["--model", corrupt.to_str().unwrap()],
+            &[],
+            &["corrupt.onnx", "could not be loaded"],
+        ),
+        (
+            &[],
+            &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")],
+            &["/nonexistent/libonnxruntime.so", "scripts/setup.sh"],
+        ),
+    ];
+    for (k, (extra, env, needles)) in cases.into_iter().enumerate() {
+        let dir = o.join(k.to_string());
+        let mut args = vec![
+            "play",
+            "assets/demo",
+            "-b",
+            "assets/demo/viewers/tense.csv",
+            "--audio",
+            "headless",
+            "--width",
+            "32",
+        ];
+        args.extend(["--height", "18", "-q", "-o", dir.to_str().unwrap()]);
+        args.extend(extra);
+        let (ok, _, err) = livingfilm_env(&args, env);
+        assert!(ok, "case {k}: {err}");
+        let warning = err
+            .lines()
+            .find(|l| l.contains("warning: inference:"))
+            .unwrap_or_else(|| panic!("case {k}: no warning in {err}"));
+        for n in needles {
+            assert!(warning.contains(n), "case {k}: `{warning}` lacks `{n}`");
+        }
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+        assert_eq!(report["inference"]["provider"], "none (director's cut)");
+        assert!(report["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["variant"] == 0));
+        assert!(report["inference"]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("director's cut"));
+    }
+}
+
+#[test]
+fn model_tools_inspect_run_and_bench() {
+    let o = out_dir("cli_model_tools");
+    let (ok, out, err) = livingfilm(&["model", "inspect", "models/tension.onnx", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["inputs"][0]["name"], "features");
+    assert_eq!(v["inputs"][0]["shape"], serde_json::json!([-1, 4]));
+    assert_eq!(
+        v["metadata"]["custom"]["livingfilm.feature_contract"],
+        livingfilm::inference::FEATURE_CONTRACT
+    );
+    assert!(v["providers_available"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "CPUExecutionProvider"));
+
+    let y = o.join("y.npy");
+    let (ok, _, err) = livingfilm(&[
+        "model",
+        "run",
+        "tests/data/onnx/conv2d.onnx",
+        "--input",
+        "tests/data/onnx/conv2d_input.npy",
+        "--output",
+        y.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let got = livingfilm::inference::npy::NpyArray::load(&y).unwrap();
+    let want = livingfilm::inference::npy::NpyArray::load(
+        &root().join("tests/data/onnx/conv2d_output_onnxruntime.npy"),
+    )
+    .unwrap();
+    assert_eq!(got.shape, want.shape);
+    let (livingfilm::inference::npy::NpyData::F32(a), livingfilm::inference::npy::NpyData::F32(b)) =
+        (&got.data, &want.data)
+    else {
+        panic!("dtype")
+    };
+    assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4));
+
+    let (ok, out, err) = livingfilm(&[
+        "model",
+        "bench",
+        "models/tension.onnx",
+        "--runs",
+        "200",
+        "--warmup",
+        "20",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        v["p50_us"].as_f64().unwrap() > 0.0
+            && v["p99_us"].as_f64().unwrap() >= v["p50_us"].as_f64().unwrap()
+    );
+
+    one_line_error(
+        &["model", "inspect", "no_model.onnx"],
+        &["no_model.onnx", "not found"],
+    );
+    one_line_error(
+        &[
+            "model",
+            "run",
+            "tests/data/onnx/conv2d.onnx",
+            "--input",
+            "models/tension.onnx",
+        ],
+        &["tension.onnx", "bad magic"],
+    );
+    let (ok, _, err) = livingfilm_env(
+        &["model", "inspect", "models/tension.onnx"],
+        &[("ORT_DYLIB_PATH", "/nonexistent/lib.so")],
+    );
+    assert!(
+        !ok && err.contains("/nonexistent/lib.so") && err.contains("scripts/setup.sh"),
+        "{err}"
     );
 }

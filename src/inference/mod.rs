@@ -1,14 +1,20 @@
 //! Inference stage: [`Features`](crate::biometrics::Features) in, [`Estimate`] out.
 //!
-//! The tension model is an ONNX file run by onnxruntime (loaded at run time, see
-//! [`runtime`]); its input contract is checked against the model's metadata at load.
+//! Models are ONNX files run by onnxruntime, loaded at run time ([`runtime`]) on the
+//! best available execution provider ([`providers`]). [`OnnxModel`] runs any model
+//! (OEMs bring their own); [`TensionModel`] adds the feature contract check.
 
 mod contract;
 mod model;
+pub mod npy;
+pub mod providers;
 pub mod runtime;
+mod session;
 
 pub use contract::{model_input, FEATURE_CONTRACT, FEATURE_CONTRACT_KEY, N_FEATURES};
-pub use model::{InferenceError, TensionModel};
+pub use model::TensionModel;
+pub use providers::{Provider, ProviderChoice, AUTO as AUTO_PROVIDERS};
+pub use session::{InferenceError, IoInfo, ModelMeta, NamedOutput, OnnxModel, SessionOptions};
 
 /// The on-device tension estimate at one instant.
 #[derive(Debug, Clone, Copy, PartialEq)]

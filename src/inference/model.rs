@@ -1,87 +1,72 @@
-//! The tension model: one ONNX session, checked against the feature contract.
+//! The tension model: an [`OnnxModel`] checked against the feature contract.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use ort::session::{builder::GraphOptimizationLevel, Session};
-use ort::value::TensorRef;
+use ort::value::{TensorElementType, TensorRef};
 
 use super::contract::{model_input, FEATURE_CONTRACT, FEATURE_CONTRACT_KEY, N_FEATURES};
-use super::runtime::{self, RuntimeError};
+use super::session::{InferenceError, OnnxModel, SessionOptions};
 use super::Estimate;
 use crate::biometrics::Features;
 
-/// Why the model could not be loaded or run.
-#[derive(Debug, thiserror::Error)]
-pub enum InferenceError {
-    /// onnxruntime itself is missing.
-    #[error(transparent)]
-    Runtime(#[from] RuntimeError),
-    /// The model file does not exist.
-    #[error("tension model {0} not found")]
-    Missing(PathBuf),
-    /// onnxruntime rejected the file.
-    #[error("tension model {path} could not be loaded: {reason}")]
-    Load { path: PathBuf, reason: String },
-    /// The model was trained on other inputs than the biometrics stage produces.
-    #[error("tension model {path}: feature contract mismatch: model declares {found:?}, player provides {FEATURE_CONTRACT:?}")]
-    Contract { path: PathBuf, found: String },
-    /// A run failed.
-    #[error("tension model run failed: {0}")]
-    Run(String),
-}
-
 /// A loaded tension model with its running cost statistics.
 pub struct TensionModel {
-    session: Session,
+    model: OnnxModel,
     input_name: String,
-    path: PathBuf,
     calls: u64,
     total_ns: u128,
 }
 
 impl TensionModel {
-    /// Loads `path`, verifying its declared feature contract and input shape.
+    /// Loads `path` with default options (CPU).
     pub fn load(path: &Path) -> Result<Self, InferenceError> {
-        let (_, env) = runtime::ensure()?;
-        if !path.is_file() {
-            return Err(InferenceError::Missing(path.to_owned()));
-        }
-        let load_err = |e: ort::Error| InferenceError::Load {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        };
-        let session = Session::builder(env)
-            .map_err(load_err)?
-            .with_intra_threads(1)
-            .map_err(|e| load_err(e.into()))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| load_err(e.into()))?
-            .commit_from_file(path)
-            .map_err(load_err)?;
-        let declared = session
-            .metadata()
-            .ok()
-            .and_then(|m| m.custom(FEATURE_CONTRACT_KEY))
+        Self::load_with(path, &SessionOptions::default())
+    }
+
+    /// Loads `path`, verifying its declared feature contract, input and output.
+    pub fn load_with(path: &Path, opts: &SessionOptions) -> Result<Self, InferenceError> {
+        let model = OnnxModel::load(path, opts)?;
+        let declared = model
+            .meta()
+            .custom
+            .get(FEATURE_CONTRACT_KEY)
+            .cloned()
             .unwrap_or_default();
         if declared != FEATURE_CONTRACT {
             return Err(InferenceError::Contract {
                 path: path.to_owned(),
                 found: declared,
+                expected: FEATURE_CONTRACT,
             });
         }
-        let input_name = session
-            .inputs()
-            .first()
-            .map(|i| i.name().to_owned())
-            .ok_or_else(|| InferenceError::Load {
-                path: path.to_owned(),
-                reason: "model has no inputs".into(),
-            })?;
+        let [input] = model.inputs() else {
+            return Err(model.mismatch(format!(
+                "a tension model takes 1 input, this one takes {}",
+                model.inputs().len()
+            )));
+        };
+        let shape_ok =
+            input.shape.len() == 2 && input.shape[1] == N_FEATURES as i64 && input.shape[0] <= 1;
+        if input.element != Some(TensorElementType::Float32) || !shape_ok {
+            return Err(model.mismatch(format!(
+                "input `{}` is {}, the tension contract needs float32 [N or 1, {N_FEATURES}]",
+                input.name, input.ty
+            )));
+        }
+        match model.outputs().first() {
+            Some(o) if o.element == Some(TensorElementType::Float32) => {}
+            other => {
+                return Err(model.mismatch(format!(
+                    "first output must be a float32 tensor, found {}",
+                    other.map_or("none".to_owned(), |o| o.ty.clone())
+                )))
+            }
+        }
+        let input_name = input.name.clone();
         Ok(Self {
-            session,
+            model,
             input_name,
-            path: path.to_owned(),
             calls: 0,
             total_ns: 0,
         })
@@ -89,12 +74,17 @@ impl TensionModel {
 
     /// The model file in use.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.model.path()
     }
 
     /// Execution provider actually running the session.
-    pub fn provider(&self) -> &'static str {
-        "CPUExecutionProvider"
+    pub fn provider(&self) -> &str {
+        &self.model.providers().active
+    }
+
+    /// Providers that were requested but skipped, with reasons.
+    pub fn skipped_providers(&self) -> &[String] {
+        &self.model.providers().skipped
     }
 
     /// Number of runs and mean time per run in microseconds.
@@ -111,23 +101,28 @@ impl TensionModel {
     pub fn run_raw(&mut self, input: &[f32; N_FEATURES]) -> Result<f32, InferenceError> {
         let start = Instant::now();
         let tensor = TensorRef::from_array_view(([1usize, N_FEATURES], &input[..]))
-            .map_err(|e| InferenceError::Run(e.to_string()))?;
-        let outputs = self
-            .session
+            .map_err(|e| self.model.run_err(e.to_string()))?;
+        let result = self
+            .model
+            .session_mut()
             .run(ort::inputs![self.input_name.as_str() => tensor])
-            .map_err(|e| InferenceError::Run(e.to_string()))?;
-        let (_, data) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| InferenceError::Run(e.to_string()))?;
-        let y = *data
-            .first()
-            .ok_or_else(|| InferenceError::Run("empty output".into()))?;
+            .and_then(|out| {
+                out[0]
+                    .try_extract_tensor::<f32>()
+                    .map(|(_, d)| d.first().copied())
+            });
+        let y = match result {
+            Ok(Some(y)) => y,
+            Ok(None) => return Err(self.model.run_err("empty output".into())),
+            Err(e) => return Err(self.model.run_err(e.to_string())),
+        };
         self.calls += 1;
         self.total_ns += start.elapsed().as_nanos();
         Ok(y)
     }
 
-    /// Tension estimate for one feature frame; no signal gives zero confidence.
+    /// Tension estimate for one feature frame; no signal gives zero confidence,
+    /// non-finite features or output are an error (the caller falls back).
     pub fn estimate(&mut self, f: &Features) -> Result<Estimate, InferenceError> {
         if f.quality <= 0.0 {
             return Ok(Estimate {
@@ -136,12 +131,17 @@ impl TensionModel {
                 confidence: 0.0,
             });
         }
-        let y = self.run_raw(&model_input(f))?;
+        let x = model_input(f);
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(self
+                .model
+                .run_err(format!("non-finite features at t={:.2}s", f.t)));
+        }
+        let y = self.run_raw(&x)?;
         if !y.is_finite() {
-            return Err(InferenceError::Run(format!(
-                "model produced {y} at t={:.2}s",
-                f.t
-            )));
+            return Err(self
+                .model
+                .run_err(format!("model produced {y} at t={:.2}s", f.t)));
         }
         Ok(Estimate {
             t: f.t,

@@ -1,7 +1,8 @@
 //! Finding and loading the onnxruntime shared library (ort's `load-dynamic`).
 //!
-//! Search order: `$ORT_DYLIB_PATH`, then `libonnxruntime.so*` next to the executable,
-//! then the project's set-up cache `.cache/onnxruntime/` (filled by `scripts/setup.sh`).
+//! `$ORT_DYLIB_PATH` when set (and then only it: an explicit choice is never second-guessed),
+//! else `libonnxruntime.so` next to the executable, then the project's set-up cache
+//! `.cache/onnxruntime/` (filled by `scripts/setup.sh`).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,10 +19,10 @@ static INIT: OnceLock<Result<(PathBuf, ort::environment::Environment), RuntimeEr
     OnceLock::new();
 
 fn candidates() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
-        out.push(PathBuf::from(p));
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(p)];
     }
+    let mut out = Vec::new();
     if let Some(dir) = std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().map(Path::to_owned))

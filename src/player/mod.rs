@@ -22,7 +22,7 @@ use crossbeam_channel::bounded;
 
 use crate::biometrics::{load_replay, ReplayError, Sample};
 use crate::director::{CutId, CutIdError, Film, FilmError};
-use crate::inference::{InferenceError, TensionModel};
+use crate::inference::{SessionOptions, TensionModel};
 use crate::render::{GpuContext, GpuError, RenderError, Renderer};
 
 /// How the mix is played.
@@ -47,6 +47,8 @@ pub struct PlayerConfig {
     pub cut: Option<String>,
     /// Tension model.
     pub model: PathBuf,
+    /// Execution providers to try for the model, in order.
+    pub providers: Vec<crate::inference::Provider>,
     /// Output folder.
     pub out_dir: PathBuf,
     /// Seed of the viewing (film grain).
@@ -76,9 +78,6 @@ pub enum PlayerError {
     /// Bad replay file.
     #[error(transparent)]
     Replay(#[from] ReplayError),
-    /// Bad model or missing onnxruntime.
-    #[error(transparent)]
-    Inference(#[from] InferenceError),
     /// No usable GPU.
     #[error(transparent)]
     Gpu(#[from] GpuError),
@@ -122,7 +121,19 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         (Some(p), None) => load_replay(p)?,
         _ => Vec::new(),
     };
-    let model = TensionModel::load(&cfg.model)?;
+    // Without biometrics (or when replaying a cut) the model is never needed.
+    let (model, load_error) = if samples.is_empty() {
+        (None, None)
+    } else {
+        let opts = SessionOptions {
+            providers: cfg.providers.clone(),
+            ..SessionOptions::default()
+        };
+        match TensionModel::load_with(&cfg.model, &opts) {
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(format!("{e}; playing the director's cut"))),
+        }
+    };
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
     let renderer = Renderer::new(GpuContext::new()?, &film, width, height)?;
@@ -159,7 +170,8 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
 
     let out = std::thread::scope(|scope| {
         let bio = scope.spawn(|| stages::biometrics(samples, feat_tx));
-        let inf = scope.spawn(move || stages::inference(model, feat_rx, est_tx));
+        let inf =
+            scope.spawn(move || stages::inference(model, load_error, &cfg.model, feat_rx, est_tx));
         let dir = {
             let film = film.clone();
             scope.spawn(move || {

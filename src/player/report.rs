@@ -26,13 +26,17 @@ pub struct DirectorOutput {
 pub struct InferenceReport {
     /// Model file.
     pub model: String,
-    /// Execution provider that ran the model.
+    /// Execution provider that ran the model (`none` when the model could not load).
     pub provider: String,
+    /// Requested providers that were skipped, with the reason.
+    pub skipped_providers: Vec<String>,
     /// Number of model runs.
     pub calls: u64,
     /// Mean time per run, microseconds.
     pub mean_us: f64,
-    /// First errors, if any (the director then used its defaults).
+    /// Number of runs that failed (each became a zero-confidence estimate).
+    pub error_count: u64,
+    /// The load error or the first run errors, if any (the director then used its defaults).
     pub errors: Vec<String>,
 }
 

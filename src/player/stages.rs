@@ -50,15 +50,34 @@ pub fn biometrics(samples: Vec<Sample>, tx: Sender<Features>) {
     }
 }
 
-/// Runs the tension model on every feature frame; failures become zero-confidence estimates.
+/// Runs the tension model on every feature frame; failures become zero-confidence
+/// estimates. Without a model (it failed to load) the director gets no estimates and
+/// plays its default cut; `load_error` says why, in the report.
 pub fn inference(
-    mut model: TensionModel,
+    model: Option<TensionModel>,
+    load_error: Option<String>,
+    model_path: &Path,
     rx: Receiver<Features>,
     tx: Sender<Estimate>,
 ) -> InferenceReport {
-    let mut errors = Vec::new();
+    let mut errors: Vec<String> = load_error.into_iter().collect();
+    let mut error_count = 0u64;
+    let Some(mut model) = model else {
+        drop(tx);
+        rx.iter().for_each(drop);
+        return InferenceReport {
+            model: model_path.display().to_string(),
+            provider: "none (director's cut)".into(),
+            skipped_providers: Vec::new(),
+            calls: 0,
+            mean_us: 0.0,
+            error_count: 0,
+            errors,
+        };
+    };
     for f in rx {
         let est = model.estimate(&f).unwrap_or_else(|e| {
+            error_count += 1;
             if errors.len() < 5 {
                 errors.push(e.to_string());
             }
@@ -76,8 +95,10 @@ pub fn inference(
     InferenceReport {
         model: model.path().display().to_string(),
         provider: model.provider().to_owned(),
+        skipped_providers: model.skipped_providers().to_vec(),
         calls,
         mean_us,
+        error_count,
         errors,
     }
 }

@@ -41,6 +41,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         biometrics: viewer.map(|v| root().join(format!("assets/demo/viewers/{v}.csv"))),
         cut: None,
         model: root().join("models/tension.onnx"),
+        providers: vec![livingfilm::inference::Provider::Cpu],
         out_dir: out.to_owned(),
         seed: 7,
         width: Some(96),
