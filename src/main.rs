@@ -81,6 +81,9 @@ struct PlayArgs {
     /// Execution providers to try, in order (auto = qnn,nnapi,coreml,rknpu,openvino,xnnpack,cpu).
     #[arg(long, value_name = "LIST", env = "LIVINGFILM_PROVIDERS", default_value = "auto", value_parser = parse_providers)]
     providers: Providers,
+    /// Cache optimised model graphs here so later starts skip graph optimisation.
+    #[arg(long, value_name = "DIR", env = "LIVINGFILM_MODEL_CACHE")]
+    model_cache: Option<PathBuf>,
     /// Output folder: film.y4m, mix.wav, report.json (and frames/ with --png).
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
@@ -117,6 +120,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         cut: a.cut,
         model: a.model,
         providers: a.providers.0,
+        model_cache: a.model_cache,
         out_dir: a.out,
         seed: a.seed,
         width: a.width,

@@ -339,3 +339,22 @@ fn model_tools_inspect_run_and_bench() {
         "{err}"
     );
 }
+
+#[test]
+fn no_gpu_adapter_names_the_packages_to_install() {
+    let o = out_dir("cli_no_gpu");
+    // A backend that does not exist on this platform leaves wgpu without an adapter.
+    let (ok, _, err) = livingfilm_env(
+        &["play", "assets/demo", "-q", "-o", o.to_str().unwrap()],
+        &[("WGPU_BACKEND", "dx12")],
+    );
+    assert!(!ok);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("no GPU adapter") && line.contains("mesa-vulkan-drivers"),
+        "{line}"
+    );
+}

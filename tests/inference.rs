@@ -231,3 +231,23 @@ fn unavailable_providers_fall_back_to_cpu_and_say_so() {
     }
     assert_eq!(m.provider(), "CPUExecutionProvider");
 }
+
+#[test]
+fn the_optimised_graph_cache_is_written_then_used() {
+    let dir = root().join("target/test-out/model-cache");
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = SessionOptions {
+        cache_dir: Some(dir.clone()),
+        ..SessionOptions::default()
+    };
+    let x = [0.3, -0.1, 0.2, 1.0];
+    let mut first = TensionModel::load_with(&root().join("models/tension.onnx"), &opts).unwrap();
+    let cached: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(cached[0].to_string_lossy().ends_with(".optimized.onnx"));
+    let mut second = TensionModel::load_with(&root().join("models/tension.onnx"), &opts).unwrap();
+    assert_eq!(first.run_raw(&x).unwrap(), second.run_raw(&x).unwrap());
+}

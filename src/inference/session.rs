@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ort::session::{builder::GraphOptimizationLevel, Session};
+use ort::session::{builder::GraphOptimizationLevel, Session, SessionInputValue};
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
 
 use super::npy::{NpyArray, NpyData};
@@ -46,8 +46,9 @@ pub struct SessionOptions {
     pub providers: Vec<Provider>,
     /// Threads inside one operator; 1 is best for tiny models (no hand-off cost).
     pub intra_threads: usize,
-    /// Where to save the optimised graph, so later loads can use it directly.
-    pub optimized_model: Option<PathBuf>,
+    /// Folder caching optimised graphs (keyed by model content), so later loads skip
+    /// graph optimisation; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for SessionOptions {
@@ -55,7 +56,7 @@ impl Default for SessionOptions {
         Self {
             providers: vec![Provider::Cpu],
             intra_threads: 1,
-            optimized_model: None,
+            cache_dir: None,
         }
     }
 }
@@ -113,6 +114,16 @@ pub struct OnnxModel {
     inputs: Vec<IoInfo>,
     outputs: Vec<IoInfo>,
     meta: ModelMeta,
+}
+
+/// `<dir>/<stem>-<first 8 bytes of SHA-256>.optimized.onnx` for the model at `path`.
+fn cached_graph_path(dir: &Path, path: &Path) -> std::io::Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    std::fs::create_dir_all(dir)?;
+    let hash = Sha256::digest(std::fs::read(path)?);
+    let key: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
+    Ok(dir.join(format!("{stem}-{key}.optimized.onnx")))
 }
 
 fn npy_to_value(a: &NpyArray) -> ort::Result<DynValue> {
@@ -176,14 +187,21 @@ impl OnnxModel {
             .map_err(|e| load_err(e.to_string()))?
             .with_memory_pattern(true)
             .map_err(|e| load_err(e.to_string()))?;
-        if let Some(p) = &opts.optimized_model {
-            builder = builder
-                .with_optimized_model_path(p)
-                .map_err(|e| load_err(e.to_string()))?;
+        let mut source = path.to_owned();
+        if let Some(dir) = &opts.cache_dir {
+            let cached = cached_graph_path(dir, path)
+                .map_err(|e| load_err(format!("model cache {}: {e}", dir.display())))?;
+            if cached.is_file() {
+                source = cached;
+            } else {
+                builder = builder
+                    .with_optimized_model_path(&cached)
+                    .map_err(|e| load_err(e.to_string()))?;
+            }
         }
         let choice = providers::choose(&opts.providers, &mut builder);
         let session = builder
-            .commit_from_file(path)
+            .commit_from_file(&source)
             .map_err(|e| load_err(e.to_string()))?;
         let inputs = session
             .inputs()
@@ -351,12 +369,12 @@ impl OnnxModel {
                 npy_to_value(a).map_err(|e| self.run_err(e.to_string()))?,
             ));
         }
+        // Inputs are checked to be in graph order: pass them positionally (no name lookups).
+        let positional: Vec<SessionInputValue> = values.iter().map(|(_, v)| v.into()).collect();
         let mut times = Vec::with_capacity(runs);
         for i in 0..warmup + runs {
-            let inputs: Vec<(&str, &DynValue)> =
-                values.iter().map(|(n, v)| (n.as_str(), v)).collect();
             let start = Instant::now();
-            let out = self.session.run(inputs);
+            let out = self.session.run(&positional[..]);
             let ns = start.elapsed().as_nanos() as u64;
             out.map_err(|e| InferenceError::Run {
                 path: self.path.clone(),

@@ -49,6 +49,8 @@ pub struct PlayerConfig {
     pub model: PathBuf,
     /// Execution providers to try for the model, in order.
     pub providers: Vec<crate::inference::Provider>,
+    /// Cache of optimised model graphs (`None`: optimise at every load).
+    pub model_cache: Option<PathBuf>,
     /// Output folder.
     pub out_dir: PathBuf,
     /// Seed of the viewing (film grain).
@@ -127,6 +129,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     } else {
         let opts = SessionOptions {
             providers: cfg.providers.clone(),
+            cache_dir: cfg.model_cache.clone(),
             ..SessionOptions::default()
         };
         match TensionModel::load_with(&cfg.model, &opts) {

@@ -42,6 +42,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         cut: None,
         model: root().join("models/tension.onnx"),
         providers: vec![livingfilm::inference::Provider::Cpu],
+        model_cache: None,
         out_dir: out.to_owned(),
         seed: 7,
         width: Some(96),
