@@ -9,6 +9,7 @@ pub mod audio;
 pub mod bake;
 pub mod biometrics;
 pub mod director;
+pub mod grade;
 pub mod inference;
 pub mod player;
 pub mod render;

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use livingfilm::biometrics::parse_replay;
 use livingfilm::director::CutId;
+use livingfilm::grade::{parse_cube, Interp};
 use livingfilm::inference::npy::{NpyArray, NpyData};
-use livingfilm::render::{parse_cube, Scene};
+use livingfilm::render::Scene;
 
 struct Rng(u64);
 
@@ -84,7 +85,8 @@ fn cube_parser_survives_mutations() {
     fuzz("cube", seed.as_bytes(), 5000, |b| {
         if let Ok(lut) = parse_cube(&String::from_utf8_lossy(b), Path::new("f.cube")) {
             // A LUT that parses must also be safe to sample.
-            let _ = lut.sample([0.5, -1.0, 2.0]);
+            let _ = lut.apply([0.5, -1.0, 2.0], Interp::Tetrahedral);
+            let _ = lut.apply([f32::NAN, 0.5, 9.0], Interp::Trilinear);
         }
     });
 }

@@ -1,6 +1,6 @@
 //! The demo grade look: colder, harsher, more contrast as tension rises.
 
-use crate::render::Lut3d;
+use crate::grade::Lut3d;
 
 /// A `.cube`-ready LUT of `n`³ entries implementing the tension look.
 pub fn tension_look(n: usize) -> Lut3d {

@@ -1,19 +1,17 @@
 //! Render stage: [`Directive`](crate::director::Directive)s in, RGBA frames out.
 //!
 //! A baked radiance-field grid ([`Scene`]) is ray-marched on the GPU
-//! (`shaders/raymarch.wgsl`), then graded with a 3D LUT ([`Lut3d`],
+//! (`shaders/raymarch.wgsl`), then graded with a 3D LUT ([`Lut3d`](crate::grade::Lut3d),
 //! `shaders/grade.wgsl`) whose strength the directive sets. Frames are read back
 //! and written by [`output`] as PNG and Y4M.
 
 mod camera;
 mod gpu;
-mod lut;
 pub mod output;
 mod renderer;
 mod scene;
 
 pub use camera::{orbit_camera, CameraPose};
 pub use gpu::{GpuContext, GpuError};
-pub use lut::{parse_cube, Lut3d, LutError};
 pub use renderer::{FrameParams, RenderError, Renderer};
 pub use scene::{Scene, SceneError, SCENE_MAGIC};

@@ -5,9 +5,9 @@ use half::f16;
 
 use super::camera::CameraPose;
 use super::gpu::GpuContext;
-use super::lut::{Lut3d, LutError};
 use super::scene::{Scene, SceneError};
 use crate::director::Film;
+use crate::grade::{CubeLut, Interp, LutError};
 
 const RAYMARCH_WGSL: &str = concat!(
     include_str!("../../shaders/common.wgsl"),
@@ -279,7 +279,12 @@ impl Renderer {
             });
         }
 
-        let lut = Lut3d::load(&film.grade.lut)?;
+        // Any .cube (1D, 3D, shaper + 3D) becomes one 33³ table the shader samples.
+        let cube = CubeLut::load(&film.grade.lut)?;
+        let lut = match (&cube.shaper, &cube.cube) {
+            (None, Some(l)) if l.domain_min == [0.0; 3] && l.domain_max == [1.0; 3] => l.clone(),
+            _ => cube.bake(33, Interp::Tetrahedral),
+        };
         let lut_data: Vec<u8> = lut
             .table
             .iter()
