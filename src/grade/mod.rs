@@ -1,6 +1,12 @@
 //! Colour grading: exact `.cube` LUTs (1D, 3D, shaper + 3D; trilinear and tetrahedral),
-//! the same maths on the CPU and in WGSL, and the operators a colourist expects.
+//! the operators a colourist expects, look blending, and the same maths on the CPU and
+//! in WGSL ([`gpu`]).
 
+mod blend;
 mod cube;
+pub mod gpu;
+mod ops;
 
+pub use blend::{blend_looks, COMMON_SIZE};
 pub use cube::{parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError};
+pub use ops::{hash3, Cdl, Grade, GradeParams, LUMA};

@@ -1,0 +1,306 @@
+//! Grade operators and their order. All work on display-referred (gamma-encoded) RGB
+//! in 0..1 (the encoding of PNG/Y4M frames and of creative `.cube` looks); values
+//! above 1 pass through until the final clamp at encode time.
+//!
+//! Order per pixel: white balance → ASC CDL → lift/gamma/gain → LUT look (blended by
+//! `strength`) → vignette → grain. The WGSL path (`shaders/grade_image.wgsl`) does the
+//! same maths in the same order.
+
+use super::cube::{CubeLut, Interp};
+
+/// `x^y` for `x > 0`, else 0 (the WGSL path does the same, where `pow` of 0 is undefined).
+#[inline(always)]
+fn spow(x: f32, y: f32) -> f32 {
+    if x > 0.0 {
+        x.powf(y)
+    } else {
+        0.0
+    }
+}
+
+/// Rec.709 luma weights, used by the CDL saturation.
+pub const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
+
+/// ASC CDL (v1.2): `out = max(in·slope + offset, 0)^power`, then saturation around luma.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cdl {
+    /// Per-channel slope.
+    pub slope: [f32; 3],
+    /// Per-channel offset.
+    pub offset: [f32; 3],
+    /// Per-channel power.
+    pub power: [f32; 3],
+    /// Saturation (1 = unchanged).
+    pub saturation: f32,
+}
+
+impl Default for Cdl {
+    fn default() -> Self {
+        Self {
+            slope: [1.0; 3],
+            offset: [0.0; 3],
+            power: [1.0; 3],
+            saturation: 1.0,
+        }
+    }
+}
+
+impl Cdl {
+    /// Parses `s,s,s:o,o,o:p,p,p:sat` (the order of the ASC CDL's SOP and SAT nodes).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        if parts.len() != 4 {
+            return Err(format!("CDL `{text}`: expected slope:offset:power:saturation, e.g. 1.1,1,0.9:0,0,0.02:1,1,1:0.9"));
+        }
+        let triple = |s: &str, what: &str| -> Result<[f32; 3], String> {
+            let v: Vec<f32> = s
+                .split(',')
+                .map(|w| w.trim().parse::<f32>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| format!("CDL {what} `{s}` is not 3 numbers"))?;
+            match v.as_slice() {
+                [a, b, c] if v.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
+                _ => Err(format!("CDL {what} `{s}` must be 3 finite numbers")),
+            }
+        };
+        let cdl = Self {
+            slope: triple(parts[0], "slope")?,
+            offset: triple(parts[1], "offset")?,
+            power: triple(parts[2], "power")?,
+            saturation: parts[3]
+                .trim()
+                .parse()
+                .map_err(|_| format!("CDL saturation `{}` is not a number", parts[3]))?,
+        };
+        if cdl.slope.iter().chain(&cdl.power).any(|v| *v < 0.0)
+            || !(cdl.saturation >= 0.0 && cdl.saturation.is_finite())
+        {
+            return Err("CDL slope, power and saturation must be non-negative".into());
+        }
+        Ok(cdl)
+    }
+
+    /// Applies the CDL to one colour.
+    #[inline]
+    pub fn apply(&self, c: [f32; 3]) -> [f32; 3] {
+        let sop: [f32; 3] =
+            std::array::from_fn(|i| spow(c[i] * self.slope[i] + self.offset[i], self.power[i]));
+        let luma = LUMA[0] * sop[0] + LUMA[1] * sop[1] + LUMA[2] * sop[2];
+        std::array::from_fn(|i| luma + self.saturation * (sop[i] - luma))
+    }
+}
+
+/// Every parameter of a grade except the LUT itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradeParams {
+    /// Warm (+) / cool (−) balance, −1..1: red and blue gains of ±20 %.
+    pub temperature: f32,
+    /// Magenta (+) / green (−) balance, −1..1: green gain of ∓20 %.
+    pub tint: f32,
+    /// ASC CDL.
+    pub cdl: Cdl,
+    /// Lift (shadows), per channel: `x + lift·(1 − x)`.
+    pub lift: [f32; 3],
+    /// Gamma (midtones), per channel: `x^(1/gamma)`.
+    pub gamma: [f32; 3],
+    /// Gain (highlights), per channel.
+    pub gain: [f32; 3],
+    /// Blend of the LUT look over its input, 0..1.
+    pub strength: f32,
+    /// Vignette darkening at the corners, 0..1.
+    pub vignette: f32,
+    /// Film-grain amplitude (peak-to-peak), 0 = off.
+    pub grain: f32,
+    /// Seed of the grain.
+    pub seed: u32,
+}
+
+impl Default for GradeParams {
+    fn default() -> Self {
+        Self {
+            temperature: 0.0,
+            tint: 0.0,
+            cdl: Cdl::default(),
+            lift: [0.0; 3],
+            gamma: [1.0; 3],
+            gain: [1.0; 3],
+            strength: 1.0,
+            vignette: 0.0,
+            grain: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// PCG-style integer hash to 0..1, identical in `shaders/grade_image.wgsl`.
+#[inline]
+pub fn hash3(x: u32, y: u32, z: u32) -> f32 {
+    let mut h = x
+        .wrapping_mul(747_796_405)
+        .wrapping_add(y.wrapping_mul(2_891_336_453))
+        .wrapping_add(z.wrapping_mul(277_803_737));
+    h = ((h >> ((h >> 28) + 4)) ^ h).wrapping_mul(277_803_737);
+    h = (h >> 22) ^ h;
+    h as f32 / 4_294_967_295.0
+}
+
+/// A complete grade: a LUT look (optional) and the operators around it.
+#[derive(Debug, Clone)]
+pub struct Grade {
+    /// The look.
+    pub lut: Option<CubeLut>,
+    /// How to interpolate it.
+    pub interp: Interp,
+    /// Operators.
+    pub params: GradeParams,
+}
+
+impl Grade {
+    /// Grades one pixel at `(x, y)` of a `width`×`height` frame number `frame`.
+    #[inline]
+    pub fn pixel(
+        &self,
+        c: [f32; 3],
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+        frame: u32,
+    ) -> [f32; 3] {
+        let p = &self.params;
+        let wb = [
+            1.0 + 0.2 * p.temperature,
+            1.0 - 0.2 * p.tint,
+            1.0 - 0.2 * p.temperature,
+        ];
+        let mut c: [f32; 3] = std::array::from_fn(|i| c[i] * wb[i]);
+        c = p.cdl.apply(c);
+        c = std::array::from_fn(|i| {
+            spow(
+                p.gain[i] * (c[i] + p.lift[i] * (1.0 - c[i])),
+                1.0 / p.gamma[i],
+            )
+        });
+        if let Some(lut) = &self.lut {
+            let looked = lut.apply(c, self.interp);
+            c = std::array::from_fn(|i| c[i] + p.strength * (looked[i] - c[i]));
+        }
+        if p.vignette != 0.0 {
+            let dx = (x as f32 + 0.5) / width as f32 - 0.5;
+            let dy = (y as f32 + 0.5) / height as f32 - 0.5;
+            let k = 1.0 - p.vignette * 2.0 * (dx * dx + dy * dy);
+            c = c.map(|v| v * k);
+        }
+        if p.grain != 0.0 {
+            let g = (hash3(x.wrapping_add(p.seed.wrapping_mul(7919)), y, frame) - 0.5) * p.grain;
+            c = c.map(|v| v + g);
+        }
+        c
+    }
+
+    /// Grades a frame of interleaved RGB f32 in place, on all cores.
+    pub fn frame(&self, rgb: &mut [f32], width: u32, height: u32, frame: u32) {
+        let row = width as usize * 3;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(height as usize)
+            .max(1);
+        let rows_per = (height as usize).div_ceil(threads);
+        std::thread::scope(|s| {
+            for (k, chunk) in rgb.chunks_mut(rows_per * row).enumerate() {
+                s.spawn(move || {
+                    for (j, line) in chunk.chunks_exact_mut(row).enumerate() {
+                        let y = (k * rows_per + j) as u32;
+                        for (x, px) in line.chunks_exact_mut(3).enumerate() {
+                            let out = self.pixel(
+                                [px[0], px[1], px[2]],
+                                x as u32,
+                                y,
+                                width,
+                                height,
+                                frame,
+                            );
+                            px.copy_from_slice(&out);
+                        }
+                    }
+                });
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cdl_follows_the_asc_formula() {
+        let cdl = Cdl::parse("1.2,1,0.8:0.05,0,-0.1:1,2,1:0.5").unwrap();
+        let out = cdl.apply([0.5, 0.5, 0.05]);
+        let sop = [0.65f32, 0.25, 0.0];
+        let luma = LUMA[0] * sop[0] + LUMA[1] * sop[1] + LUMA[2] * sop[2];
+        for i in 0..3 {
+            assert!((out[i] - (luma + 0.5 * (sop[i] - luma))).abs() < 1e-6);
+        }
+        assert!(Cdl::parse("1,1,1:0,0,0:1,1,1").is_err());
+        assert!(Cdl::parse("1,1:0,0,0:1,1,1:1").is_err());
+        assert!(Cdl::parse("-1,1,1:0,0,0:1,1,1:1").is_err());
+    }
+
+    #[test]
+    fn neutral_grade_is_identity_and_grain_is_seeded() {
+        let g = Grade {
+            lut: None,
+            interp: Interp::Tetrahedral,
+            params: GradeParams::default(),
+        };
+        assert_eq!(g.pixel([0.2, 0.4, 0.6], 3, 4, 10, 10, 0), [0.2, 0.4, 0.6]);
+        let mut p = GradeParams {
+            grain: 0.1,
+            seed: 1,
+            ..GradeParams::default()
+        };
+        let a = Grade {
+            lut: None,
+            interp: Interp::Tetrahedral,
+            params: p,
+        }
+        .pixel([0.5; 3], 3, 4, 10, 10, 0);
+        p.seed = 2;
+        let b = Grade {
+            lut: None,
+            interp: Interp::Tetrahedral,
+            params: p,
+        }
+        .pixel([0.5; 3], 3, 4, 10, 10, 0);
+        assert_ne!(a, b);
+        assert!(a.iter().all(|v| (v - 0.5).abs() <= 0.05));
+    }
+
+    #[test]
+    fn frame_matches_pixel_on_every_thread_split() {
+        let g = Grade {
+            lut: None,
+            interp: Interp::Trilinear,
+            params: GradeParams {
+                vignette: 0.5,
+                grain: 0.02,
+                seed: 5,
+                ..GradeParams::default()
+            },
+        };
+        let (w, h) = (7u32, 5u32);
+        let mut img: Vec<f32> = (0..w * h * 3).map(|i| (i % 17) as f32 / 17.0).collect();
+        let orig = img.clone();
+        g.frame(&mut img, w, h, 3);
+        for y in 0..h {
+            for x in 0..w {
+                let i = ((y * w + x) * 3) as usize;
+                assert_eq!(
+                    &img[i..i + 3],
+                    &g.pixel([orig[i], orig[i + 1], orig[i + 2]], x, y, w, h, 3)
+                );
+            }
+        }
+    }
+}
