@@ -123,7 +123,7 @@ fn grade(@builtin(global_invocation_id) id: vec3<u32>) {
         sop[i] = spow(max(c[i] * p.slope[i] + p.offset[i], 0.0), p.power[i]);
     }
     let luma = dot(sop, vec3<f32>(0.2126, 0.7152, 0.0722));
-    c = luma + p.misc.w * (sop - luma);
+    c = sop * p.misc.w + luma * (1.0 - p.misc.w);
     // Lift / gamma / gain
     for (var i = 0u; i < 3u; i = i + 1u) {
         c[i] = spow(max(p.gain[i] * (c[i] + p.lift[i] * (1.0 - c[i])), 0.0), p.gamma_inv[i]);
@@ -136,7 +136,7 @@ fn grade(@builtin(global_invocation_id) id: vec3<u32>) {
         if (p.lut_n > 0u) {
             looked = apply_lut(looked);
         }
-        c = c + p.misc.x * (looked - c);
+        c = looked * p.misc.x + c * (1.0 - p.misc.x);
     }
     if (p.misc.y != 0.0) {
         let d = (vec2<f32>(id.xy) + 0.5) / vec2<f32>(p.size) - 0.5;

@@ -11,6 +11,7 @@ pub mod biometrics;
 pub mod director;
 pub mod grade;
 pub mod inference;
+pub mod media;
 pub mod player;
 pub mod render;
 pub mod uplink;

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use livingfilm::inference::Provider;
 use livingfilm::{play, AudioMode, PlayerConfig};
 
+mod grade_cmd;
 mod model_cmd;
 
 /// A provider preference list as given on the command line.
@@ -44,6 +45,8 @@ enum Command {
     ///
     /// The committed files in assets/demo were written by this command; it rewrites
     /// them byte for byte.
+    /// Apply a .cube look and grade operators to a still (PNG/EXR) or a Y4M clip.
+    Grade(grade_cmd::GradeArgs),
     /// Tools for ONNX models: inspect, run on .npy tensors, benchmark.
     ///
     /// For OEM engineers bringing their own models; results compare directly with
@@ -174,6 +177,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
+        Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
             .with_context(|| format!("baking the demo into {}", dir.display()))
             .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display())),

@@ -86,7 +86,7 @@ impl Cdl {
         let sop: [f32; 3] =
             std::array::from_fn(|i| spow(c[i] * self.slope[i] + self.offset[i], self.power[i]));
         let luma = LUMA[0] * sop[0] + LUMA[1] * sop[1] + LUMA[2] * sop[2];
-        std::array::from_fn(|i| luma + self.saturation * (sop[i] - luma))
+        std::array::from_fn(|i| sop[i] * self.saturation + luma * (1.0 - self.saturation))
     }
 }
 
@@ -183,7 +183,7 @@ impl Grade {
         });
         if let Some(lut) = &self.lut {
             let looked = lut.apply(c, self.interp);
-            c = std::array::from_fn(|i| c[i] + p.strength * (looked[i] - c[i]));
+            c = std::array::from_fn(|i| looked[i] * p.strength + c[i] * (1.0 - p.strength));
         }
         if p.vignette != 0.0 {
             let dx = (x as f32 + 0.5) / width as f32 - 0.5;

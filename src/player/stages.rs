@@ -14,6 +14,7 @@ use crate::audio::{DecodedAudio, Mixer, MIX_CHANNELS};
 use crate::biometrics::{FeatureConfig, FeatureExtractor, Features, Sample, FEATURE_RATE_HZ};
 use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary, StemSpec};
 use crate::inference::{Estimate, TensionModel};
+use crate::media::y4m::{Y4mHeader, Y4mWriter};
 use crate::render::{orbit_camera, output, FrameParams, Renderer};
 use crate::uplink;
 
@@ -245,8 +246,9 @@ pub fn render(
     let fps = film.info.fps;
     let (w, h) = renderer.size();
     let video = cfg.out_dir.join("film.y4m");
-    let mut y4m =
-        output::Y4mWriter::create(&video, w, h, fps).map_err(|e| output_err(&video, e))?;
+    let file = std::fs::File::create(&video).map_err(|e| output_err(&video, e))?;
+    let mut y4m = Y4mWriter::new(std::io::BufWriter::new(file), Y4mHeader::new(w, h, fps))
+        .map_err(|e| output_err(&video, e))?;
     let frames_dir = cfg.out_dir.join("frames");
     if cfg.png {
         std::fs::create_dir_all(&frames_dir).map_err(|e| output_err(&frames_dir, e))?;
@@ -282,7 +284,7 @@ pub fn render(
         renderer.render(&p, &mut rgba)?;
         gpu_time += start.elapsed();
         hasher.update(&rgba);
-        y4m.write_frame(&rgba).map_err(|e| output_err(&video, e))?;
+        y4m.write_rgba8(&rgba).map_err(|e| output_err(&video, e))?;
         if cfg.png {
             let path = frames_dir.join(format!("frame_{frames:05}.png"));
             output::write_png(&path, w, h, &rgba).map_err(|e| output_err(&path, e))?;
