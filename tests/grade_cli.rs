@@ -56,8 +56,8 @@ fn sixteen_bit_png_stays_sixteen_bit_and_matches_the_cpu_maths() {
     let src = Still::load(&input).unwrap();
     for (i, px) in src.rgb.chunks_exact(3).enumerate() {
         let want = lut.apply([px[0], px[1], px[2]], Interp::Trilinear);
-        for c in 0..3 {
-            let q = (want[c].clamp(0.0, 1.0) * 65535.0).round() / 65535.0;
+        for (c, w) in want.iter().enumerate() {
+            let q = (w.clamp(0.0, 1.0) * 65535.0).round() / 65535.0;
             assert!(
                 (got.rgb[3 * i + c] - q).abs() < 1.5 / 65535.0,
                 "pixel {i} channel {c}"
@@ -93,13 +93,9 @@ fn exr_keeps_float_values_exactly_and_gpu_agrees() {
         let tolerance = if extra.is_some() { 1e-5 } else { 0.0 };
         for (i, p) in img.pixels().enumerate() {
             let want = lut.apply([p[0], p[1], p[2]], Interp::Tetrahedral);
-            for c in 0..3 {
-                assert!(
-                    (got.rgb[3 * i + c] - want[c]).abs() <= tolerance,
-                    "{name} pixel {i}: {} vs {}",
-                    got.rgb[3 * i + c],
-                    want[c]
-                );
+            for (c, w) in want.iter().enumerate() {
+                let g = got.rgb[3 * i + c];
+                assert!((g - w).abs() <= tolerance, "{name} pixel {i}: {g} vs {w}");
             }
         }
     }
