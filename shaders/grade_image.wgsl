@@ -9,7 +9,7 @@ struct Params {
     interp: u32,     // 0 trilinear, 1 tetrahedral
     lut_n: u32,      // 0 = no 3D LUT
     shaper_n: u32,   // 0 = no shaper
-    pad: u32,
+    ops: u32,       // bit 0 white balance, bit 1 CDL, bit 2 lift/gamma/gain (others are identity)
     lut_min: vec4<f32>,
     lut_max: vec4<f32>,
     shaper_min: vec4<f32>,
@@ -116,17 +116,24 @@ fn grade(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= p.size.x || id.y >= p.size.y) {
         return;
     }
-    var c = textureLoad(src, vec2<i32>(id.xy), 0).rgb * p.wb.rgb;
-    // ASC CDL
-    var sop: vec3<f32>;
-    for (var i = 0u; i < 3u; i = i + 1u) {
-        sop[i] = spow(max(c[i] * p.slope[i] + p.offset[i], 0.0), p.power[i]);
+    var c = textureLoad(src, vec2<i32>(id.xy), 0).rgb;
+    if ((p.ops & 1u) != 0u) {
+        c = c * p.wb.rgb;
     }
-    let luma = dot(sop, vec3<f32>(0.2126, 0.7152, 0.0722));
-    c = sop * p.misc.w + luma * (1.0 - p.misc.w);
-    // Lift / gamma / gain
-    for (var i = 0u; i < 3u; i = i + 1u) {
-        c[i] = spow(max(p.gain[i] * (c[i] + p.lift[i] * (1.0 - c[i])), 0.0), p.gamma_inv[i]);
+    if ((p.ops & 2u) != 0u) {
+        // ASC CDL
+        var sop: vec3<f32>;
+        for (var i = 0u; i < 3u; i = i + 1u) {
+            sop[i] = spow(max(c[i] * p.slope[i] + p.offset[i], 0.0), p.power[i]);
+        }
+        let luma = dot(sop, vec3<f32>(0.2126, 0.7152, 0.0722));
+        c = sop * p.misc.w + luma * (1.0 - p.misc.w);
+    }
+    if ((p.ops & 4u) != 0u) {
+        // Lift / gamma / gain
+        for (var i = 0u; i < 3u; i = i + 1u) {
+            c[i] = spow(max(p.gain[i] * (c[i] + p.lift[i] * (1.0 - c[i])), 0.0), p.gamma_inv[i]);
+        }
     }
     if (p.shaper_n > 0u || p.lut_n > 0u) {
         var looked = c;

@@ -159,9 +159,9 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     }
     if !r.inference.skipped_providers.is_empty() {
         eprintln!(
-            "  inference on {} (skipped: {})",
+            "  inference on {} (skipped {})",
             r.inference.provider,
-            r.inference.skipped_providers.join("; ")
+            summarize_skipped(&r.inference.skipped_providers)
         );
     }
     for e in &r.inference.errors {
@@ -170,6 +170,24 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     eprintln!("  outputs in {}", cfg.out_dir.display());
     println!("cut ID: {}", r.cut_id);
     Ok(())
+}
+
+/// "QNN, NNAPI: not in this onnxruntime build; X: failed …" from one line per provider.
+fn summarize_skipped(lines: &[String]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in lines {
+        let (name, why) = line.split_once(": ").unwrap_or((line, ""));
+        let name = name.trim_end_matches("ExecutionProvider");
+        match groups.iter_mut().find(|g| g.0 == why) {
+            Some(g) => g.1.push(name),
+            None => groups.push((why, vec![name])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(why, names)| format!("{}: {why}", names.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn main() -> ExitCode {

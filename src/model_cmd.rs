@@ -70,7 +70,7 @@ fn load(model: &Path, providers: super::Providers) -> anyhow::Result<OnnxModel> 
         eprintln!(
             "note: running on {}; skipped {}",
             m.providers().active,
-            m.providers().skipped.join("; ")
+            super::summarize_skipped(&m.providers().skipped)
         );
     }
     Ok(m)

@@ -1,4 +1,4 @@
-//! The demo grade look: colder, harsher, more contrast as tension rises.
+//! The demo grade looks: colder and harsher as tension rises, warmer in release.
 
 use crate::grade::Lut3d;
 
@@ -28,4 +28,19 @@ pub fn tension_look(n: usize) -> Lut3d {
         domain_max: [1.0; 3],
         table,
     }
+}
+
+/// The release look: warmer, softer contrast, slightly lifted shadows.
+pub fn release_look(n: usize) -> Lut3d {
+    let mut lut = Lut3d::identity(n);
+    for e in &mut lut.table {
+        let luma = 0.2126 * e[0] + 0.7152 * e[1] + 0.0722 * e[2];
+        let tint = [1.08, 1.0, 0.86];
+        *e = std::array::from_fn(|c| {
+            let sat = luma + 1.1 * (e[c] - luma);
+            let soft = 0.04 + 0.94 * sat;
+            (soft * tint[c]).clamp(0.0, 1.0)
+        });
+    }
+    lut
 }

@@ -25,12 +25,10 @@ pub fn bake_demo(dir: &Path, grid_size: u32) -> std::io::Result<Vec<std::path::P
     for (name, scene) in grids::demo_scenes(grid_size) {
         put(&format!("scenes/{name}.lfgrid"), &scene.to_bytes())?;
     }
-    put(
-        "luts/tension.cube",
-        looks::tension_look(17)
-            .to_cube("livingfilm tension look")
-            .as_bytes(),
-    )?;
+    let tension = looks::tension_look(17).to_cube("livingfilm tension look");
+    put("luts/tension.cube", tension.as_bytes())?;
+    let release = looks::release_look(17).to_cube("livingfilm release look");
+    put("luts/release.cube", release.as_bytes())?;
     for (name, wav) in score::demo_stems(48_000) {
         put(&format!("audio/{name}.wav"), &wav)?;
     }

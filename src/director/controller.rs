@@ -35,8 +35,8 @@ pub struct Directive {
     pub segment_start: f64,
     /// Control signal 0..1 (see module docs).
     pub drive: f32,
-    /// LUT blend, inside the film's grade range.
-    pub grade_strength: f32,
+    /// Weight of each grade look, inside the authored ranges (unused slots 0).
+    pub look_weights: [f32; super::MAX_LOOKS],
     /// Music intensity, inside the film's range.
     pub music_intensity: f32,
     /// Fog density, inside the variant's range.
@@ -313,7 +313,7 @@ impl Controller {
                 variant: self.variant,
                 segment_start: self.segment_start,
                 drive,
-                grade_strength: lerp(self.film.grade.strength),
+                look_weights: self.film.grade.weights(drive),
                 music_intensity: lerp(self.film.music.intensity),
                 fog: lerp(v.fog),
                 tension: self.tension.unwrap_or(target),

@@ -56,14 +56,36 @@ pub struct FilmInfo {
     pub sample_rate: u32,
 }
 
-/// The grade look and how far the controller may push it.
+/// Most looks a film may blend.
+pub const MAX_LOOKS: usize = 4;
+
+/// One authored look and how much of it the drive mixes in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookSpec {
+    /// The look (.cube: 1D, 3D or shaper + 3D).
+    pub lut: PathBuf,
+    /// Weight of the look at drive 0 and at drive 1 (linear in between), each 0..1.
+    pub weight: [f32; 2],
+}
+
+/// The grade: looks blended by the controller's drive, inside the authored weights.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GradeSpec {
-    /// 3D LUT (.cube) applied with the directive's strength.
-    pub lut: PathBuf,
-    /// Minimum and maximum blend of the LUT look (0..1).
-    pub strength: [f32; 2],
+    /// 1..=4 looks; at any drive their weights sum to at most 1 (the rest is the ungraded picture).
+    pub looks: Vec<LookSpec>,
+}
+
+impl GradeSpec {
+    /// Weights of the looks at `drive` (0..1); unused slots are 0.
+    pub fn weights(&self, drive: f32) -> [f32; MAX_LOOKS] {
+        let mut w = [0.0; MAX_LOOKS];
+        for (slot, l) in w.iter_mut().zip(&self.looks) {
+            *slot = l.weight[0] + (l.weight[1] - l.weight[0]) * drive;
+        }
+        w
+    }
 }
 
 /// One music stem and its gain curve over music intensity.
@@ -218,7 +240,26 @@ impl Film {
                 format!("{} is outside 8000..=192000", i.sample_rate),
             ));
         }
-        self.check_range("grade.strength", self.grade.strength)?;
+        if self.grade.looks.is_empty() || self.grade.looks.len() > MAX_LOOKS {
+            return Err(self.field_err("grade.looks", format!("needs 1..={MAX_LOOKS} looks")));
+        }
+        for (k, l) in self.grade.looks.iter().enumerate() {
+            if !l.weight.iter().all(|w| (0.0..=1.0).contains(w)) {
+                return Err(self.field_err(
+                    format!("grade.looks[{k}].weight"),
+                    "weights must lie within 0..=1",
+                ));
+            }
+        }
+        for end in 0..2 {
+            let sum: f32 = self.grade.looks.iter().map(|l| l.weight[end]).sum();
+            if sum > 1.0 + 1e-6 {
+                return Err(self.field_err(
+                    "grade.looks",
+                    format!("weights at drive {end} sum to {sum}, more than 1"),
+                ));
+            }
+        }
         self.check_range("music.intensity", self.music.intensity)?;
         if self.music.stems.is_empty() {
             return Err(self.field_err("music.stems", "at least one stem is required"));
@@ -300,8 +341,10 @@ impl Film {
     fn resolve_and_hash(&mut self, root: &Path, manifest: &[u8]) -> Result<(), FilmError> {
         let mut hasher = Sha256::new();
         hasher.update(manifest);
-        let mut fields: Vec<(String, &mut PathBuf)> =
-            vec![("grade.lut".into(), &mut self.grade.lut)];
+        let mut fields: Vec<(String, &mut PathBuf)> = Vec::new();
+        for (k, l) in self.grade.looks.iter_mut().enumerate() {
+            fields.push((format!("grade.looks[{k}].lut"), &mut l.lut));
+        }
         for (k, s) in self.music.stems.iter_mut().enumerate() {
             fields.push((format!("music.stems[{k}].file"), &mut s.file));
         }

@@ -11,4 +11,6 @@ pub use controller::{
     Controller, Decision, Directive, DirectorEvent, SegmentSummary, DECISION_WINDOW_S,
 };
 pub use cut_id::{CutId, CutIdError};
-pub use manifest::{Camera, Film, FilmError, GradeSpec, MusicSpec, Segment, StemSpec, Variant};
+pub use manifest::{
+    Camera, Film, FilmError, GradeSpec, LookSpec, MusicSpec, Segment, StemSpec, Variant, MAX_LOOKS,
+};

@@ -9,48 +9,76 @@ use super::cube::{CubeLut, Interp, Lut3d};
 /// Lattice used when looks differ in size, domain or carry a shaper.
 pub const COMMON_SIZE: usize = 33;
 
-/// One table equal to `Σ wᵢ·lookᵢ + (1 − Σ wᵢ)·identity`.
-pub fn blend_looks(looks: &[(&CubeLut, f32)], interp: Interp) -> Lut3d {
-    let plain = |l: &CubeLut| l.shaper.is_none() && l.cube.is_some();
-    let same_lattice = looks.windows(2).all(|w| {
-        let (a, b) = (w[0].0.cube.as_ref(), w[1].0.cube.as_ref());
-        matches!((a, b), (Some(a), Some(b)) if a.size == b.size && a.domain_min == b.domain_min && a.domain_max == b.domain_max)
-    });
-    let tables: Vec<(Lut3d, f32)> =
-        if !looks.is_empty() && looks.iter().all(|(l, _)| plain(l)) && same_lattice {
-            looks
-                .iter()
-                .filter_map(|(l, w)| l.cube.clone().map(|c| (c, *w)))
-                .collect()
+/// Several looks on one lattice, ready to be mixed by weights many times.
+#[derive(Debug, Clone)]
+pub struct LookMixer {
+    base: Lut3d,
+    tables: Vec<Vec<[f32; 3]>>,
+    identity: Vec<[f32; 3]>,
+}
+
+impl LookMixer {
+    /// Puts `looks` on a common lattice (theirs if they share one, else 33³ over [0, 1]).
+    pub fn new(looks: &[CubeLut], interp: Interp) -> Self {
+        let plain = |l: &CubeLut| l.shaper.is_none() && l.cube.is_some();
+        let same = looks.windows(2).all(|w| {
+            matches!((&w[0].cube, &w[1].cube), (Some(a), Some(b)) if a.size == b.size && a.domain_min == b.domain_min && a.domain_max == b.domain_max)
+        });
+        let cubes: Vec<Lut3d> = if !looks.is_empty() && looks.iter().all(plain) && same {
+            looks.iter().filter_map(|l| l.cube.clone()).collect()
         } else {
-            looks
-                .iter()
-                .map(|(l, w)| (l.bake(COMMON_SIZE, interp), *w))
-                .collect()
+            looks.iter().map(|l| l.bake(COMMON_SIZE, interp)).collect()
         };
-    let mut out = tables
-        .first()
-        .map_or_else(|| Lut3d::identity(COMMON_SIZE), |t| t.0.clone());
-    // The identity on the same lattice, for the weight left over.
-    let identity: Vec<[f32; 3]> = {
-        let n = out.size;
-        (0..n * n * n)
+        let base = cubes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Lut3d::identity(COMMON_SIZE));
+        let n = base.size;
+        let identity = (0..n * n * n)
             .map(|i| {
                 let idx = [i % n, (i / n) % n, i / (n * n)];
                 std::array::from_fn(|c| {
-                    out.domain_min[c]
-                        + (out.domain_max[c] - out.domain_min[c]) * idx[c] as f32 / (n - 1) as f32
+                    base.domain_min[c]
+                        + (base.domain_max[c] - base.domain_min[c]) * idx[c] as f32 / (n - 1) as f32
                 })
             })
-            .collect()
-    };
-    let rest = 1.0 - tables.iter().map(|t| t.1).sum::<f32>();
-    for (k, e) in out.table.iter_mut().enumerate() {
-        *e = std::array::from_fn(|c| {
-            rest * identity[k][c] + tables.iter().map(|(t, w)| w * t.table[k][c]).sum::<f32>()
-        });
+            .collect();
+        Self {
+            tables: cubes.into_iter().map(|c| c.table).collect(),
+            base,
+            identity,
+        }
     }
-    out
+
+    /// Samples per axis of the mixed table.
+    pub fn size(&self) -> usize {
+        self.base.size
+    }
+
+    /// The table `Σ wᵢ·lookᵢ + (1 − Σ wᵢ)·identity` (missing weights count as 0).
+    pub fn mix(&self, weights: &[f32]) -> Lut3d {
+        let rest = 1.0 - weights.iter().take(self.tables.len()).sum::<f32>();
+        let mut out = self.base.clone();
+        for (k, e) in out.table.iter_mut().enumerate() {
+            *e = std::array::from_fn(|c| {
+                rest * self.identity[k][c]
+                    + self
+                        .tables
+                        .iter()
+                        .zip(weights)
+                        .map(|(t, w)| w * t[k][c])
+                        .sum::<f32>()
+            });
+        }
+        out
+    }
+}
+
+/// One table equal to `Σ wᵢ·lookᵢ + (1 − Σ wᵢ)·identity`.
+pub fn blend_looks(looks: &[(&CubeLut, f32)], interp: Interp) -> Lut3d {
+    let owned: Vec<CubeLut> = looks.iter().map(|(l, _)| (*l).clone()).collect();
+    let weights: Vec<f32> = looks.iter().map(|(_, w)| *w).collect();
+    LookMixer::new(&owned, interp).mix(&weights)
 }
 
 #[cfg(test)]
@@ -71,6 +99,7 @@ mod tests {
     fn blending_tables_equals_blending_outputs() {
         let (a, b) = (look(0.5), look(1.5));
         let mixed = blend_looks(&[(&a, 0.3), (&b, 0.5)], Interp::Tetrahedral);
+        assert_eq!(mixed.size, 5);
         for c in [[0.1, 0.7, 0.33], [0.9, 0.2, 0.5]] {
             let direct: Vec<f32> = (0..3)
                 .map(|i| {
@@ -84,5 +113,11 @@ mod tests {
                 assert!((got[i] - direct[i]).abs() < 1e-6);
             }
         }
+        // Zero weights give the identity.
+        let id = LookMixer::new(&[a], Interp::Trilinear).mix(&[0.0]);
+        assert_eq!(
+            id.apply([0.25, 0.5, 0.75], Interp::Trilinear),
+            [0.25, 0.5, 0.75]
+        );
     }
 }

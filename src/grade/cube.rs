@@ -88,6 +88,83 @@ fn locate(v: f32, lo: f32, hi: f32, n: usize) -> (usize, f32) {
     (base, x - base as f32)
 }
 
+/// A [`Lut3d`] ready for per-pixel use (index scales hoisted out of the pixel loop).
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedLut3d<'a> {
+    n: usize,
+    lo: [f32; 3],
+    scale: [f32; 3],
+    last: f32,
+    table: &'a [[f32; 3]],
+}
+
+impl PreparedLut3d<'_> {
+    /// Size, domain start, index scale, last index and table, for vector kernels.
+    pub(crate) fn parts(&self) -> (usize, [f32; 3], [f32; 3], f32, &[[f32; 3]]) {
+        (self.n, self.lo, self.scale, self.last, self.table)
+    }
+
+    #[inline(always)]
+    fn locate(&self, v: f32, c: usize) -> (usize, f32) {
+        // Same operations as `locate`, in the same order, so results are bit-identical.
+        let x = ((v - self.lo[c]) * self.scale[c]).max(0.0).min(self.last);
+        let base = (x as usize).min(self.n - 2);
+        (base, x - base as f32)
+    }
+
+    /// Looks up one colour.
+    #[inline(always)]
+    pub fn apply(&self, rgb: [f32; 3], interp: Interp) -> [f32; 3] {
+        let n = self.n;
+        let (ri, fr) = self.locate(rgb[0], 0);
+        let (gi, fg) = self.locate(rgb[1], 1);
+        let (bi, fb) = self.locate(rgb[2], 2);
+        let (sr, sg, sb) = (1, n, n * n);
+        let base = ri + n * (gi + n * bi);
+        // The whole cell must exist; one check here lets the fetches below go unchecked.
+        let cell = &self.table[base..=base + sr + sg + sb];
+        let at = |o: usize| cell[o];
+        match interp {
+            Interp::Trilinear => {
+                let (c000, c100, c010, c110) = (at(0), at(sr), at(sg), at(sr + sg));
+                let (c001, c101, c011, c111) = (at(sb), at(sr + sb), at(sg + sb), at(sr + sg + sb));
+                std::array::from_fn(|c| {
+                    let x00 = c000[c] + fr * (c100[c] - c000[c]);
+                    let x10 = c010[c] + fr * (c110[c] - c010[c]);
+                    let x01 = c001[c] + fr * (c101[c] - c001[c]);
+                    let x11 = c011[c] + fr * (c111[c] - c011[c]);
+                    let y0 = x00 + fg * (x10 - x00);
+                    let y1 = x01 + fg * (x11 - x01);
+                    y0 + fb * (y1 - y0)
+                })
+            }
+            Interp::Tetrahedral => {
+                // The tetrahedron is chosen by the order of the fractions; each has
+                // weights (1 - f_max, f_max - f_mid, f_mid - f_min, f_min).
+                let (w, a, b) = if fr > fg {
+                    if fg > fb {
+                        ([1.0 - fr, fr - fg, fg - fb, fb], sr, sr + sg)
+                    } else if fr > fb {
+                        ([1.0 - fr, fr - fb, fb - fg, fg], sr, sr + sb)
+                    } else {
+                        ([1.0 - fb, fb - fr, fr - fg, fg], sb, sr + sb)
+                    }
+                } else if fb > fg {
+                    ([1.0 - fb, fb - fg, fg - fr, fr], sb, sg + sb)
+                } else if fb > fr {
+                    ([1.0 - fg, fg - fb, fb - fr, fr], sg, sg + sb)
+                } else {
+                    ([1.0 - fg, fg - fr, fr - fb, fb], sg, sr + sg)
+                };
+                let (c000, ca, cb, c111) = (at(0), at(a), at(b), at(sr + sg + sb));
+                std::array::from_fn(|c| {
+                    w[0] * c000[c] + w[1] * ca[c] + w[2] * cb[c] + w[3] * c111[c]
+                })
+            }
+        }
+    }
+}
+
 impl Lut1d {
     /// Looks up each channel with linear interpolation.
     #[inline]
@@ -123,53 +200,19 @@ impl Lut3d {
     /// Looks up one colour.
     #[inline]
     pub fn apply(&self, rgb: [f32; 3], interp: Interp) -> [f32; 3] {
-        let n = self.size;
-        let (ri, fr) = locate(rgb[0], self.domain_min[0], self.domain_max[0], n);
-        let (gi, fg) = locate(rgb[1], self.domain_min[1], self.domain_max[1], n);
-        let (bi, fb) = locate(rgb[2], self.domain_min[2], self.domain_max[2], n);
-        let t = &self.table;
-        let at = |dr: usize, dg: usize, db: usize| t[(ri + dr) + n * ((gi + dg) + n * (bi + db))];
-        let mut out = [0f32; 3];
-        match interp {
-            Interp::Trilinear => {
-                let (c000, c100, c010, c110) = (at(0, 0, 0), at(1, 0, 0), at(0, 1, 0), at(1, 1, 0));
-                let (c001, c101, c011, c111) = (at(0, 0, 1), at(1, 0, 1), at(0, 1, 1), at(1, 1, 1));
-                for c in 0..3 {
-                    let x00 = c000[c] + fr * (c100[c] - c000[c]);
-                    let x10 = c010[c] + fr * (c110[c] - c010[c]);
-                    let x01 = c001[c] + fr * (c101[c] - c001[c]);
-                    let x11 = c011[c] + fr * (c111[c] - c011[c]);
-                    let y0 = x00 + fg * (x10 - x00);
-                    let y1 = x01 + fg * (x11 - x01);
-                    out[c] = y0 + fb * (y1 - y0);
-                }
-            }
-            Interp::Tetrahedral => {
-                let c000 = at(0, 0, 0);
-                let c111 = at(1, 1, 1);
-                // The tetrahedron is chosen by the order of the fractions; each has
-                // weights (1 - f_max, f_max - f_mid, f_mid - f_min, f_min).
-                let (w, a, b) = if fr > fg {
-                    if fg > fb {
-                        ([1.0 - fr, fr - fg, fg - fb, fb], at(1, 0, 0), at(1, 1, 0))
-                    } else if fr > fb {
-                        ([1.0 - fr, fr - fb, fb - fg, fg], at(1, 0, 0), at(1, 0, 1))
-                    } else {
-                        ([1.0 - fb, fb - fr, fr - fg, fg], at(0, 0, 1), at(1, 0, 1))
-                    }
-                } else if fb > fg {
-                    ([1.0 - fb, fb - fg, fg - fr, fr], at(0, 0, 1), at(0, 1, 1))
-                } else if fb > fr {
-                    ([1.0 - fg, fg - fb, fb - fr, fr], at(0, 1, 0), at(0, 1, 1))
-                } else {
-                    ([1.0 - fg, fg - fr, fr - fb, fb], at(0, 1, 0), at(1, 1, 0))
-                };
-                for c in 0..3 {
-                    out[c] = w[0] * c000[c] + w[1] * a[c] + w[2] * b[c] + w[3] * c111[c];
-                }
-            }
+        self.prepare().apply(rgb, interp)
+    }
+
+    /// The table with its per-channel index scale precomputed, for per-pixel loops.
+    pub fn prepare(&self) -> PreparedLut3d<'_> {
+        let last = (self.size - 1) as f32;
+        PreparedLut3d {
+            n: self.size,
+            lo: self.domain_min,
+            scale: std::array::from_fn(|c| last / (self.domain_max[c] - self.domain_min[c])),
+            last,
+            table: &self.table,
         }
-        out
     }
 
     /// Serialises to `.cube` text (Iridas layout).

@@ -6,7 +6,8 @@ mod blend;
 mod cube;
 pub mod gpu;
 mod ops;
+mod simd;
 
-pub use blend::{blend_looks, COMMON_SIZE};
-pub use cube::{parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError};
+pub use blend::{blend_looks, LookMixer, COMMON_SIZE};
+pub use cube::{parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError, PreparedLut3d};
 pub use ops::{hash3, Cdl, Grade, GradeParams, LUMA};

@@ -212,7 +212,8 @@ fn frame_params(
         light: v.light,
         exposure: v.exposure,
         fog: d.fog,
-        grade_strength: d.grade_strength,
+        look_weights: d.look_weights,
+        drive: d.drive,
         frame_index,
         seed,
     }

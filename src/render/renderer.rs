@@ -7,7 +7,8 @@ use super::camera::CameraPose;
 use super::gpu::GpuContext;
 use super::scene::{Scene, SceneError};
 use crate::director::Film;
-use crate::grade::{CubeLut, Interp, LutError};
+use crate::director::MAX_LOOKS;
+use crate::grade::{CubeLut, Interp, LookMixer, LutError, COMMON_SIZE};
 
 const RAYMARCH_WGSL: &str = concat!(
     include_str!("../../shaders/common.wgsl"),
@@ -52,8 +53,10 @@ pub struct FrameParams {
     pub exposure: f32,
     /// Fog density per scene unit.
     pub fog: f32,
-    /// LUT look strength 0..1.
-    pub grade_strength: f32,
+    /// Weight of each of the film's looks.
+    pub look_weights: [f32; MAX_LOOKS],
+    /// The director's drive 0..1 (vignette follows it).
+    pub drive: f32,
     /// Frame number (varies the grain).
     pub frame_index: u32,
     /// Viewing seed (varies the grain).
@@ -97,7 +100,9 @@ pub struct Renderer {
     out_tex: wgpu::Texture,
     out_view: wgpu::TextureView,
     readback: wgpu::Buffer,
-    lut_size: u32,
+    lut_tex: wgpu::Texture,
+    mixer: LookMixer,
+    mixed_for: Option<[f32; MAX_LOOKS]>,
 }
 
 fn texture_3d(
@@ -107,7 +112,7 @@ fn texture_3d(
     format: wgpu::TextureFormat,
     data: &[u8],
     bytes_per_texel: u32,
-) -> wgpu::TextureView {
+) -> (wgpu::Texture, wgpu::TextureView) {
     let size = wgpu::Extent3d {
         width: dims[0],
         height: dims[1],
@@ -138,7 +143,8 @@ fn texture_3d(
         },
         size,
     );
-    tex.create_view(&wgpu::TextureViewDescriptor::default())
+    let view = tex.create_view(&wgpu::TextureViewDescriptor::default());
+    (tex, view)
 }
 
 fn fullscreen_pipeline(
@@ -244,7 +250,7 @@ impl Renderer {
         let mut scenes = Vec::new();
         for path in film.scene_paths() {
             let scene = Scene::load(path)?;
-            let view = texture_3d(
+            let (_grid, view) = texture_3d(
                 &ctx,
                 "scene grid",
                 scene.dims,
@@ -279,20 +285,34 @@ impl Renderer {
             });
         }
 
-        // Any .cube (1D, 3D, shaper + 3D) becomes one 33³ table the shader samples.
-        let cube = CubeLut::load(&film.grade.lut)?;
-        let lut = match (&cube.shaper, &cube.cube) {
-            (None, Some(l)) if l.domain_min == [0.0; 3] && l.domain_max == [1.0; 3] => l.clone(),
-            _ => cube.bake(33, Interp::Tetrahedral),
-        };
-        let lut_data: Vec<u8> = lut
-            .table
+        // The looks on one lattice; the blend for the current weights is uploaded per frame
+        // when the weights change. Looks not over [0, 1] are resampled (the shader assumes it).
+        let looks = film
+            .grade
+            .looks
             .iter()
-            .flat_map(|e| [e[0], e[1], e[2], 1.0])
-            .flat_map(|v| f16::from_f32(v).to_le_bytes())
-            .collect();
-        let n = lut.size as u32;
-        let lut_view = texture_3d(
+            .map(|l| {
+                let cube = CubeLut::load(&l.lut)?;
+                Ok(match &cube.cube {
+                    Some(c)
+                        if cube.shaper.is_none()
+                            && c.domain_min == [0.0; 3]
+                            && c.domain_max == [1.0; 3] =>
+                    {
+                        cube
+                    }
+                    _ => CubeLut {
+                        title: cube.title.clone(),
+                        shaper: None,
+                        cube: Some(cube.bake(COMMON_SIZE, Interp::Tetrahedral)),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, LutError>>()?;
+        let mixer = LookMixer::new(&looks, Interp::Tetrahedral);
+        let n = mixer.size() as u32;
+        let lut_data = vec![0u8; (n * n * n * 8) as usize];
+        let (lut_tex, lut_view) = texture_3d(
             &ctx,
             "grade lut",
             [n, n, n],
@@ -399,7 +419,9 @@ impl Renderer {
             out_tex,
             out_view,
             readback,
-            lut_size: n,
+            lut_tex,
+            mixer,
+            mixed_for: None,
         })
     }
 
@@ -418,8 +440,43 @@ impl Renderer {
         self.scenes[i].centre
     }
 
+    /// Uploads the blend of the looks for `weights` (the table includes the ungraded rest).
+    fn upload_looks(&mut self, weights: &[f32; MAX_LOOKS]) {
+        let lut = self.mixer.mix(weights);
+        let data: Vec<u8> = lut
+            .table
+            .iter()
+            .flat_map(|e| [e[0], e[1], e[2], 1.0])
+            .flat_map(|v| f16::from_f32(v).to_le_bytes())
+            .collect();
+        let n = lut.size as u32;
+        self.ctx.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.lut_tex,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            &data,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(n * 8),
+                rows_per_image: Some(n),
+            },
+            wgpu::Extent3d {
+                width: n,
+                height: n,
+                depth_or_array_layers: n,
+            },
+        );
+        self.mixed_for = Some(*weights);
+    }
+
     /// Renders one frame into `out` (tightly packed RGBA8, `width·height·4` bytes).
     pub fn render(&mut self, p: &FrameParams, out: &mut Vec<u8>) -> Result<(), RenderError> {
+        if self.mixed_for != Some(p.look_weights) {
+            self.upload_looks(&p.look_weights);
+        }
         let s = &self.scenes[p.scene];
         let e = p.pose;
         let u = Uniforms {
@@ -446,16 +503,12 @@ impl Renderer {
             ],
             light: [p.light[0], p.light[1], p.light[2], p.exposure],
             fog: [0.09, 0.1, 0.13, p.fog],
-            grade: [
-                p.grade_strength,
-                self.lut_size as f32,
-                0.02,
-                0.35 * p.grade_strength,
-            ],
+            grade: [1.0, self.mixer.size() as f32, 0.02, 0.35 * p.drive],
         };
         self.ctx
             .queue
             .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+
         let mut enc = self.ctx.device.create_command_encoder(&Default::default());
         for (view, pipeline, bind) in [
             (&self.hdr_view, &self.raymarch, &s.raymarch_bind),
