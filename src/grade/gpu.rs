@@ -7,7 +7,7 @@ use half::f16;
 
 use super::cube::Interp;
 use super::ops::Grade;
-use crate::render::GpuContext;
+use crate::render::{GpuContext, Readback};
 
 const SHADER: &str = include_str!("../../shaders/grade_image.wgsl");
 const FETCH_TEXTURE: &str = "@group(0) @binding(4) var lut_tex: texture_3d<f32>;
@@ -94,11 +94,10 @@ pub struct GpuGrader {
     params: Params,
     src: wgpu::Texture,
     dst: wgpu::Texture,
-    readback: wgpu::Buffer,
+    readback: Readback,
     precision: FramePrecision,
     width: u32,
     height: u32,
-    padded_row: u32,
 }
 
 impl GpuGrader {
@@ -280,15 +279,7 @@ impl GpuGrader {
                 },
             ],
         });
-        let padded_row = (width * precision.texel_bytes())
-            .div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
-            * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("grade readback"),
-            size: padded_row as u64 * height as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let readback = Readback::new(&device, width, height, precision.texel_bytes());
         Self {
             device,
             queue,
@@ -302,7 +293,6 @@ impl GpuGrader {
             precision,
             width,
             height,
-            padded_row,
         }
     }
 
@@ -365,73 +355,26 @@ impl GpuGrader {
     /// Reads the graded frame back as interleaved RGB f32.
     pub fn download(&self) -> Result<Vec<f32>, String> {
         let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: &self.dst,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &self.readback,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(self.padded_row),
-                    rows_per_image: Some(self.height),
-                },
-            },
-            wgpu::Extent3d {
-                width: self.width,
-                height: self.height,
-                depth_or_array_layers: 1,
-            },
-        );
+        self.readback.record(&mut enc, &self.dst);
         self.queue.submit([enc.finish()]);
-        let slice = self.readback.slice(..);
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| e.to_string())?;
-        rx.recv()
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
         let mut out = Vec::with_capacity((self.width * self.height * 3) as usize);
-        {
-            let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
-            let row = (self.width * self.precision.texel_bytes()) as usize;
-            for r in data
-                .chunks(self.padded_row as usize)
-                .take(self.height as usize)
-            {
-                match self.precision {
-                    FramePrecision::F32 => {
-                        for px in r[..row].chunks_exact(16) {
-                            out.extend((0..3).map(|c| {
-                                f32::from_le_bytes([
-                                    px[4 * c],
-                                    px[4 * c + 1],
-                                    px[4 * c + 2],
-                                    px[4 * c + 3],
-                                ])
-                            }));
-                        }
-                    }
-                    FramePrecision::F16 => {
-                        for px in r[..row].chunks_exact(8) {
-                            out.extend(
-                                (0..3).map(|c| {
-                                    f16::from_le_bytes([px[2 * c], px[2 * c + 1]]).to_f32()
-                                }),
-                            );
-                        }
-                    }
+        let precision = self.precision;
+        self.readback.read(&self.device, |row| match precision {
+            FramePrecision::F32 => {
+                for px in row.chunks_exact(16) {
+                    out.extend((0..3).map(|c| {
+                        f32::from_le_bytes([px[4 * c], px[4 * c + 1], px[4 * c + 2], px[4 * c + 3]])
+                    }));
                 }
             }
-        }
-        self.readback.unmap();
+            FramePrecision::F16 => {
+                for px in row.chunks_exact(8) {
+                    out.extend(
+                        (0..3).map(|c| f16::from_le_bytes([px[2 * c], px[2 * c + 1]]).to_f32()),
+                    );
+                }
+            }
+        })?;
         Ok(out)
     }
 

@@ -8,10 +8,12 @@
 mod camera;
 mod gpu;
 pub mod output;
+mod readback;
 mod renderer;
 mod scene;
 
 pub use camera::{orbit_camera, CameraPose};
 pub use gpu::{GpuContext, GpuError};
+pub use readback::Readback;
 pub use renderer::{FrameParams, RenderError, Renderer};
 pub use scene::{Scene, SceneError, SCENE_MAGIC};

@@ -5,6 +5,7 @@ use half::f16;
 
 use super::camera::CameraPose;
 use super::gpu::GpuContext;
+use super::readback::Readback;
 use super::scene::{Scene, SceneError};
 use crate::director::Film;
 use crate::director::MAX_LOOKS;
@@ -90,7 +91,6 @@ pub struct Renderer {
     ctx: GpuContext,
     width: u32,
     height: u32,
-    padded_row: u32,
     uniforms: wgpu::Buffer,
     scenes: Vec<GpuScene>,
     raymarch: wgpu::RenderPipeline,
@@ -99,7 +99,7 @@ pub struct Renderer {
     hdr_view: wgpu::TextureView,
     out_tex: wgpu::Texture,
     out_view: wgpu::TextureView,
-    readback: wgpu::Buffer,
+    readback: Readback,
     lut_tex: wgpu::Texture,
     mixer: LookMixer,
     mixed_for: Option<[f32; MAX_LOOKS]>,
@@ -397,19 +397,11 @@ impl Renderer {
             OUT_FORMAT,
         );
 
-        let padded_row = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
-            * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let readback = dev.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size: padded_row as u64 * height as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let readback = Readback::new(dev, width, height, 4);
         Ok(Self {
             ctx,
             width,
             height,
-            padded_row,
             uniforms,
             scenes,
             raymarch,
@@ -534,56 +526,12 @@ impl Renderer {
             pass.set_bind_group(0, bind, &[]);
             pass.draw(0..3, 0..1);
         }
-        enc.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: &self.out_tex,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &self.readback,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(self.padded_row),
-                    rows_per_image: Some(self.height),
-                },
-            },
-            wgpu::Extent3d {
-                width: self.width,
-                height: self.height,
-                depth_or_array_layers: 1,
-            },
-        );
+        self.readback.record(&mut enc, &self.out_tex);
         self.ctx.queue.submit([enc.finish()]);
-
-        let slice = self.readback.slice(..);
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.ctx
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| RenderError::Gpu(e.to_string()))?;
-        rx.recv()
-            .map_err(|e| RenderError::Gpu(e.to_string()))?
-            .map_err(|e| RenderError::Gpu(e.to_string()))?;
-        {
-            let data = slice
-                .get_mapped_range()
-                .map_err(|e| RenderError::Gpu(e.to_string()))?;
-            let row = (self.width * 4) as usize;
-            out.clear();
-            out.reserve(row * self.height as usize);
-            for r in data
-                .chunks(self.padded_row as usize)
-                .take(self.height as usize)
-            {
-                out.extend_from_slice(&r[..row]);
-            }
-        }
-        self.readback.unmap();
-        Ok(())
+        out.clear();
+        out.reserve((self.width * self.height * 4) as usize);
+        self.readback
+            .read(&self.ctx.device, |row| out.extend_from_slice(row))
+            .map_err(RenderError::Gpu)
     }
 }
