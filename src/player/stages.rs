@@ -261,10 +261,21 @@ pub fn render(
     let mut hasher = Sha256::new();
     let mut rgba = Vec::new();
     let mut gpu_time = Duration::ZERO;
+    // Frames are submitted one ahead of the one read back and written (`frames`).
+    let mut submitted = 0u32;
     let mut frames = 0u32;
+    let mut write = |rgba: &[u8], n: u32| -> Result<(), PlayerError> {
+        hasher.update(rgba);
+        y4m.write_rgba8(rgba).map_err(|e| output_err(&video, e))?;
+        if cfg.png {
+            let path = frames_dir.join(format!("frame_{n:05}.png"));
+            output::write_png(&path, w, h, rgba).map_err(|e| output_err(&path, e))?;
+        }
+        Ok(())
+    };
     let mut stalled_since: Option<(u64, Instant)> = None;
     loop {
-        let t = frames as f64 / fps as f64;
+        let t = submitted as f64 / fps as f64;
         let Some(d) = timeline.at(t) else { break };
         if let Some(clock) = &clock {
             // Video follows the audio clock; stop following a device that no longer advances.
@@ -280,23 +291,28 @@ pub fn render(
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        let p = frame_params(film, &renderer, &d, t, frames, seed);
+        let p = frame_params(film, &renderer, &d, t, submitted, seed);
         let start = Instant::now();
-        renderer.render(&p, &mut rgba)?;
+        let ready = renderer.pipelined(Some(&p), &mut rgba)?;
         gpu_time += start.elapsed();
-        hasher.update(&rgba);
-        y4m.write_rgba8(&rgba).map_err(|e| output_err(&video, e))?;
-        if cfg.png {
-            let path = frames_dir.join(format!("frame_{frames:05}.png"));
-            output::write_png(&path, w, h, &rgba).map_err(|e| output_err(&path, e))?;
+        submitted += 1;
+        if ready {
+            write(&rgba, frames)?;
+            frames += 1;
         }
-        frames += 1;
         if let Some(end) = timeline.end {
             pb.set_length((end * fps as f64).ceil() as u64);
         }
         pb.set_message(film.segments[d.segment].id.clone());
         pb.inc(1);
     }
+    let start = Instant::now();
+    if renderer.pipelined(None, &mut rgba)? {
+        gpu_time += start.elapsed();
+        write(&rgba, frames)?;
+        frames += 1;
+    }
+    drop(write);
     pb.finish_and_clear();
     y4m.finish().map_err(|e| output_err(&video, e))?;
     if timeline.end.is_none() {

@@ -57,14 +57,27 @@ impl Readback {
     }
 
     /// Waits for the submitted copy and hands each row (without padding) to `row`, top first.
-    pub fn read(&self, device: &wgpu::Device, mut row: impl FnMut(&[u8])) -> Result<(), String> {
+    pub fn read(&self, device: &wgpu::Device, row: impl FnMut(&[u8])) -> Result<(), String> {
+        self.read_after(device, None, row)
+    }
+
+    /// Like [`Readback::read`], waiting only for `submission` (later work may keep running).
+    pub fn read_after(
+        &self,
+        device: &wgpu::Device,
+        submission: Option<wgpu::SubmissionIndex>,
+        mut row: impl FnMut(&[u8]),
+    ) -> Result<(), String> {
         let slice = self.buffer.slice(..);
         let (tx, rx) = crossbeam_channel::bounded(1);
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
         device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: submission,
+                timeout: None,
+            })
             .map_err(|e| e.to_string())?;
         rx.recv()
             .map_err(|e| e.to_string())?

@@ -99,7 +99,10 @@ pub struct Renderer {
     hdr_view: wgpu::TextureView,
     out_tex: wgpu::Texture,
     out_view: wgpu::TextureView,
-    readback: Readback,
+    /// Two read-back slots: frame n renders while frame n−1 is read.
+    readbacks: [Readback; 2],
+    in_flight: Option<(usize, wgpu::SubmissionIndex)>,
+    next_slot: usize,
     lut_tex: wgpu::Texture,
     mixer: LookMixer,
     mixed_for: Option<[f32; MAX_LOOKS]>,
@@ -397,7 +400,10 @@ impl Renderer {
             OUT_FORMAT,
         );
 
-        let readback = Readback::new(dev, width, height, 4);
+        let readbacks = [
+            Readback::new(dev, width, height, 4),
+            Readback::new(dev, width, height, 4),
+        ];
         Ok(Self {
             ctx,
             width,
@@ -410,7 +416,9 @@ impl Renderer {
             hdr_view,
             out_tex,
             out_view,
-            readback,
+            readbacks,
+            in_flight: None,
+            next_slot: 0,
             lut_tex,
             mixer,
             mixed_for: None,
@@ -464,8 +472,48 @@ impl Renderer {
         self.mixed_for = Some(*weights);
     }
 
-    /// Renders one frame into `out` (tightly packed RGBA8, `width·height·4` bytes).
+    /// Renders one frame into `out` (tightly packed RGBA8, `width·height·4` bytes) and waits for it.
     pub fn render(&mut self, p: &FrameParams, out: &mut Vec<u8>) -> Result<(), RenderError> {
+        self.flush(out)?;
+        self.pipelined(Some(p), out)?;
+        self.pipelined(None, out).map(|_| ())
+    }
+
+    /// Submits `p` (if any) and reads back the frame submitted before it, so the GPU renders
+    /// one frame while the CPU takes the previous one. Returns whether `out` holds a frame;
+    /// call with `None` at the end to collect the last one.
+    pub fn pipelined(
+        &mut self,
+        p: Option<&FrameParams>,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, RenderError> {
+        let previous = self.in_flight.take();
+        if let Some(p) = p {
+            let slot = self.next_slot;
+            let index = self.submit(p, slot);
+            self.in_flight = Some((slot, index));
+            self.next_slot ^= 1;
+        }
+        let Some((slot, index)) = previous else {
+            return Ok(false);
+        };
+        out.clear();
+        out.reserve((self.width * self.height * 4) as usize);
+        self.readbacks[slot]
+            .read_after(&self.ctx.device, Some(index), |row| {
+                out.extend_from_slice(row)
+            })
+            .map_err(RenderError::Gpu)?;
+        Ok(true)
+    }
+
+    /// Reads back a frame still in flight, if any.
+    fn flush(&mut self, out: &mut Vec<u8>) -> Result<bool, RenderError> {
+        self.pipelined(None, out)
+    }
+
+    /// Encodes and submits one frame whose result is copied into read-back `slot`.
+    fn submit(&mut self, p: &FrameParams, slot: usize) -> wgpu::SubmissionIndex {
         if self.mixed_for != Some(p.look_weights) {
             self.upload_looks(&p.look_weights);
         }
@@ -526,12 +574,7 @@ impl Renderer {
             pass.set_bind_group(0, bind, &[]);
             pass.draw(0..3, 0..1);
         }
-        self.readback.record(&mut enc, &self.out_tex);
-        self.ctx.queue.submit([enc.finish()]);
-        out.clear();
-        out.reserve((self.width * self.height * 4) as usize);
-        self.readback
-            .read(&self.ctx.device, |row| out.extend_from_slice(row))
-            .map_err(RenderError::Gpu)
+        self.readbacks[slot].record(&mut enc, &self.out_tex);
+        self.ctx.queue.submit([enc.finish()])
     }
 }
