@@ -312,7 +312,6 @@ pub fn render(
         write(&rgba, frames)?;
         frames += 1;
     }
-    drop(write);
     pb.finish_and_clear();
     y4m.finish().map_err(|e| output_err(&video, e))?;
     if timeline.end.is_none() {
