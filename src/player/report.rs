@@ -53,7 +53,8 @@ pub struct RenderReport {
     pub fps: u32,
     /// Frames rendered.
     pub frames: u32,
-    /// Render + readback throughput, frames per second.
+    /// Frames per second of render-thread time spent in the renderer (submitting a frame and
+    /// waiting for the previous one's read-back); the GPU overlaps its work with output encoding.
     pub render_fps: f64,
     /// SHA-256 over all RGBA frames (determinism check).
     pub frames_sha256: String,
