@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use livingfilm::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
-use livingfilm::grade::{Cdl, CubeLut, Grade, GradeParams, Interp};
+use livingfilm::grade::{parse_rgb, Cdl, CubeLut, Grade, GradeParams, Interp};
 use livingfilm::media::still::Still;
 use livingfilm::media::y4m::{Y4mReader, Y4mWriter};
 
@@ -35,13 +35,13 @@ pub struct GradeArgs {
     #[arg(long, value_parser = Cdl::parse)]
     cdl: Option<Cdl>,
     /// Lift per channel (r,g,b).
-    #[arg(long, value_parser = triple, default_value = "0,0,0")]
+    #[arg(long, value_parser = parse_rgb, default_value = "0,0,0")]
     lift: [f32; 3],
     /// Gamma per channel (r,g,b).
-    #[arg(long, value_parser = triple, default_value = "1,1,1")]
+    #[arg(long, value_parser = parse_rgb, default_value = "1,1,1")]
     gamma: [f32; 3],
     /// Gain per channel (r,g,b).
-    #[arg(long, value_parser = triple, default_value = "1,1,1")]
+    #[arg(long, value_parser = parse_rgb, default_value = "1,1,1")]
     gain: [f32; 3],
     /// Warm (+) / cool (−) white balance, −1..1.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
@@ -61,18 +61,6 @@ pub struct GradeArgs {
     /// Grade on the GPU (same maths; 32-bit float frames).
     #[arg(long)]
     gpu: bool,
-}
-
-fn triple(s: &str) -> Result<[f32; 3], String> {
-    let v: Vec<f32> = s
-        .split(',')
-        .map(|w| w.trim().parse::<f32>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("`{s}` is not r,g,b"))?;
-    match v.as_slice() {
-        [a, b, c] if v.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
-        _ => Err(format!("`{s}` must be three finite numbers r,g,b")),
-    }
 }
 
 fn build_grade(a: &GradeArgs) -> anyhow::Result<Grade> {

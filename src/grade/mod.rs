@@ -10,4 +10,4 @@ mod simd;
 
 pub use blend::{blend_looks, LookMixer, COMMON_SIZE};
 pub use cube::{parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError, PreparedLut3d};
-pub use ops::{hash3, Cdl, Grade, GradeParams, LUMA};
+pub use ops::{hash3, parse_rgb, Cdl, Grade, GradeParams, LUMA};

@@ -18,6 +18,19 @@ fn spow(x: f32, y: f32) -> f32 {
     }
 }
 
+/// Parses `r,g,b` (three finite numbers), as grade parameters are written on the command line.
+pub fn parse_rgb(text: &str) -> Result<[f32; 3], String> {
+    let v: Vec<f32> = text
+        .split(',')
+        .map(|w| w.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("`{text}` is not r,g,b"))?;
+    match v.as_slice() {
+        [a, b, c] if v.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
+        _ => Err(format!("`{text}` must be three finite numbers r,g,b")),
+    }
+}
+
 /// Rec.709 luma weights, used by the CDL saturation.
 pub const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
 
@@ -52,17 +65,7 @@ impl Cdl {
         if parts.len() != 4 {
             return Err(format!("CDL `{text}`: expected slope:offset:power:saturation, e.g. 1.1,1,0.9:0,0,0.02:1,1,1:0.9"));
         }
-        let triple = |s: &str, what: &str| -> Result<[f32; 3], String> {
-            let v: Vec<f32> = s
-                .split(',')
-                .map(|w| w.trim().parse::<f32>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| format!("CDL {what} `{s}` is not 3 numbers"))?;
-            match v.as_slice() {
-                [a, b, c] if v.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
-                _ => Err(format!("CDL {what} `{s}` must be 3 finite numbers")),
-            }
-        };
+        let triple = |s: &str, what: &str| parse_rgb(s).map_err(|e| format!("CDL {what} {e}"));
         let cdl = Self {
             slope: triple(parts[0], "slope")?,
             offset: triple(parts[1], "offset")?,
