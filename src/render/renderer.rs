@@ -472,15 +472,9 @@ impl Renderer {
         self.mixed_for = Some(*weights);
     }
 
-    /// Renders one frame into `out` (tightly packed RGBA8, `width·height·4` bytes) and waits for it.
-    pub fn render(&mut self, p: &FrameParams, out: &mut Vec<u8>) -> Result<(), RenderError> {
-        self.flush(out)?;
-        self.pipelined(Some(p), out)?;
-        self.pipelined(None, out).map(|_| ())
-    }
-
     /// Submits `p` (if any) and reads back the frame submitted before it, so the GPU renders
-    /// one frame while the CPU takes the previous one. Returns whether `out` holds a frame;
+    /// one frame while the CPU takes the previous one. Returns whether `out` holds a frame
+    /// (tightly packed RGBA8, `width·height·4` bytes);
     /// call with `None` at the end to collect the last one.
     pub fn pipelined(
         &mut self,
@@ -505,11 +499,6 @@ impl Renderer {
             })
             .map_err(RenderError::Gpu)?;
         Ok(true)
-    }
-
-    /// Reads back a frame still in flight, if any.
-    fn flush(&mut self, out: &mut Vec<u8>) -> Result<bool, RenderError> {
-        self.pipelined(None, out)
     }
 
     /// Encodes and submits one frame whose result is copied into read-back `slot`.
