@@ -386,4 +386,23 @@ impl Film {
         }
         out
     }
+
+    /// For each segment and variant, the index of its scene in [`Film::scene_paths`].
+    pub fn scene_indices(&self) -> Vec<Vec<usize>> {
+        let paths = self.scene_paths();
+        self.segments
+            .iter()
+            .map(|s| {
+                s.variants
+                    .iter()
+                    .map(|v| {
+                        paths
+                            .iter()
+                            .position(|p| *p == v.scene.as_path())
+                            .unwrap_or(0)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }

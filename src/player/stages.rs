@@ -193,6 +193,7 @@ impl Timeline {
 
 fn frame_params(
     film: &Film,
+    scene_of: &[Vec<usize>],
     renderer: &Renderer,
     d: &Directive,
     t: f64,
@@ -200,11 +201,7 @@ fn frame_params(
     seed: u32,
 ) -> FrameParams {
     let v = &film.segments[d.segment].variants[d.variant];
-    let scene = film
-        .scene_paths()
-        .iter()
-        .position(|p| *p == v.scene.as_path())
-        .unwrap_or(0);
+    let scene = scene_of[d.segment][d.variant];
     let progress = ((t - d.segment_start) / v.duration_s) as f32;
     FrameParams {
         scene,
@@ -258,6 +255,7 @@ pub fn render(
     let rate = film.info.sample_rate as f64;
     let pb = progress_bar(cfg, film);
     let mut timeline = Timeline::new(rx);
+    let scene_of = film.scene_indices();
     let mut hasher = Sha256::new();
     let mut rgba = Vec::new();
     let mut gpu_time = Duration::ZERO;
@@ -291,7 +289,7 @@ pub fn render(
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        let p = frame_params(film, &renderer, &d, t, submitted, seed);
+        let p = frame_params(film, &scene_of, &renderer, &d, t, submitted, seed);
         let start = Instant::now();
         let ready = renderer.pipelined(Some(&p), &mut rgba)?;
         gpu_time += start.elapsed();
