@@ -74,13 +74,6 @@ impl LookMixer {
     }
 }
 
-/// One table equal to `Σ wᵢ·lookᵢ + (1 − Σ wᵢ)·identity`.
-pub fn blend_looks(looks: &[(&CubeLut, f32)], interp: Interp) -> Lut3d {
-    let owned: Vec<CubeLut> = looks.iter().map(|(l, _)| (*l).clone()).collect();
-    let weights: Vec<f32> = looks.iter().map(|(_, w)| *w).collect();
-    LookMixer::new(&owned, interp).mix(&weights)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +91,7 @@ mod tests {
     #[test]
     fn blending_tables_equals_blending_outputs() {
         let (a, b) = (look(0.5), look(1.5));
-        let mixed = blend_looks(&[(&a, 0.3), (&b, 0.5)], Interp::Tetrahedral);
+        let mixed = LookMixer::new(&[a.clone(), b.clone()], Interp::Tetrahedral).mix(&[0.3, 0.5]);
         assert_eq!(mixed.size, 5);
         for c in [[0.1, 0.7, 0.33], [0.9, 0.2, 0.5]] {
             let direct: Vec<f32> = (0..3)

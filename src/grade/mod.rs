@@ -8,6 +8,6 @@ pub mod gpu;
 mod ops;
 mod simd;
 
-pub use blend::{blend_looks, LookMixer, COMMON_SIZE};
+pub use blend::{LookMixer, COMMON_SIZE};
 pub use cube::{parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError, PreparedLut3d};
 pub use ops::{hash3, parse_rgb, Cdl, Grade, GradeParams, LUMA};
