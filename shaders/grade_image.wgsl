@@ -143,7 +143,8 @@ fn grade(@builtin(global_invocation_id) id: vec3<u32>) {
         if (p.lut_n > 0u) {
             looked = apply_lut(looked);
         }
-        c = looked * p.misc.x + c * (1.0 - p.misc.x);
+        // Full strength is the look itself, as on the CPU.
+        c = select(looked * p.misc.x + c * (1.0 - p.misc.x), looked, p.misc.x == 1.0);
     }
     if (p.misc.y != 0.0) {
         let d = (vec2<f32>(id.xy) + 0.5) / vec2<f32>(p.size) - 0.5;

@@ -230,7 +230,13 @@ impl Grade {
             if let Some(cube) = cube {
                 looked = cube.apply(looked, self.interp);
             }
-            c = std::array::from_fn(|i| looked[i] * p.strength + c[i] * (1.0 - p.strength));
+            // Full strength is the look itself (a non-finite input must not leak through
+            // a zero-weighted blend).
+            c = if p.strength == 1.0 {
+                looked
+            } else {
+                std::array::from_fn(|i| looked[i] * p.strength + c[i] * (1.0 - p.strength))
+            };
         }
         if p.vignette != 0.0 {
             let dx = (x as f32 + 0.5) / width as f32 - 0.5;
@@ -268,23 +274,24 @@ impl Grade {
         std::thread::scope(|s| {
             for (k, chunk) in rgb.chunks_mut(rows_per * row).enumerate() {
                 s.spawn(move || {
-                    // The common case (a tetrahedral look, nothing else) has a vector kernel
-                    // with bit-identical results; scalar code finishes the rest.
+                    // The common case (a look, nothing else) has vector kernels with
+                    // bit-identical results; scalar code finishes the rest.
                     let plain_look = ops == 0
-                        && self.interp == Interp::Tetrahedral
                         && p_vignette == 0.0
                         && p_grain == 0.0
                         && self.lut.as_ref().is_some_and(|l| l.shaper.is_none());
                     let done = match (plain_look, cube) {
-                        (true, Some(cube)) => super::simd::tetrahedral_blend(cube, strength, chunk),
+                        (true, Some(cube)) => {
+                            super::simd::lut3d_blend(cube, self.interp, strength, chunk)
+                        }
                         _ => 0,
                     };
-                    for (j, line) in chunk.chunks_exact_mut(row).enumerate() {
+                    let w = width as usize;
+                    let lines = chunk.chunks_exact_mut(row).enumerate().skip(done / w);
+                    for (j, line) in lines {
                         let y = (k * rows_per + j) as u32;
-                        for (x, px) in line.chunks_exact_mut(3).enumerate() {
-                            if j * width as usize + x < done {
-                                continue;
-                            }
+                        let first = if j == done / w { done % w } else { 0 };
+                        for (x, px) in line.chunks_exact_mut(3).enumerate().skip(first) {
                             let out = self.pixel_with(
                                 ops,
                                 cube,
@@ -376,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn vector_kernel_is_bit_identical_to_the_scalar_path() {
+    fn vector_kernels_are_bit_identical_to_the_scalar_path() {
         // A non-trivial 5³ table with a non-unit domain.
         let mut cube = crate::grade::Lut3d::identity(5);
         for (k, e) in cube.table.iter_mut().enumerate() {
@@ -389,18 +396,10 @@ mod tests {
             shaper: None,
             cube: Some(cube),
         };
-        let g = Grade {
-            lut: Some(lut),
-            interp: Interp::Tetrahedral,
-            params: GradeParams {
-                strength: 0.7,
-                ..GradeParams::default()
-            },
-        };
         let (w, h) = (37u32, 9u32);
-        let mut img: Vec<f32> = (0..w * h * 3).map(|i| hash3(i, 1, 2) * 1.6 - 0.3).collect();
-        // Ties, exact lattice points, NaN and infinities.
-        img[..12].copy_from_slice(&[
+        let mut input: Vec<f32> = (0..w * h * 3).map(|i| hash3(i, 1, 2) * 1.6 - 0.3).collect();
+        // Ties, exact lattice points, the far corner, NaN and infinities.
+        input[..18].copy_from_slice(&[
             0.5,
             0.5,
             0.5,
@@ -413,18 +412,37 @@ mod tests {
             f32::NAN,
             f32::INFINITY,
             f32::NEG_INFINITY,
+            1.2,
+            1.0,
+            0.9,
+            5.0,
+            5.0,
+            5.0,
         ]);
-        let orig = img.clone();
-        g.frame(&mut img, w, h, 0);
-        for (i, px) in orig.chunks_exact(3).enumerate() {
-            let want = g.pixel([px[0], px[1], px[2]], i as u32 % w, i as u32 / w, w, h, 0);
-            let got = &img[3 * i..3 * i + 3];
-            for c in 0..3 {
-                assert_eq!(
-                    got[c].to_bits(),
-                    want[c].to_bits(),
-                    "pixel {i} channel {c}: {got:?} vs {want:?}"
-                );
+        for interp in [Interp::Tetrahedral, Interp::Trilinear] {
+            for strength in [1.0, 0.7] {
+                let g = Grade {
+                    lut: Some(lut.clone()),
+                    interp,
+                    params: GradeParams {
+                        strength,
+                        ..GradeParams::default()
+                    },
+                };
+                let mut img = input.clone();
+                g.frame(&mut img, w, h, 0);
+                for (i, px) in input.chunks_exact(3).enumerate() {
+                    let want = g.pixel([px[0], px[1], px[2]], i as u32 % w, i as u32 / w, w, h, 0);
+                    let got = &img[3 * i..3 * i + 3];
+                    for c in 0..3 {
+                        assert_eq!(
+                            got[c].to_bits(),
+                            want[c].to_bits(),
+                            "{interp:?} strength {strength}, pixel {i} channel {c}: \
+                             {got:?} vs {want:?}"
+                        );
+                    }
+                }
             }
         }
     }
