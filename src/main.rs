@@ -10,6 +10,7 @@ use livingfilm::inference::Provider;
 use livingfilm::{play, AudioMode, PlayerConfig};
 
 mod grade_cmd;
+//TMP mod hrv_cmd;
 mod model_cmd;
 
 /// A provider preference list as given on the command line.
@@ -53,6 +54,8 @@ enum Command {
     /// Python onnxruntime on the same .npy files.
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
+    /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
+    //TMP Hrv(hrv_cmd::HrvArgs),
     BakeDemo {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
@@ -195,6 +198,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
+        //TMP Command::Hrv(h) => hrv_cmd::run(h),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
             .with_context(|| format!("baking the demo into {}", dir.display()))

@@ -1,16 +1,36 @@
-//! Sliding-window heart features relative to a per-viewer baseline.
+//! Sliding-window biometric features relative to a per-viewer baseline, each with its
+//! own confidence.
 //!
-//! Definitions (Task Force 1996, short-term): over the beats whose end time lies in
-//! `(t - window, t]`, HR = 60000 / mean(RR) and RMSSD = sqrt(mean(ΔRR²)) over
-//! successive intervals. The baseline is the same pair over the calibration period
-//! `[0, calibration_s)` (the "handshake" at the start of a film).
+//! - Heart: every accepted beat updates three [`HrvWindow`]s (10/30/60 s by default;
+//!   definitions in `hrv.rs`). A beat is accepted when its RR lies in 250–2500 ms and
+//!   within 25 % of the median of the last five accepted beats (an online ectopic gate;
+//!   three rejections in a row mean the rhythm really changed and are accepted).
+//!   Offline recordings get the full Kubios correction in `livingfilm hrv` instead.
+//! - Pupil: samples below 1.5 mm (blinks) or changing faster than 10 mm/s are dropped,
+//!   with the 100 ms after a blink; the feature is the 1 s mean as a z-score against the
+//!   calibration period.
+//! - Baseline: HR, RMSSD and pupil over the calibration period `[0, calibration_s)` (the
+//!   "handshake" at the start of a film).
+//! - Confidence: beats seen in the last 5 s against those the rate predicts (HR-only
+//!   sensors: 0.5), times a freshness that decays with half-life ~1.4 s once a sensor has
+//!   been silent for `dropout_s`. A sensor that comes back resumes with no reset.
 
 use std::collections::VecDeque;
 
+use super::hrv::{HrvStats, HrvWindow};
+use super::replay::RR_RANGE_MS;
 use super::{Reading, Sample};
 
 /// Rate at which features are produced, in Hz.
 pub const FEATURE_RATE_HZ: f64 = 4.0;
+/// The longer HRV windows kept beside `FeatureConfig::window_s`, seconds.
+pub const LONG_WINDOWS_S: [f64; 2] = [30.0, 60.0];
+/// Time constant of the confidence decay after a dropout, seconds.
+pub const CONFIDENCE_DECAY_S: f64 = 2.0;
+const PUPIL_MIN_MM: f64 = 1.5;
+const PUPIL_MAX_RATE_MM_S: f64 = 10.0;
+const PUPIL_SETTLE_S: f64 = 0.1;
+const PUPIL_WINDOW_S: f64 = 1.0;
 
 /// Tunables of the feature extractor.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +39,7 @@ pub struct FeatureConfig {
     pub window_s: f64,
     /// Length of the calibration (baseline) period, seconds.
     pub calibration_s: f64,
-    /// A source silent for longer than this is considered disconnected, seconds.
+    /// A source silent for longer than this starts losing confidence, seconds.
     pub dropout_s: f64,
 }
 
@@ -46,8 +66,20 @@ pub struct Features {
     pub hr_delta_bpm: f32,
     /// ln(RMSSD / baseline RMSSD); 0 when unknown.
     pub rmssd_ln_ratio: f32,
-    /// Signal quality 0..1 (0 = no sensor data).
+    /// Confidence in the heart features 0..1 (0 = no sensor data); the model's input.
     pub quality: f32,
+    /// Time-domain HRV over the short window and [`LONG_WINDOWS_S`].
+    pub hrv: [HrvStats; 3],
+    /// Confidence in the HRV statistics 0..1.
+    pub hrv_confidence: f32,
+    /// Pupil diameter over the last second, mm (0 when unknown).
+    pub pupil_mm: f32,
+    /// Pupil diameter as a z-score against the calibration period (0 when unknown).
+    pub pupil_z: f32,
+    /// Confidence in the pupil features 0..1.
+    pub pupil_confidence: f32,
+    /// Beats rejected by the online gate so far.
+    pub rejected_beats: u32,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -58,6 +90,9 @@ struct Baseline {
     diff_n: u32,
     hr_sum: f64,
     hr_n: u32,
+    pupil_n: u32,
+    pupil_mean: f64,
+    pupil_m2: f64,
 }
 
 impl Baseline {
@@ -73,15 +108,36 @@ impl Baseline {
     fn rmssd(&self) -> Option<f64> {
         (self.diff_n > 0).then(|| (self.sq_diff_sum / self.diff_n as f64).sqrt())
     }
+    fn push_pupil(&mut self, mm: f64) {
+        self.pupil_n += 1;
+        let d = mm - self.pupil_mean;
+        self.pupil_mean += d / self.pupil_n as f64;
+        self.pupil_m2 += d * (mm - self.pupil_mean);
+    }
+    fn pupil(&self) -> Option<(f64, f64)> {
+        (self.pupil_n >= 2).then(|| {
+            let sd = (self.pupil_m2 / (self.pupil_n - 1) as f64).sqrt();
+            (self.pupil_mean, sd.max(0.05))
+        })
+    }
 }
 
 /// Turns a time-ordered stream of [`Sample`]s into [`Features`] at any later instant.
 pub struct FeatureExtractor {
     cfg: FeatureConfig,
-    beats: VecDeque<(f64, f64)>,
-    hrs: VecDeque<(f64, f64)>,
+    windows: [HrvWindow; 3],
+    beat_times: VecDeque<f64>,
+    recent_rr: VecDeque<f64>,
+    rejected_run: u32,
+    rejected: u32,
     last_rr: Option<f64>,
-    last_seen: Option<f64>,
+    last_beat: Option<f64>,
+    last_hr: Option<(f64, f64)>,
+    pupil: VecDeque<(f64, f64)>,
+    pupil_seen: VecDeque<(f64, bool)>,
+    last_pupil_valid: Option<(f64, f64)>,
+    last_blink: Option<f64>,
+    last_pupil: Option<f64>,
     baseline: Baseline,
 }
 
@@ -90,103 +146,204 @@ impl FeatureExtractor {
     pub fn new(cfg: FeatureConfig) -> Self {
         Self {
             cfg,
-            beats: VecDeque::new(),
-            hrs: VecDeque::new(),
+            windows: [
+                HrvWindow::new(cfg.window_s),
+                HrvWindow::new(LONG_WINDOWS_S[0]),
+                HrvWindow::new(LONG_WINDOWS_S[1]),
+            ],
+            beat_times: VecDeque::new(),
+            recent_rr: VecDeque::new(),
+            rejected_run: 0,
+            rejected: 0,
             last_rr: None,
-            last_seen: None,
+            last_beat: None,
+            last_hr: None,
+            pupil: VecDeque::new(),
+            pupil_seen: VecDeque::new(),
+            last_pupil_valid: None,
+            last_blink: None,
+            last_pupil: None,
             baseline: Baseline::default(),
         }
     }
 
-    /// Adds one reading; samples must arrive in time order.
+    /// Adds one reading; samples must arrive in time order (late ones are ignored).
     pub fn push(&mut self, s: Sample) {
+        if !s.t.is_finite() {
+            return;
+        }
         let calibrating = s.t < self.cfg.calibration_s;
-        self.last_seen = Some(s.t);
         match s.reading {
-            Reading::Rr { ms } => {
-                if calibrating {
-                    self.baseline.rr_sum += ms;
-                    self.baseline.rr_n += 1;
-                    if let Some(prev) = self.last_rr {
-                        self.baseline.sq_diff_sum += (ms - prev) * (ms - prev);
-                        self.baseline.diff_n += 1;
-                    }
-                }
-                self.last_rr = Some(ms);
-                self.beats.push_back((s.t, ms));
-            }
+            Reading::Rr { ms } => self.push_beat(s.t, ms, calibrating),
             Reading::Hr { bpm } => {
+                if !bpm.is_finite() || bpm <= 0.0 {
+                    return;
+                }
                 if calibrating {
                     self.baseline.hr_sum += bpm;
                     self.baseline.hr_n += 1;
                 }
-                self.hrs.push_back((s.t, bpm));
+                self.last_hr = Some((s.t, bpm));
+            }
+            Reading::Pupil { mm } => self.push_pupil(s.t, mm, calibrating),
+        }
+    }
+
+    fn push_beat(&mut self, t: f64, ms: f64, calibrating: bool) {
+        if self.last_beat.is_some_and(|last| t < last) {
+            return;
+        }
+        self.last_beat = Some(t);
+        let in_range = ms.is_finite() && (RR_RANGE_MS.0..=RR_RANGE_MS.1).contains(&ms);
+        let ectopic = in_range && self.recent_rr.len() >= 3 && {
+            let mut r: Vec<f64> = self.recent_rr.iter().copied().collect();
+            r.sort_by(f64::total_cmp);
+            let median = r[r.len() / 2];
+            (ms - median).abs() > 0.25 * median
+        };
+        if !in_range || (ectopic && self.rejected_run < 2) {
+            self.rejected += 1;
+            self.rejected_run += 1;
+            // The next beat's interval no longer follows an accepted one.
+            self.last_rr = None;
+            return;
+        }
+        if ectopic {
+            // A sustained change of rhythm, not an artifact: start the median afresh.
+            self.recent_rr.clear();
+        }
+        self.rejected_run = 0;
+        self.recent_rr.push_back(ms);
+        if self.recent_rr.len() > 5 {
+            self.recent_rr.pop_front();
+        }
+        if calibrating {
+            self.baseline.rr_sum += ms;
+            self.baseline.rr_n += 1;
+            if let Some(prev) = self.last_rr {
+                self.baseline.sq_diff_sum += (ms - prev) * (ms - prev);
+                self.baseline.diff_n += 1;
+            }
+        }
+        self.last_rr = Some(ms);
+        for w in &mut self.windows {
+            w.push(t, ms);
+        }
+        self.beat_times.push_back(t);
+    }
+
+    fn push_pupil(&mut self, t: f64, mm: f64, calibrating: bool) {
+        if self.last_pupil.is_some_and(|last| t < last) {
+            return;
+        }
+        self.last_pupil = Some(t);
+        let blink = !mm.is_finite() || mm < PUPIL_MIN_MM;
+        let too_fast = self
+            .last_pupil_valid
+            .is_some_and(|(pt, pm)| t > pt && (mm - pm).abs() / (t - pt) > PUPIL_MAX_RATE_MM_S);
+        let settling = self.last_blink.is_some_and(|b| t - b < PUPIL_SETTLE_S);
+        if blink {
+            self.last_blink = Some(t);
+        }
+        let valid = !blink && !too_fast && !settling;
+        self.pupil_seen.push_back((t, valid));
+        if valid {
+            self.last_pupil_valid = Some((t, mm));
+            self.pupil.push_back((t, mm));
+            if calibrating {
+                self.baseline.push_pupil(mm);
             }
         }
     }
 
-    /// Features over the window ending at `t` (all samples up to `t` must have been pushed).
+    fn freshness(&self, last: Option<f64>, t: f64) -> f64 {
+        match last {
+            Some(seen) if t - seen <= self.cfg.dropout_s => 1.0,
+            Some(seen) => (-(t - seen - self.cfg.dropout_s) / CONFIDENCE_DECAY_S).exp(),
+            None => 0.0,
+        }
+    }
+
+    /// Features over the windows ending at `t` (all samples up to `t` must have been pushed).
     pub fn features_at(&mut self, t: f64) -> Features {
-        let start = t - self.cfg.window_s;
-        while self.beats.front().is_some_and(|b| b.0 <= start) {
-            self.beats.pop_front();
+        for w in &mut self.windows {
+            w.evict(t);
         }
-        while self.hrs.front().is_some_and(|h| h.0 <= start) {
-            self.hrs.pop_front();
+        while self.beat_times.front().is_some_and(|&b| b <= t - 5.0) {
+            self.beat_times.pop_front();
         }
-        let fresh = self
-            .last_seen
-            .is_some_and(|seen| t - seen <= self.cfg.dropout_s);
-        if !fresh {
-            return Features {
-                t,
-                ..Features::default()
-            };
+        while self
+            .pupil
+            .front()
+            .is_some_and(|p| p.0 <= t - PUPIL_WINDOW_S)
+        {
+            self.pupil.pop_front();
         }
-
-        let (hr, rmssd, quality) = if self.beats.len() >= 2 {
-            let n = self.beats.len() as f64;
-            let mean_rr = self.beats.iter().map(|b| b.1).sum::<f64>() / n;
-            let sq: f64 = self
-                .beats
-                .iter()
-                .zip(self.beats.iter().skip(1))
-                .map(|(a, b)| (b.1 - a.1) * (b.1 - a.1))
-                .sum();
-            let rmssd = (sq / (n - 1.0)).sqrt();
-            let hr = 60_000.0 / mean_rr;
-            // Beats seen in the last 5 s against those the current rate predicts.
-            let recent = self.beats.iter().filter(|b| b.0 > t - 5.0).count() as f64;
-            let expected = (hr * 5.0 / 60.0).max(1.0);
-            (hr, Some(rmssd), (recent / expected).min(1.0))
-        } else if let Some(&(_, bpm)) = self.hrs.back() {
-            // HR-only sensors carry no variability information: half confidence.
-            (bpm, None, 0.5)
-        } else {
-            return Features {
-                t,
-                ..Features::default()
-            };
-        };
-
+        while self
+            .pupil_seen
+            .front()
+            .is_some_and(|p| p.0 <= t - PUPIL_WINDOW_S)
+        {
+            self.pupil_seen.pop_front();
+        }
+        let hrv = [
+            self.windows[0].stats(),
+            self.windows[1].stats(),
+            self.windows[2].stats(),
+        ];
         let in_calibration = t < self.cfg.calibration_s;
-        let base_hr = if in_calibration {
-            hr
-        } else {
-            self.baseline.hr().unwrap_or(hr)
-        };
-        let ln_ratio = match (rmssd, self.baseline.rmssd()) {
-            (Some(r), Some(b)) if !in_calibration && r > 0.0 && b > 0.0 => (r / b).ln(),
-            _ => 0.0,
-        };
-        Features {
+        let mut f = Features {
             t,
-            hr_bpm: hr as f32,
-            rmssd_ms: rmssd.unwrap_or(0.0) as f32,
-            hr_delta_bpm: (hr - base_hr) as f32,
-            rmssd_ln_ratio: ln_ratio as f32,
-            quality: quality as f32,
+            hrv,
+            rejected_beats: self.rejected,
+            ..Features::default()
+        };
+
+        // Heart.
+        let short = hrv[0];
+        let heart = if short.n >= 2 {
+            let expected = (short.hr_bpm * 5.0 / 60.0).max(1.0);
+            let complete = (self.beat_times.len() as f64 / expected).min(1.0);
+            let fresh = self.freshness(self.last_beat, t);
+            Some((short.hr_bpm, Some(short.rmssd_ms), complete * fresh))
+        } else {
+            // HR-only sensors carry no variability information: half confidence.
+            self.last_hr
+                .map(|(seen, bpm)| (bpm, None, 0.5 * self.freshness(Some(seen), t)))
+        };
+        if let Some((hr, rmssd, conf)) = heart {
+            let base_hr = if in_calibration {
+                hr
+            } else {
+                self.baseline.hr().unwrap_or(hr)
+            };
+            f.hr_bpm = hr as f32;
+            f.rmssd_ms = rmssd.unwrap_or(0.0) as f32;
+            f.hr_delta_bpm = (hr - base_hr) as f32;
+            f.rmssd_ln_ratio = match (rmssd, self.baseline.rmssd()) {
+                (Some(r), Some(b)) if !in_calibration && r > 0.0 && b > 0.0 => (r / b).ln() as f32,
+                _ => 0.0,
+            };
+            f.quality = conf as f32;
+            f.hrv_confidence = if rmssd.is_some() {
+                (conf * (short.n as f64 / 8.0).min(1.0)) as f32
+            } else {
+                0.0
+            };
         }
+
+        // Pupil.
+        if !self.pupil.is_empty() {
+            let mean = self.pupil.iter().map(|p| p.1).sum::<f64>() / self.pupil.len() as f64;
+            f.pupil_mm = mean as f32;
+            if let (false, Some((base, sd))) = (in_calibration, self.baseline.pupil()) {
+                f.pupil_z = ((mean - base) / sd) as f32;
+            }
+            let valid = self.pupil_seen.iter().filter(|p| p.1).count() as f64;
+            let share = valid / self.pupil_seen.len().max(1) as f64;
+            f.pupil_confidence = (share * self.freshness(self.last_pupil, t)) as f32;
+        }
+        f
     }
 }
 
@@ -241,7 +398,81 @@ mod tests {
         let f = fx.features_at(t_end);
         assert!((f.hr_delta_bpm - 20.0).abs() < 0.01, "{f:?}");
         assert!(f.quality > 0.9);
-        let gone = fx.features_at(t_end + 10.0);
-        assert_eq!(gone.quality, 0.0);
+        // Silent sensor: confidence decays smoothly instead of vanishing at once.
+        let mut q = |dt: f64| fx.features_at(t_end + dt).quality;
+        let (q1, q4, q12) = (q(1.0), q(4.0), q(12.0));
+        assert!(q1 > 0.5, "{q1}");
+        assert!(q4 < q1 && q4 > 0.05, "{q4}");
+        assert!(q12 < 0.05, "{q12}");
+        // The sensor comes back: confidence recovers without a reset.
+        let t_back = t_end + 12.0;
+        for k in 1..=8 {
+            fx.push(Sample {
+                t: t_back + k as f64 * 0.75,
+                reading: Reading::Rr { ms: 750.0 },
+            });
+        }
+        let back = fx.features_at(t_back + 6.0);
+        assert!(
+            back.quality > 0.9 && (back.hr_delta_bpm - 20.0).abs() < 0.01,
+            "{back:?}"
+        );
+    }
+
+    #[test]
+    fn ectopic_beats_are_gated_and_counted() {
+        let mut rr = vec![800.0; 20];
+        rr[10] = 500.0; // premature
+        rr[11] = 1100.0; // compensatory pause
+        rr[15] = 3000.0; // out of range
+        let mut fx = FeatureExtractor::new(FeatureConfig {
+            window_s: 60.0,
+            calibration_s: 0.0,
+            dropout_s: 3.0,
+        });
+        let s = rr_series(&rr);
+        let t_end = s.last().unwrap().t;
+        s.into_iter().for_each(|s| fx.push(s));
+        let f = fx.features_at(t_end);
+        assert_eq!(f.rejected_beats, 3);
+        assert_eq!(f.hrv[0].n, 17);
+        assert_eq!(f.hrv[0].rmssd_ms, 0.0);
+        // A sustained change of rhythm is accepted after three rejections.
+        let mut fx = FeatureExtractor::new(FeatureConfig::default());
+        let mut rr = vec![1000.0; 10];
+        rr.extend([600.0; 30]);
+        let s = rr_series(&rr);
+        let t_end = s.last().unwrap().t;
+        s.into_iter().for_each(|s| fx.push(s));
+        let f = fx.features_at(t_end);
+        assert_eq!(f.rejected_beats, 2);
+        assert!((f.hr_bpm - 100.0).abs() < 1.0, "{f:?}");
+    }
+
+    #[test]
+    fn pupil_blinks_are_removed_and_scored_against_baseline() {
+        let mut fx = FeatureExtractor::new(FeatureConfig::default());
+        for k in 0..200 {
+            let t = k as f64 * 0.1;
+            let mm = if (120..122).contains(&k) {
+                0.0 // blink
+            } else if t < 8.0 {
+                3.0 + 0.1 * ((k % 3) as f64 - 1.0)
+            } else {
+                4.0
+            };
+            fx.push(Sample {
+                t,
+                reading: Reading::Pupil { mm },
+            });
+        }
+        let f = fx.features_at(12.25);
+        assert!(
+            (f.pupil_mm - 4.0).abs() < 1e-6,
+            "blink samples must not drag the mean: {f:?}"
+        );
+        assert!(f.pupil_z > 5.0 && f.pupil_confidence < 1.0, "{f:?}");
+        let f = fx.features_at(19.9);
+        assert!((f.pupil_confidence - 1.0).abs() < 1e-6);
     }
 }

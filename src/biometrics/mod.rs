@@ -4,11 +4,20 @@
 //! turns them into baseline-relative features at [`FEATURE_RATE_HZ`], the only
 //! thing the inference stage ever sees.
 
+pub mod ble;
+pub mod companion;
 mod features;
+mod hrv;
 mod replay;
+pub mod simulate;
+mod source;
 
-pub use features::{FeatureConfig, FeatureExtractor, Features, FEATURE_RATE_HZ};
+pub use features::{
+    FeatureConfig, FeatureExtractor, Features, CONFIDENCE_DECAY_S, FEATURE_RATE_HZ, LONG_WINDOWS_S,
+};
+pub use hrv::{hrv_of, HrvStats, HrvWindow};
 pub use replay::{load_replay, parse_replay, ReplayError};
+pub use source::{ReplaySource, SampleSource};
 
 /// One timestamped raw reading from a sensor, in viewing time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,4 +35,6 @@ pub enum Reading {
     Rr { ms: f64 },
     /// Heart rate as reported by a sensor without beat-to-beat data, in bpm.
     Hr { bpm: f64 },
+    /// Pupil diameter from an eye tracker, in millimetres (0 or less during a blink).
+    Pupil { mm: f64 },
 }

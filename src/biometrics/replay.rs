@@ -5,6 +5,9 @@
 //! - `t_s,rr_ms`: time the beat ended (seconds) and the RR interval (ms);
 //! - `rr_ms`: RR intervals only, times are their running sum;
 //! - `t_s,hr_bpm`: heart rate readings from a sensor without RR data.
+//!
+//! Or JSON lines (first content line starts with `{`): the companion schema
+//! (`companion.rs`: `t`, `hr`, `rr`, `pupil_mm`) with `t` required, in viewing seconds.
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +86,9 @@ pub fn parse_replay(text: &str, path: &Path) -> Result<Vec<Sample>, ReplayError>
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if layout.is_none() && line.starts_with('{') {
+            return parse_jsonl(text, path);
         }
         let Some(layout) = layout else {
             let header: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -169,6 +175,37 @@ pub fn parse_replay(text: &str, path: &Path) -> Result<Vec<Sample>, ReplayError>
             path: path.to_owned(),
         });
     }
+    Ok(samples)
+}
+
+/// JSON-lines replay: the companion schema (`companion.rs`) with `t` required and
+/// taken as viewing time.
+fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Sample>, ReplayError> {
+    let mut clock = super::companion::StreamClock::absolute();
+    let mut samples = Vec::new();
+    for (idx, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let row_err = |what: String| ReplayError::Row {
+            path: path.to_owned(),
+            line: idx + 1,
+            what,
+        };
+        let got = super::companion::parse_line(line, f64::NAN, &mut clock)
+            .map_err(|e| row_err(e.to_string()))?;
+        if got.iter().any(|s| !s.t.is_finite() || s.t < 0.0) {
+            return Err(row_err("`t` (seconds of viewing, >= 0) is required".into()));
+        }
+        samples.extend(got);
+    }
+    if samples.is_empty() {
+        return Err(ReplayError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    samples.sort_by(|a, b| a.t.total_cmp(&b.t));
     Ok(samples)
 }
 

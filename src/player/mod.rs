@@ -20,7 +20,8 @@ use std::time::Instant;
 
 use crossbeam_channel::bounded;
 
-use crate::biometrics::{load_replay, ReplayError, Sample};
+use crate::biometrics::simulate::{simulate, Profile};
+use crate::biometrics::{load_replay, ReplayError, ReplaySource, Sample};
 use crate::director::{CutId, CutIdError, Film, FilmError};
 use crate::inference::{SessionOptions, TensionModel};
 use crate::render::{GpuContext, GpuError, RenderError, Renderer};
@@ -120,7 +121,20 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         None => (cfg.seed, None),
     };
     let samples: Vec<Sample> = match (&cfg.biometrics, &forced) {
-        (Some(p), None) => load_replay(p)?,
+        (Some(p), None) => match p.to_str().and_then(|s| s.strip_prefix("sim:")) {
+            Some(name) => {
+                let profile = Profile::from_name(name).ok_or_else(|| PlayerError::Stage {
+                    stage: "biometrics",
+                    reason: format!(
+                        "unknown simulated viewer `{name}` (expected one of: {})",
+                        Profile::ALL.map(Profile::name).join(", ")
+                    ),
+                })?;
+                let length: f64 = film.segments.iter().map(|s| s.variants[0].duration_s).sum();
+                simulate(profile, length, cfg.seed as u64)
+            }
+            None => load_replay(p)?,
+        },
         _ => Vec::new(),
     };
     // Without biometrics (or when replaying a cut) the model is never needed.
@@ -172,7 +186,8 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     let (clock_tx, clock_rx) = bounded(1);
 
     let out = std::thread::scope(|scope| {
-        let bio = scope.spawn(|| stages::biometrics(samples, feat_tx));
+        let source = ReplaySource::new(samples, "replay");
+        let bio = scope.spawn(|| stages::biometrics(Box::new(source), feat_tx));
         let inf =
             scope.spawn(move || stages::inference(model, load_error, &cfg.model, feat_rx, est_tx));
         let dir = {

@@ -11,7 +11,9 @@ use super::report::{AudioReport, DirectorOutput, InferenceReport, RenderReport, 
 use super::{AudioMode, PlayerConfig, PlayerError};
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
 use crate::audio::{DecodedAudio, Mixer, MIX_CHANNELS};
-use crate::biometrics::{FeatureConfig, FeatureExtractor, Features, Sample, FEATURE_RATE_HZ};
+use crate::biometrics::{
+    FeatureConfig, FeatureExtractor, Features, SampleSource, CONFIDENCE_DECAY_S, FEATURE_RATE_HZ,
+};
 use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary, StemSpec};
 use crate::inference::{Estimate, TensionModel};
 use crate::media::y4m::{Y4mHeader, Y4mWriter};
@@ -29,21 +31,36 @@ fn output_err(path: &Path, source: std::io::Error) -> PlayerError {
     }
 }
 
-/// Replays samples and emits features every tick until the source has been silent long enough.
-pub fn biometrics(samples: Vec<Sample>, tx: Sender<Features>) {
+/// Feeds a sample source through the feature extractor and emits features every tick;
+/// ends when the source has ended and its confidence has decayed, or when the
+/// downstream stages hang up.
+pub fn biometrics(mut source: Box<dyn SampleSource>, tx: Sender<Features>) {
     let cfg = FeatureConfig::default();
-    let Some(last) = samples.last().map(|s| s.t) else {
-        return;
-    };
     let mut fx = FeatureExtractor::new(cfg);
-    let mut next = samples.into_iter().peekable();
+    let mut batch = Vec::new();
+    let mut last_seen: Option<f64> = None;
+    let mut live = true;
     for k in 0u64.. {
         let t = k as f64 * TICK_S;
-        if t > last + cfg.dropout_s {
-            break;
+        if live {
+            live = source.poll(t, &mut batch);
         }
-        while let Some(s) = next.next_if(|s| s.t <= t) {
+        for s in batch.drain(..) {
+            last_seen = Some(s.t);
             fx.push(s);
+        }
+        let Some(seen) = last_seen else {
+            if !live {
+                return; // nothing at all to play
+            }
+            if tx.send(fx.features_at(t)).is_err() {
+                return;
+            }
+            continue;
+        };
+        // A finished replay runs on until its confidence has decayed to nothing.
+        if !live && t > seen + cfg.dropout_s + 6.0 * CONFIDENCE_DECAY_S {
+            break;
         }
         if tx.send(fx.features_at(t)).is_err() {
             break;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (cargo fuzz, libFuzzer) of the parsers that take outside
+# bytes: BLE heart-rate packets, companion lines, replay files, .cube LUTs.
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; needs the nightly toolchain)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-30}"
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "fuzz: no nightly toolchain on this machine; skipped" >&2
+  exit 0
+fi
+command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz
+for target in ble_packet companion_line replay_text cube_text; do
+  mkdir -p "fuzz/corpus/$target"
+  cp -n fuzz/seeds/$target/* "fuzz/corpus/$target/" 2>/dev/null || true
+  echo "fuzz: $target for ${secs}s"
+  log="fuzz/corpus/$target.log"
+  if ! cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+    -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "fuzz: $target failed (crash inputs, if any, are in fuzz/artifacts/$target/)" >&2
+    exit 1
+  fi
+  grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$log" | sed "s/^/  /"
+done
+echo "fuzz: all targets clean"
