@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
-APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev pkg-config)
+APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev libdbus-1-dev pkg-config)
 # pip (only to download the onnxruntime wheel) may come from anywhere.
 python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3 python3-pip)
 

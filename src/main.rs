@@ -70,7 +70,9 @@ enum Command {
 struct PlayArgs {
     /// Film folder (containing film.toml) or manifest file.
     film: PathBuf,
-    /// Biometric replay (CSV with `t_s,rr_ms`, `rr_ms` or `t_s,hr_bpm`); without it the director's cut plays.
+    /// Biometric replay (CSV with `t_s,rr_ms`, `rr_ms` or `t_s,hr_bpm`, or JSON lines), or a
+    /// simulated viewer `sim:calm|rising|startle|dropout` (seeded by --seed); without it the
+    /// director's cut plays.
     #[arg(short, long, value_name = "FILE", conflicts_with = "cut")]
     biometrics: Option<PathBuf>,
     /// Replay an earlier viewing exactly from its cut ID (no biometrics are read).

@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(samples) = parse_line(line, k as f64, &mut clock) {
             for s in samples {
                 assert!(s.t.is_finite());
-                assert!(s.t >= last - 1e5, "beats may step back within a record only");
+                assert!(
+                    s.t >= last - 1e5,
+                    "beats may step back within a record only"
+                );
                 last = last.max(s.t);
             }
         }

@@ -5,6 +5,8 @@
 //! thing the inference stage ever sees.
 
 pub mod ble;
+#[cfg(feature = "ble")]
+pub mod ble_live;
 pub mod companion;
 mod features;
 mod hrv;
