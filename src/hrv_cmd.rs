@@ -49,7 +49,8 @@ pub fn run(a: HrvArgs) -> anyhow::Result<()> {
             anyhow::bail!("--beats needs a raw ECG or PPG recording (--format ecg|ppg)");
         };
         let mut f = std::io::BufWriter::new(
-            std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+            std::fs::File::create(out)
+                .with_context(|| format!("cannot create {}", out.display()))?,
         );
         writeln!(f, "sample,t_s")?;
         for &p in peaks {

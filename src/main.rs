@@ -10,7 +10,7 @@ use livingfilm::inference::Provider;
 use livingfilm::{play, AudioMode, PlayerConfig};
 
 mod grade_cmd;
-//TMP mod hrv_cmd;
+mod hrv_cmd;
 mod model_cmd;
 
 /// A provider preference list as given on the command line.
@@ -55,7 +55,7 @@ enum Command {
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
-    //TMP Hrv(hrv_cmd::HrvArgs),
+    Hrv(hrv_cmd::HrvArgs),
     BakeDemo {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
@@ -196,11 +196,18 @@ fn summarize_skipped(lines: &[String]) -> String {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes away
+    // (`livingfilm hrv … | head`) instead of panicking on a failed print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
-        //TMP Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Hrv(h) => hrv_cmd::run(h),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
             .with_context(|| format!("baking the demo into {}", dir.display()))

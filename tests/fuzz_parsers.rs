@@ -142,3 +142,42 @@ fn cut_id_parser_survives_mutations() {
         let _ = CutId::parse(&String::from_utf8_lossy(b));
     });
 }
+
+#[test]
+fn ble_heart_rate_parser_survives_mutations() {
+    // 16-bit HR, contact detected, energy, three RR intervals.
+    let seed = [
+        0x1F, 0x48, 0x00, 0x10, 0x00, 0x00, 0x03, 0x10, 0x03, 0xF0, 0x02,
+    ];
+    fuzz("ble", &seed, 5000, |b| {
+        if let Ok(m) = livingfilm::biometrics::ble::parse_heart_rate(b) {
+            let _ = m.samples(3.0);
+        }
+    });
+}
+
+#[test]
+fn companion_and_recording_parsers_survive_mutations() {
+    let seed = b"{\"t\": 1.5, \"hr\": 72, \"rr\": [800, 810], \"pupil_mm\": 3.2}\n{\"rr\": 900}\n";
+    fuzz("companion", seed, 5000, |b| {
+        let mut clock = livingfilm::biometrics::companion::StreamClock::default();
+        for line in String::from_utf8_lossy(b).lines() {
+            let _ = livingfilm::biometrics::companion::parse_line(line, 1.0, &mut clock);
+        }
+        let _ = parse_replay(&String::from_utf8_lossy(b), Path::new("f.jsonl"));
+    });
+    // Raw RR files through the `hrv` loader and analysis, bad values and all.
+    let dir = std::env::temp_dir().join("livingfilm-fuzz-rr");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rr.txt");
+    let seed: String = (0..40)
+        .map(|k| format!("{}\n", 780 + (k * 37) % 90))
+        .collect();
+    fuzz("rr", seed.as_bytes(), 300, |b| {
+        use livingfilm::biometrics::recording::{analyse, load_recording, Format};
+        std::fs::write(&path, b).unwrap();
+        if let Ok(rec) = load_recording(&path, Format::Rr, None) {
+            let _ = analyse(&rec, &path, Format::Rr, 10.0);
+        }
+    });
+}

@@ -4,20 +4,25 @@
 //! turns them into baseline-relative features at [`FEATURE_RATE_HZ`], the only
 //! thing the inference stage ever sees.
 
+mod artifacts;
 pub mod ble;
 #[cfg(feature = "ble")]
 pub mod ble_live;
 pub mod companion;
 mod features;
 mod hrv;
+pub mod peaks;
+pub mod recording;
 mod replay;
 pub mod simulate;
 mod source;
 
+pub use artifacts::{classify, correct_rr, fix_peaks, ArtifactError, Artifacts, Correction};
 pub use features::{
     FeatureConfig, FeatureExtractor, Features, CONFIDENCE_DECAY_S, FEATURE_RATE_HZ, LONG_WINDOWS_S,
 };
 pub use hrv::{hrv_of, HrvStats, HrvWindow};
+pub use peaks::{ecg_clean, ecg_peaks, ppg_peaks, read_wfdb_212, PeaksError};
 pub use replay::{load_replay, parse_replay, ReplayError};
 pub use source::{ReplaySource, SampleSource};
 

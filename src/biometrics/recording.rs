@@ -185,13 +185,16 @@ pub fn load_recording(
                     })?;
                 (rate, signal, Vec::new())
             } else {
-                let rate = rate_hz
-                    .ok_or_else(|| content(None, "raw ECG/PPG needs --rate HZ".into()))?;
+                let rate =
+                    rate_hz.ok_or_else(|| content(None, "raw ECG/PPG needs --rate HZ".into()))?;
                 let (signal, flagged) = read_samples(&read_text(path)?);
                 (rate, signal, flagged)
             };
             if !(rate.is_finite() && (10.0..=100_000.0).contains(&rate)) {
-                return Err(content(None, format!("sampling rate {rate} Hz is not usable")));
+                return Err(content(
+                    None,
+                    format!("sampling rate {rate} Hz is not usable"),
+                ));
             }
             if signal.len() < (rate * 2.0) as usize {
                 return Err(content(
@@ -233,8 +236,7 @@ fn read_samples(text: &str) -> (Vec<f64>, Vec<Flagged>) {
         }
         let last = line
             .split([',', '\t', ' ', ';'])
-            .filter(|f| !f.is_empty())
-            .next_back()
+            .rfind(|f| !f.is_empty())
             .unwrap_or("");
         match last.parse::<f64>() {
             Ok(v) if v.is_finite() => signal.push(v),
