@@ -11,6 +11,7 @@ use livingfilm::{play, AudioMode, PlayerConfig};
 
 mod grade_cmd;
 mod hrv_cmd;
+mod listen_cmd;
 mod model_cmd;
 
 /// A provider preference list as given on the command line.
@@ -56,6 +57,8 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
     Hrv(hrv_cmd::HrvArgs),
+    /// Print live features from the companion port or a Bluetooth strap (bridge check).
+    Listen(listen_cmd::ListenArgs),
     BakeDemo {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
@@ -75,6 +78,13 @@ struct PlayArgs {
     /// director's cut plays.
     #[arg(short, long, value_name = "FILE", conflicts_with = "cut")]
     biometrics: Option<PathBuf>,
+    /// Layout of --biometrics when it is not a replay CSV/JSONL: RR lines, or raw ECG/PPG
+    /// turned into beats by R-peak / pulse-peak detection (a WFDB .hea is found by itself).
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "biometrics")]
+    biometrics_format: Option<livingfilm::biometrics::recording::Format>,
+    /// Sampling rate of raw ECG/PPG text given with --biometrics-format, Hz.
+    #[arg(long, value_name = "HZ", requires = "biometrics")]
+    biometrics_rate: Option<f64>,
     /// Replay an earlier viewing exactly from its cut ID (no biometrics are read).
     #[arg(long, value_name = "CUT_ID")]
     cut: Option<String>,
@@ -125,6 +135,8 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     let cfg = PlayerConfig {
         film: a.film,
         biometrics: a.biometrics,
+        biometrics_format: a.biometrics_format,
+        biometrics_rate: a.biometrics_rate,
         cut: a.cut,
         model: a.model,
         providers: a.providers.0,
@@ -208,6 +220,7 @@ fn main() -> ExitCode {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Listen(l) => listen_cmd::run(l),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
             .with_context(|| format!("baking the demo into {}", dir.display()))

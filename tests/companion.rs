@@ -89,3 +89,44 @@ fn tcp_bridge_survives_half_lines_oversize_and_reconnects() {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].reading, Reading::Rr { ms: 900.0 });
 }
+
+#[test]
+fn listen_command_prints_features_from_a_bridge() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
+        .args(["listen", "--addr", "127.0.0.1:0", "--seconds", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    // "listening on udp 127.0.0.1:PORT and tcp 127.0.0.1:PORT"
+    let udp: std::net::SocketAddr = first.split_whitespace().nth(3).unwrap().parse().unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Ten beats at 800 ms (75 bpm), sent as they would arrive from a watch bridge.
+    let beats: Vec<String> = (1..=10)
+        .map(|k| format!("{{\"t\": {}, \"rr\": 800}}", k as f64 * 0.8))
+        .collect();
+    tx.send_to(beats.join("\n").as_bytes(), udp).unwrap();
+    tx.send_to(b"{\"hr\": \"fast\"}", udp).unwrap();
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(out.contains("HR bpm"), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains(" 75.0 ")),
+        "75 bpm expected:\n{out}"
+    );
+    assert!(rest.contains("10 record(s) accepted, 1 rejected"), "{rest}");
+}

@@ -263,9 +263,19 @@ impl SampleSource for CompanionListener {
     }
 
     fn describe(&self) -> String {
+        let last = self
+            .stats
+            .last_error
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or(None);
         format!(
-            "companion stream (udp {}, tcp {})",
-            self.udp_addr, self.tcp_addr
+            "companion stream (udp {}, tcp {}): {} record(s) accepted, {} rejected{}",
+            self.udp_addr,
+            self.tcp_addr,
+            self.stats.accepted.load(Ordering::Relaxed),
+            self.stats.rejected.load(Ordering::Relaxed),
+            last.map(|e| format!(" (last: {e})")).unwrap_or_default()
         )
     }
 }

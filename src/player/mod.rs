@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use crossbeam_channel::bounded;
 
+use crate::biometrics::recording::{load_recording, Format, Recording, RecordingError};
 use crate::biometrics::simulate::{simulate, Profile};
 use crate::biometrics::{load_replay, ReplayError, ReplaySource, Sample};
 use crate::director::{CutId, CutIdError, Film, FilmError};
@@ -44,6 +45,11 @@ pub struct PlayerConfig {
     pub film: PathBuf,
     /// Biometric replay file; `None` plays the director's cut.
     pub biometrics: Option<PathBuf>,
+    /// Layout of the biometrics file when it is not a replay CSV/JSONL (RR lines, raw
+    /// ECG/PPG); `None` guesses from the extension (`.hea` is WFDB ECG).
+    pub biometrics_format: Option<Format>,
+    /// Sampling rate of raw ECG/PPG text, Hz.
+    pub biometrics_rate: Option<f64>,
     /// Replays a cut ID instead of reading biometrics.
     pub cut: Option<String>,
     /// Tension model.
@@ -103,9 +109,31 @@ pub enum PlayerError {
     /// Audio set-up failed.
     #[error(transparent)]
     Audio(#[from] crate::audio::DecodeError),
+    /// A biometric recording (RR lines, ECG/PPG) could not be read.
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
     /// The audio device was required but could not be used.
     #[error(transparent)]
     Sink(#[from] crate::audio::sink::SinkError),
+}
+
+/// RR intervals of a recording as beats in viewing time (the first beat at its own time).
+fn beats_as_samples(rec: &Recording) -> Vec<Sample> {
+    let first = match (&rec.peaks, rec.rate_hz) {
+        (Some(p), Some(rate)) => p.first().map_or(0.0, |&p| p as f64 / rate),
+        _ => 0.0,
+    };
+    let mut t = first;
+    rec.rr_ms
+        .iter()
+        .map(|&ms| {
+            t += ms / 1000.0;
+            Sample {
+                t,
+                reading: crate::biometrics::Reading::Rr { ms },
+            }
+        })
+        .collect()
 }
 
 /// Plays one viewing to the end and writes its outputs; returns the report.
@@ -133,7 +161,18 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
                 let length: f64 = film.segments.iter().map(|s| s.variants[0].duration_s).sum();
                 simulate(profile, length, cfg.seed as u64)
             }
-            None => load_replay(p)?,
+            None => {
+                let format = cfg
+                    .biometrics_format
+                    .unwrap_or_else(|| match Format::guess(p) {
+                        Format::Ecg => Format::Ecg,
+                        _ => Format::Csv, // replay CSV or JSON lines, told apart by content
+                    });
+                match format {
+                    Format::Csv | Format::Jsonl => load_replay(p)?,
+                    _ => beats_as_samples(&load_recording(p, format, cfg.biometrics_rate)?),
+                }
+            }
         },
         _ => Vec::new(),
     };

@@ -39,6 +39,8 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
     PlayerConfig {
         film: root().join("assets/demo"),
         biometrics: viewer.map(|v| root().join(format!("assets/demo/viewers/{v}.csv"))),
+        biometrics_format: None,
+        biometrics_rate: None,
         cut: None,
         model: root().join("models/tension.onnx"),
         providers: vec![livingfilm::inference::Provider::Cpu],
