@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use btleplug::api::bleuuid::uuid_from_u16;
 use btleplug::api::{Central, CharPropFlags, Manager as _, Peripheral as _, ScanFilter};
 use btleplug::platform::Manager;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 use futures::stream::StreamExt;
 
 use super::ble::{parse_heart_rate, HEART_RATE_MEASUREMENT_UUID16};
-use super::source::SampleSource;
+use super::source::{Inbox, SampleSource};
 use super::Sample;
 
 /// GATT Heart Rate service.
@@ -40,8 +40,7 @@ pub struct BleStatus {
 pub struct BleHeartRateSource {
     /// Link state and counters.
     pub status: Arc<BleStatus>,
-    rx: Receiver<Sample>,
-    pending: Option<Sample>,
+    inbox: Inbox,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -74,8 +73,7 @@ impl BleHeartRateSource {
         });
         Self {
             status,
-            rx,
-            pending: None,
+            inbox: Inbox::new(rx),
             stop,
             thread: Some(thread),
         }
@@ -182,16 +180,8 @@ impl Drop for BleHeartRateSource {
 
 impl SampleSource for BleHeartRateSource {
     fn poll(&mut self, t: f64, out: &mut Vec<Sample>) -> bool {
-        loop {
-            match self.pending.take().or_else(|| self.rx.try_recv().ok()) {
-                Some(s) if s.t <= t => out.push(s),
-                Some(s) => {
-                    self.pending = Some(s);
-                    return true;
-                }
-                None => return true,
-            }
-        }
+        self.inbox.drain_until(t, out);
+        true // a live source may always speak again
     }
 
     fn describe(&self) -> String {

@@ -25,9 +25,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 
-use super::source::SampleSource;
+use super::source::{Inbox, SampleSource};
 use super::{Reading, Sample};
 
 /// Longest accepted line, bytes: a bridge sends small records; anything longer is hostile.
@@ -178,6 +178,13 @@ pub struct CompanionStats {
     pub last_error: Mutex<Option<String>>,
 }
 
+impl CompanionStats {
+    fn reject(&self, why: String) {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+    }
+}
+
 /// Listens for companion records on UDP and TCP; samples arrive through [`SampleSource`].
 pub struct CompanionListener {
     /// Where the UDP socket listens.
@@ -186,8 +193,7 @@ pub struct CompanionListener {
     pub tcp_addr: SocketAddr,
     /// Accept/reject counts.
     pub stats: Arc<CompanionStats>,
-    rx: Receiver<Sample>,
-    pending: Option<Sample>,
+    inbox: Inbox,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -230,8 +236,7 @@ impl CompanionListener {
             udp_addr,
             tcp_addr,
             stats,
-            rx,
-            pending: None,
+            inbox: Inbox::new(rx),
             stop,
             threads,
         })
@@ -249,17 +254,8 @@ impl Drop for CompanionListener {
 
 impl SampleSource for CompanionListener {
     fn poll(&mut self, t: f64, out: &mut Vec<Sample>) -> bool {
-        loop {
-            let next = self.pending.take().or_else(|| self.rx.try_recv().ok());
-            match next {
-                Some(s) if s.t <= t => out.push(s),
-                Some(s) => {
-                    self.pending = Some(s);
-                    return true;
-                }
-                None => return true,
-            }
-        }
+        self.inbox.drain_until(t, out);
+        true // a live source may always speak again
     }
 
     fn describe(&self) -> String {
@@ -296,8 +292,7 @@ fn deliver(
                 });
             }
             Err(e) => {
-                stats.rejected.fetch_add(1, Ordering::Relaxed);
-                *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                stats.reject(e.to_string());
             }
         }
     }
@@ -329,9 +324,7 @@ fn spawn_udp(
             match std::str::from_utf8(&buf[..n]) {
                 Ok(text) => deliver(text, &mut clocks[idx].1, clock.now(), &tx, &stats),
                 Err(_) => {
-                    stats.rejected.fetch_add(1, Ordering::Relaxed);
-                    *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(format!("datagram from {from} is not UTF-8"));
+                    stats.reject(format!("datagram from {from} is not UTF-8"));
                 }
             }
         }
@@ -399,17 +392,13 @@ fn read_tcp(
             // A half-written line: wait for the rest (or the connection to close).
             if reader.buffer().is_empty() && matches!(reader.fill_buf(), Ok([])) {
                 // Closed mid-line: the partial record is dropped and counted.
-                stats.rejected.fetch_add(1, Ordering::Relaxed);
-                *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some("connection closed in the middle of a line".into());
+                stats.reject("connection closed in the middle of a line".into());
                 return;
             }
             continue;
         }
         if line.len() > MAX_LINE_BYTES {
-            stats.rejected.fetch_add(1, Ordering::Relaxed);
-            *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(CompanionError::TooLong.to_string());
+            stats.reject(CompanionError::TooLong.to_string());
             // Skip to the end of the oversized line.
             let mut sink = Vec::new();
             let _ = (&mut reader).take(1 << 30).read_until(b'\n', &mut sink);
@@ -417,9 +406,7 @@ fn read_tcp(
             match std::str::from_utf8(&line) {
                 Ok(text) => deliver(text, &mut clock_state, clock.now(), tx, stats),
                 Err(_) => {
-                    stats.rejected.fetch_add(1, Ordering::Relaxed);
-                    *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some("line is not UTF-8".into());
+                    stats.reject("line is not UTF-8".into());
                 }
             }
         }

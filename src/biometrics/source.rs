@@ -15,6 +15,30 @@ pub trait SampleSource: Send {
     fn describe(&self) -> String;
 }
 
+/// The receiving end of a live source's thread: readings wait here until the viewing
+/// clock reaches them (a sender's clock may run slightly ahead of ours).
+pub(crate) struct Inbox {
+    rx: crossbeam_channel::Receiver<Sample>,
+    pending: Option<Sample>,
+}
+
+impl Inbox {
+    pub(crate) fn new(rx: crossbeam_channel::Receiver<Sample>) -> Self {
+        Self { rx, pending: None }
+    }
+
+    /// Moves every reading with time `<= t` into `out`, in arrival order.
+    pub(crate) fn drain_until(&mut self, t: f64, out: &mut Vec<Sample>) {
+        while let Some(s) = self.pending.take().or_else(|| self.rx.try_recv().ok()) {
+            if s.t > t {
+                self.pending = Some(s);
+                return;
+            }
+            out.push(s);
+        }
+    }
+}
+
 /// A recorded or simulated series played back against the viewing clock.
 pub struct ReplaySource {
     samples: Vec<Sample>,
