@@ -38,3 +38,25 @@ fn simulated_viewers_are_seeded_and_unknown_ones_refused() {
     let err = play(&ca).unwrap_err().to_string();
     assert!(err.contains("sim") && err.contains("rising"), "{err}");
 }
+
+#[test]
+fn a_sensor_dropout_makes_the_director_fall_back_to_its_default() {
+    // The demo runs 28 s; `sim:dropout` loses the sensor from 40 % to 60 % of it, right
+    // before the decision at 18 s.
+    let out = out_dir("play_sim_dropout");
+    let mut cfg = config(None, &out);
+    cfg.biometrics = Some("sim:dropout".into());
+    let r = play(&cfg).unwrap();
+    let d = r
+        .decisions
+        .iter()
+        .find(|d| d.t == 18.0)
+        .expect("decision at 18 s");
+    assert_eq!(d.variant, 0, "{d:?}");
+    assert!(d.reason.contains("director's default"), "{}", d.reason);
+    // Before the dropout the same viewer was followed, not defaulted.
+    assert!(r
+        .decisions
+        .iter()
+        .any(|d| d.t < 13.0 && !d.reason.contains("default")));
+}
