@@ -57,6 +57,17 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
     Hrv(hrv_cmd::HrvArgs),
+    /// Validate a film: every problem in its manifest and referenced assets, with line and
+    /// field (exit status 1 when there are any).
+    ///
+    /// Example: livingfilm check assets/demo
+    Check {
+        /// Film folder (containing film.toml) or manifest file.
+        film: PathBuf,
+        /// Print the problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print live features from the companion port or a Bluetooth strap (bridge check).
     Listen(listen_cmd::ListenArgs),
     BakeDemo {
@@ -207,6 +218,26 @@ fn summarize_skipped(lines: &[String]) -> String {
         .join("; ")
 }
 
+fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let report = livingfilm::director::check::check_film(film)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.problems.is_empty() {
+        println!("{}: ok", report.manifest.display());
+    } else {
+        report.lines().iter().for_each(|l| println!("{l}"));
+    }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} problem(s) in {}",
+            report.problems.len(),
+            report.manifest.display()
+        )
+    }
+}
+
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away
     // (`livingfilm hrv … | head`) instead of panicking on a failed print.
@@ -220,6 +251,7 @@ fn main() -> ExitCode {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Check { film, json } => run_check(&film, json),
         Command::Listen(l) => listen_cmd::run(l),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)

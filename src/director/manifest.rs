@@ -198,22 +198,49 @@ impl Film {
             path: manifest_path.clone(),
             source,
         })?;
-        let m: Manifest = toml::from_str(&text).map_err(|e| FilmError::Syntax {
-            path: manifest_path.clone(),
+        let mut film = Self::parse_unchecked(&text, &manifest_path)?;
+        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
+        if let Some(first) = film.problems().into_iter().next() {
+            return Err(first);
+        }
+        film.resolve_and_hash(&root, text.as_bytes())?;
+        Ok(film)
+    }
+
+    /// Parses the manifest text without validating values or reading assets (for `check`).
+    pub(crate) fn parse_unchecked(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
+        let m: Manifest = toml::from_str(text).map_err(|e| FilmError::Syntax {
+            path: manifest_path.to_owned(),
             message: e.to_string().trim_end().replace('\n', " "),
         })?;
-        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
-        let mut film = Film {
+        Ok(Film {
             info: m.film,
             grade: m.grade,
             music: m.music,
             segments: m.segments,
             content_hash: [0; 32],
-            manifest_path,
-        };
-        film.validate()?;
-        film.resolve_and_hash(&root, text.as_bytes())?;
-        Ok(film)
+            manifest_path: manifest_path.to_owned(),
+        })
+    }
+
+    /// Each asset the manifest references, with the field naming it (paths as written).
+    pub(crate) fn asset_fields(&self) -> Vec<(String, PathBuf)> {
+        let mut fields = Vec::new();
+        for (k, l) in self.grade.looks.iter().enumerate() {
+            fields.push((format!("grade.looks[{k}].lut"), l.lut.clone()));
+        }
+        for (k, s) in self.music.stems.iter().enumerate() {
+            fields.push((format!("music.stems[{k}].file"), s.file.clone()));
+        }
+        for (si, seg) in self.segments.iter().enumerate() {
+            for (vi, v) in seg.variants.iter().enumerate() {
+                fields.push((
+                    format!("segments[{si}].variants[{vi}].scene"),
+                    v.scene.clone(),
+                ));
+            }
+        }
+        fields
     }
 
     fn field_err(&self, field: impl Into<String>, problem: impl Into<String>) -> FilmError {
@@ -224,28 +251,30 @@ impl Film {
         }
     }
 
-    fn validate(&self) -> Result<(), FilmError> {
+    /// Every problem with the manifest's values (not its assets), in manifest order.
+    pub(crate) fn problems(&self) -> Vec<FilmError> {
+        let mut out = Vec::new();
         let i = &self.info;
         if !(1..=120).contains(&i.fps) {
-            return Err(self.field_err("film.fps", format!("{} is outside 1..=120", i.fps)));
+            out.push(self.field_err("film.fps", format!("{} is outside 1..=120", i.fps)));
         }
         for (name, v) in [("film.width", i.width), ("film.height", i.height)] {
             if !(16..=8192).contains(&v) || v % 2 != 0 {
-                return Err(self.field_err(name, format!("{v} must be even and within 16..=8192")));
+                out.push(self.field_err(name, format!("{v} must be even and within 16..=8192")));
             }
         }
         if !(8000..=192_000).contains(&i.sample_rate) {
-            return Err(self.field_err(
+            out.push(self.field_err(
                 "film.sample_rate",
                 format!("{} is outside 8000..=192000", i.sample_rate),
             ));
         }
         if self.grade.looks.is_empty() || self.grade.looks.len() > MAX_LOOKS {
-            return Err(self.field_err("grade.looks", format!("needs 1..={MAX_LOOKS} looks")));
+            out.push(self.field_err("grade.looks", format!("needs 1..={MAX_LOOKS} looks")));
         }
         for (k, l) in self.grade.looks.iter().enumerate() {
             if !l.weight.iter().all(|w| (0.0..=1.0).contains(w)) {
-                return Err(self.field_err(
+                out.push(self.field_err(
                     format!("grade.looks[{k}].weight"),
                     "weights must lie within 0..=1",
                 ));
@@ -254,80 +283,83 @@ impl Film {
         for end in 0..2 {
             let sum: f32 = self.grade.looks.iter().map(|l| l.weight[end]).sum();
             if sum > 1.0 + 1e-6 {
-                return Err(self.field_err(
+                out.push(self.field_err(
                     "grade.looks",
                     format!("weights at drive {end} sum to {sum}, more than 1"),
                 ));
             }
         }
-        self.check_range("music.intensity", self.music.intensity)?;
+        out.extend(
+            self.check_range("music.intensity", self.music.intensity)
+                .err(),
+        );
         if self.music.stems.is_empty() {
-            return Err(self.field_err("music.stems", "at least one stem is required"));
+            out.push(self.field_err("music.stems", "at least one stem is required"));
         }
         for (k, s) in self.music.stems.iter().enumerate() {
             if s.gain.iter().any(|g| !(0.0..=4.0).contains(g)) {
-                return Err(self.field_err(
+                out.push(self.field_err(
                     format!("music.stems[{k}].gain"),
                     "gains must lie within 0..=4",
                 ));
             }
         }
         if self.segments.is_empty() {
-            return Err(self.field_err("segments", "a film needs at least one segment"));
+            out.push(self.field_err("segments", "a film needs at least one segment"));
         }
         let mut seen = std::collections::HashSet::new();
         for (si, seg) in self.segments.iter().enumerate() {
             let at = format!("segments[{si}]");
             if !seen.insert(seg.id.as_str()) {
-                return Err(self.field_err(
+                out.push(self.field_err(
                     format!("{at}.id"),
                     format!("duplicate segment id `{}`", seg.id),
                 ));
             }
             if !(0.0..=1.0).contains(&seg.target_tension) {
-                return Err(self.field_err(format!("{at}.target_tension"), "must lie within 0..=1"));
+                out.push(self.field_err(format!("{at}.target_tension"), "must lie within 0..=1"));
             }
             if seg.variants.is_empty() || seg.variants.len() > 255 {
-                return Err(self.field_err(format!("{at}.variants"), "needs 1..=255 variants"));
+                out.push(self.field_err(format!("{at}.variants"), "needs 1..=255 variants"));
             }
             let mut vseen = std::collections::HashSet::new();
             for (vi, v) in seg.variants.iter().enumerate() {
                 let at = format!("{at}.variants[{vi}]");
                 if !vseen.insert(v.id.as_str()) {
-                    return Err(self.field_err(
+                    out.push(self.field_err(
                         format!("{at}.id"),
                         format!("duplicate variant id `{}`", v.id),
                     ));
                 }
                 if !(v.duration_s > 0.0 && v.duration_s <= 3600.0) {
-                    return Err(
-                        self.field_err(format!("{at}.duration_s"), "must lie within (0, 3600]")
+                    out.push(
+                        self.field_err(format!("{at}.duration_s"), "must lie within (0, 3600]"),
                     );
                 }
                 if !(0.0..=1.0).contains(&v.intensity) {
-                    return Err(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
+                    out.push(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
                 }
                 if !(v.camera.fov_deg > 1.0
                     && v.camera.fov_deg < 170.0
                     && v.camera.radius.is_finite())
                 {
-                    return Err(self.field_err(
+                    out.push(self.field_err(
                         format!("{at}.camera"),
                         "fov_deg must lie within (1, 170) and radius be finite",
                     ));
                 }
                 if v.fog[0] < 0.0 || v.fog[1] < v.fog[0] || !v.fog[1].is_finite() {
-                    return Err(self.field_err(
+                    out.push(self.field_err(
                         format!("{at}.fog"),
                         "must be [min, max] with 0 <= min <= max",
                     ));
                 }
                 if !(v.exposure > 0.0 && v.exposure <= 16.0) {
-                    return Err(self.field_err(format!("{at}.exposure"), "must lie within (0, 16]"));
+                    out.push(self.field_err(format!("{at}.exposure"), "must lie within (0, 16]"));
                 }
             }
         }
-        Ok(())
+        out
     }
 
     fn check_range(&self, field: &str, r: [f32; 2]) -> Result<(), FilmError> {
@@ -341,21 +373,9 @@ impl Film {
     fn resolve_and_hash(&mut self, root: &Path, manifest: &[u8]) -> Result<(), FilmError> {
         let mut hasher = Sha256::new();
         hasher.update(manifest);
-        let mut fields: Vec<(String, &mut PathBuf)> = Vec::new();
-        for (k, l) in self.grade.looks.iter_mut().enumerate() {
-            fields.push((format!("grade.looks[{k}].lut"), &mut l.lut));
-        }
-        for (k, s) in self.music.stems.iter_mut().enumerate() {
-            fields.push((format!("music.stems[{k}].file"), &mut s.file));
-        }
-        for (si, seg) in self.segments.iter_mut().enumerate() {
-            for (vi, v) in seg.variants.iter_mut().enumerate() {
-                fields.push((format!("segments[{si}].variants[{vi}].scene"), &mut v.scene));
-            }
-        }
-        for (field, p) in fields {
-            *p = root.join(&*p);
-            let bytes = std::fs::read(&*p).map_err(|source| FilmError::Asset {
+        for (field, rel) in self.asset_fields() {
+            let p = root.join(rel);
+            let bytes = std::fs::read(&p).map_err(|source| FilmError::Asset {
                 path: self.manifest_path.clone(),
                 field,
                 asset: p.clone(),
@@ -365,6 +385,18 @@ impl Film {
             hasher.update(&bytes);
         }
         self.content_hash = hasher.finalize().into();
+        let resolve = |p: &mut PathBuf| *p = root.join(&*p);
+        self.grade
+            .looks
+            .iter_mut()
+            .for_each(|l| resolve(&mut l.lut));
+        self.music
+            .stems
+            .iter_mut()
+            .for_each(|s| resolve(&mut s.file));
+        for seg in &mut self.segments {
+            seg.variants.iter_mut().for_each(|v| resolve(&mut v.scene));
+        }
         Ok(())
     }
 

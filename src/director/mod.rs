@@ -3,6 +3,7 @@
 //! The [`Film`] is the director's possibility space; the [`Controller`] steers inside
 //! it and records every [`Decision`], which together form the [`CutId`].
 
+pub mod check;
 mod controller;
 mod cut_id;
 mod manifest;

@@ -1,0 +1,204 @@
+//! `livingfilm check`: every problem in a film at once — syntax, values, and the assets
+//! the manifest references (present, and readable as what they claim to be) — each with
+//! the manifest line and field at fault, so a film maker fixes them in one pass.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::manifest::{Film, FilmError};
+
+/// One problem found by [`check_film`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    /// Dotted path of the field at fault (`segments[1].variants[0].fog`), or "" for syntax.
+    pub field: String,
+    /// 1-based line of the manifest where that field (or its table) is written.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The outcome of checking a film.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    /// The manifest that was checked.
+    pub manifest: PathBuf,
+    /// Every problem, in manifest order for values, then assets.
+    pub problems: Vec<Problem>,
+}
+
+impl CheckReport {
+    /// One line per problem, `file:line: field: message`, as compilers print them.
+    pub fn lines(&self) -> Vec<String> {
+        self.problems
+            .iter()
+            .map(|p| {
+                let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                let field = if p.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" field `{}`:", p.field)
+                };
+                format!("{}{at}:{field} {}", self.manifest.display(), p.message)
+            })
+            .collect()
+    }
+}
+
+/// Checks the film at `path` (folder or manifest); `Err` only when the manifest itself
+/// cannot be read.
+pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
+    let manifest = if path.is_dir() {
+        path.join("film.toml")
+    } else {
+        path.to_owned()
+    };
+    let text = std::fs::read_to_string(&manifest).map_err(|source| FilmError::Io {
+        path: manifest.clone(),
+        source,
+    })?;
+    let mut problems = Vec::new();
+    match Film::parse_unchecked(&text, &manifest) {
+        Err(FilmError::Syntax { message, .. }) => problems.push(Problem {
+            field: String::new(),
+            line: None, // the TOML message carries line and column itself
+            message,
+        }),
+        Err(other) => return Err(other),
+        Ok(film) => {
+            for e in film.problems() {
+                if let FilmError::Field { field, problem, .. } = e {
+                    problems.push(Problem {
+                        line: locate(&text, &field),
+                        field,
+                        message: problem,
+                    });
+                }
+            }
+            let root = manifest.parent().unwrap_or(Path::new(".")).to_owned();
+            for (field, asset) in film.asset_fields() {
+                let full = root.join(&asset);
+                if let Err(message) = check_asset(&field, &full) {
+                    problems.push(Problem {
+                        line: locate(&text, &field),
+                        field,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    Ok(CheckReport { manifest, problems })
+}
+
+/// Opens an asset as what its field says it is.
+fn check_asset(field: &str, path: &Path) -> Result<(), String> {
+    if !path.is_file() {
+        return Err(format!("asset {} does not exist", path.display()));
+    }
+    let result = if field.ends_with(".lut") {
+        crate::grade::CubeLut::load(path)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    } else if field.ends_with(".scene") {
+        crate::render::Scene::load(path)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    } else if field.ends_with(".file") {
+        crate::audio::decode_file(path)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    } else {
+        std::fs::read(path).map(drop).map_err(|e| e.to_string())
+    };
+    result.map_err(|e| format!("asset {} is unusable: {e}", path.display()))
+}
+
+/// Finds the line where `field` (`a.b[2].c[0].key`) is written in TOML `text`: the
+/// `key =` line inside the right occurrence of the right table, else that table's
+/// header, else `None`.
+pub fn locate(text: &str, field: &str) -> Option<usize> {
+    // Split into table levels with their occurrence index, and the final key.
+    let mut names = Vec::new();
+    let mut levels: Vec<(String, usize)> = Vec::new();
+    for comp in field.split('.') {
+        let (name, index) = match comp.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (comp, None),
+        };
+        names.push(name);
+        if let Some(i) = index {
+            levels.push((names.join("."), i));
+        }
+    }
+    let indexed_last = field.ends_with(']');
+    let (table, key) = if indexed_last {
+        (names.join("."), None)
+    } else {
+        (names[..names.len() - 1].join("."), names.last().copied())
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut current = String::new();
+    let mut header_line = None;
+    let in_place = |counts: &HashMap<String, usize>| {
+        levels
+            .iter()
+            .all(|(name, i)| counts.get(name).copied() == Some(i + 1))
+    };
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(h) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
+            let h = h.trim().to_owned();
+            *counts.entry(h.clone()).or_default() += 1;
+            counts.retain(|k, _| !k.starts_with(&format!("{h}.")));
+            current = h;
+        } else if let Some(h) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = h.trim().to_owned();
+        } else if current == table && in_place(&counts) {
+            if let Some(key) = key {
+                let lhs = line.split('=').next().unwrap_or("").trim();
+                if line.contains('=') && lhs == key {
+                    return Some(n + 1);
+                }
+            }
+            continue;
+        } else {
+            continue;
+        }
+        if current == table && in_place(&counts) && header_line.is_none() {
+            header_line = Some(n + 1);
+        }
+        // A whole array of tables (`grade.looks`, `segments`): its first header.
+        if let Some(key) = key {
+            let whole = if table.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{table}.{key}")
+            };
+            if current == whole {
+                header_line.get_or_insert(n + 1);
+            }
+        }
+    }
+    header_line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_keys_in_nested_arrays_of_tables() {
+        let text =
+            "[film]\nfps = 24\n\n[[segments]]\nid = \"a\"\n[[segments.variants]]\nduration_s = 1\n\
+                    [[segments]]\nid = \"b\"\n[[segments.variants]]\nduration_s = 2\n\
+                    [[segments.variants]]\nduration_s = 3\n";
+        assert_eq!(locate(text, "film.fps"), Some(2));
+        assert_eq!(locate(text, "segments[1].id"), Some(9));
+        assert_eq!(locate(text, "segments[1].variants[1].duration_s"), Some(13));
+        assert_eq!(locate(text, "segments[0].variants[0].duration_s"), Some(7));
+        assert_eq!(locate(text, "segments[1].variants[1]"), Some(12));
+        assert_eq!(locate(text, "segments"), Some(4));
+        assert_eq!(locate(text, "nothing.here"), None);
+    }
+}
