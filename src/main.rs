@@ -57,6 +57,20 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
     Hrv(hrv_cmd::HrvArgs),
+    /// Explain a cut ID: for each decision point, the variant chosen and the tension range
+    /// that choice implies against the director's target (no biometric data needed).
+    ///
+    /// Example: livingfilm explain lf1-… --film assets/demo
+    Explain {
+        /// The cut ID (from a report or a shared link).
+        cut: String,
+        /// The film it was made for.
+        #[arg(long, default_value = "assets/demo")]
+        film: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a film: every problem in its manifest and referenced assets, with line and
     /// field (exit status 1 when there are any).
     ///
@@ -218,6 +232,24 @@ fn summarize_skipped(lines: &[String]) -> String {
         .join("; ")
 }
 
+fn run_explain(cut: &str, film: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let id = livingfilm::director::CutId::parse(cut)?;
+    let film = livingfilm::director::Film::load(film)?;
+    let lines = livingfilm::director::explain::explain(&film, &id)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+    } else {
+        println!(
+            "{} ({}), seed {}:",
+            film.info.title,
+            film.version(),
+            id.seed
+        );
+        lines.iter().for_each(|l| println!("  {}", l.text));
+    }
+    Ok(())
+}
+
 fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let report = livingfilm::director::check::check_film(film)?;
     if json {
@@ -251,6 +283,7 @@ fn main() -> ExitCode {
         Command::Play(a) => run_play(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Explain { cut, film, json } => run_explain(&cut, &film, json),
         Command::Check { film, json } => run_check(&film, json),
         Command::Listen(l) => listen_cmd::run(l),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),

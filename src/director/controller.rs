@@ -18,7 +18,7 @@ pub const DECISION_WINDOW_S: f64 = 4.0;
 /// Below this (smoothed) confidence the controller uses the director's defaults.
 const MIN_CONFIDENCE: f32 = 0.3;
 /// Loop gain of the drive.
-const GAIN: f32 = 1.0;
+pub(crate) const GAIN: f32 = 1.0;
 /// Time constant of the tension smoothing, seconds.
 const SMOOTHING_S: f64 = 2.0;
 

@@ -6,6 +6,7 @@
 pub mod check;
 mod controller;
 mod cut_id;
+pub mod explain;
 mod manifest;
 
 pub use controller::{
