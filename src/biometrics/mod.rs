@@ -9,6 +9,7 @@ pub mod ble;
 #[cfg(feature = "ble")]
 pub mod ble_live;
 pub mod companion;
+mod dsp;
 mod features;
 mod hrv;
 pub mod peaks;
@@ -16,15 +17,17 @@ pub mod recording;
 mod replay;
 pub mod simulate;
 mod source;
+mod wfdb;
 
 pub use artifacts::{classify, correct_rr, fix_peaks, ArtifactError, Artifacts, Correction};
 pub use features::{
     FeatureConfig, FeatureExtractor, Features, CONFIDENCE_DECAY_S, FEATURE_RATE_HZ, LONG_WINDOWS_S,
 };
 pub use hrv::{hrv_of, HrvStats, HrvWindow};
-pub use peaks::{ecg_clean, ecg_peaks, ppg_peaks, read_wfdb_212, PeaksError};
+pub use peaks::{ecg_clean, ecg_peaks, ppg_peaks};
 pub use replay::{load_replay, parse_replay, ReplayError};
 pub use source::{ReplaySource, SampleSource};
+pub use wfdb::{read_wfdb_212, WfdbError};
 
 /// One timestamped raw reading from a sensor, in viewing time.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::artifacts::{correct_rr, Correction};
 use super::hrv::{hrv_of, HrvStats, HrvWindow};
-use super::peaks::{ecg_clean, ecg_peaks, ppg_peaks, read_wfdb_212};
+use super::peaks::{ecg_clean, ecg_peaks, ppg_peaks};
 use super::replay::{parse_replay, RR_RANGE_MS};
+use super::wfdb::read_wfdb_212;
 use super::Reading;
 
 /// How a recording is laid out.
@@ -63,7 +64,7 @@ pub enum RecordingError {
     Wfdb {
         path: PathBuf,
         #[source]
-        source: super::peaks::PeaksError,
+        source: super::wfdb::WfdbError,
     },
     /// Anything else about the content, with the line where it applies.
     #[error("{path}{}: {what}", line.map(|l| format!(":{l}")).unwrap_or_default())]
