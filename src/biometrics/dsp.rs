@@ -512,10 +512,17 @@ fn prominence(data: &[f64], peak: usize) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn sine(freq: f64, rate: f64, n: usize, amp: f64, dc: f64) -> Vec<f64> {
+    /// A test tone (also used by `peaks.rs` tests).
+    pub(in crate::biometrics) fn sine(
+        freq: f64,
+        rate: f64,
+        n: usize,
+        amp: f64,
+        dc: f64,
+    ) -> Vec<f64> {
         (0..n)
             .map(|i| dc + amp * (2.0 * PI * freq * i as f64 / rate).sin())
             .collect()

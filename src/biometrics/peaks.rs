@@ -186,13 +186,8 @@ fn beats_in_spans(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::biometrics::dsp::tests::sine;
     use std::f64::consts::PI;
-
-    fn sine(freq: f64, rate: f64, n: usize, amp: f64, dc: f64) -> Vec<f64> {
-        (0..n)
-            .map(|i| dc + amp * (2.0 * PI * freq * i as f64 / rate).sin())
-            .collect()
-    }
 
     #[test]
     fn ecg_clean_removes_drift_keeps_qrs_band_and_kills_50hz() {

@@ -48,15 +48,7 @@ impl CheckReport {
 /// Checks the film at `path` (folder or manifest); `Err` only when the manifest itself
 /// cannot be read.
 pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
-    let manifest = if path.is_dir() {
-        path.join("film.toml")
-    } else {
-        path.to_owned()
-    };
-    let text = std::fs::read_to_string(&manifest).map_err(|source| FilmError::Io {
-        path: manifest.clone(),
-        source,
-    })?;
+    let (manifest, text) = Film::read_manifest(path)?;
     let mut problems = Vec::new();
     match Film::parse_unchecked(&text, &manifest) {
         Err(FilmError::Syntax { message, .. }) => problems.push(Problem {

@@ -189,6 +189,18 @@ pub struct Film {
 impl Film {
     /// Loads `path` (a `film.toml` or a folder containing one) and validates it.
     pub fn load(path: &Path) -> Result<Self, FilmError> {
+        let (manifest_path, text) = Self::read_manifest(path)?;
+        let mut film = Self::parse_unchecked(&text, &manifest_path)?;
+        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
+        if let Some(first) = film.problems().into_iter().next() {
+            return Err(first);
+        }
+        film.resolve_and_hash(&root, text.as_bytes())?;
+        Ok(film)
+    }
+
+    /// The manifest of `path` (a `film.toml` or a folder containing one) and its text.
+    pub(crate) fn read_manifest(path: &Path) -> Result<(PathBuf, String), FilmError> {
         let manifest_path = if path.is_dir() {
             path.join("film.toml")
         } else {
@@ -198,13 +210,7 @@ impl Film {
             path: manifest_path.clone(),
             source,
         })?;
-        let mut film = Self::parse_unchecked(&text, &manifest_path)?;
-        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
-        if let Some(first) = film.problems().into_iter().next() {
-            return Err(first);
-        }
-        film.resolve_and_hash(&root, text.as_bytes())?;
-        Ok(film)
+        Ok((manifest_path, text))
     }
 
     /// Parses the manifest text without validating values or reading assets (for `check`).
