@@ -3,19 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-
 fn check(dir: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
-        .arg("check")
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::livingfilm(&["check", dir.to_str().unwrap()])
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

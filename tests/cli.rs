@@ -2,28 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-
-fn livingfilm(args: &[&str]) -> (bool, String, String) {
-    livingfilm_env(args, &[])
-}
-
-fn livingfilm_env(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    gpu_env();
-    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn one_line_error(args: &[&str], needles: &[&str]) {
     let (ok, _, err) = livingfilm(args);

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use image::{ImageBuffer, Rgb};
 use livingfilm::grade::{CubeLut, Interp};
@@ -13,17 +11,8 @@ use livingfilm::media::y4m::{Chroma, Y4mHeader, Y4mReader, Y4mWriter};
 const LUT: &str = "tests/data/luts/colour_iridas_cube_eotf_sRGB_3D.cube";
 
 fn grade(args: &[&str]) -> (bool, String) {
-    gpu_env();
-    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
-        .arg("grade")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (ok, _, err) = livingfilm(&[&["grade"], args].concat());
+    (ok, err)
 }
 
 #[test]

@@ -3,19 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-
 fn hrv(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
-        .arg("hrv")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::livingfilm(&[&["hrv"], args].concat())
 }
 
 fn data(rel: &str) -> String {

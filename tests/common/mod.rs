@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use livingfilm::{AudioMode, PlayerConfig};
 
@@ -106,5 +107,26 @@ pub fn wav_rms_dbfs(path: &Path) -> (f64, u64) {
     (
         20.0 * rms.max(1e-12).log10(),
         samples.len() as u64 / spec.channels as u64,
+    )
+}
+
+/// Runs the `livingfilm` binary from the repository root: (success, stdout, stderr).
+pub fn livingfilm(args: &[&str]) -> (bool, String, String) {
+    livingfilm_env(args, &[])
+}
+
+/// [`livingfilm`] with extra environment variables.
+pub fn livingfilm_env(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    gpu_env();
+    let out = Command::new(env!("CARGO_BIN_EXE_livingfilm"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
