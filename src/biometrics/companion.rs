@@ -228,10 +228,13 @@ impl CompanionListener {
             at: viewing_t,
         };
         let (udp_addr, tcp_addr) = (udp.local_addr()?, tcp.local_addr()?);
-        let threads = vec![
-            spawn_udp(udp, tx.clone(), stats.clone(), stop.clone(), clock),
-            spawn_tcp(tcp, tx, stats.clone(), stop.clone(), clock),
-        ];
+        let feed = Feed {
+            tx,
+            stats: stats.clone(),
+            stop: stop.clone(),
+            clock,
+        };
+        let threads = vec![spawn_udp(udp, feed.clone()), spawn_tcp(tcp, feed)];
         Ok(Self {
             udp_addr,
             tcp_addr,
@@ -276,40 +279,44 @@ impl SampleSource for CompanionListener {
     }
 }
 
-fn deliver(
-    text: &str,
-    clock: &mut StreamClock,
-    now: f64,
-    tx: &Sender<Sample>,
-    stats: &CompanionStats,
-) {
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match parse_line(line, now, clock) {
-            Ok(samples) => {
-                stats.accepted.fetch_add(1, Ordering::Relaxed);
-                samples.into_iter().for_each(|s| {
-                    let _ = tx.send(s);
-                });
-            }
-            Err(e) => {
-                stats.reject(e.to_string());
+/// What every listener thread shares: where samples go, the counters, the stop flag and
+/// the viewing clock.
+#[derive(Clone)]
+struct Feed {
+    tx: Sender<Sample>,
+    stats: Arc<CompanionStats>,
+    stop: Arc<AtomicBool>,
+    clock: Clock,
+}
+
+impl Feed {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Parses every line of `text` from one stream and forwards its samples.
+    fn deliver(&self, text: &str, clock: &mut StreamClock) {
+        let now = self.clock.now();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            match parse_line(line, now, clock) {
+                Ok(samples) => {
+                    self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                    samples.into_iter().for_each(|s| {
+                        let _ = self.tx.send(s);
+                    });
+                }
+                Err(e) => self.stats.reject(e.to_string()),
             }
         }
     }
 }
 
-fn spawn_udp(
-    sock: UdpSocket,
-    tx: Sender<Sample>,
-    stats: Arc<CompanionStats>,
-    stop: Arc<AtomicBool>,
-    clock: Clock,
-) -> JoinHandle<()> {
+fn spawn_udp(sock: UdpSocket, feed: Feed) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         // One stream clock per sender address.
         let mut clocks: Vec<(SocketAddr, StreamClock)> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
+        while !feed.stopped() {
             let Ok((n, from)) = sock.recv_from(&mut buf) else {
                 continue;
             };
@@ -322,31 +329,24 @@ fn spawn_udp(
                 None => 0,
             };
             match std::str::from_utf8(&buf[..n]) {
-                Ok(text) => deliver(text, &mut clocks[idx].1, clock.now(), &tx, &stats),
+                Ok(text) => feed.deliver(text, &mut clocks[idx].1),
                 Err(_) => {
-                    stats.reject(format!("datagram from {from} is not UTF-8"));
+                    feed.stats
+                        .reject(format!("datagram from {from} is not UTF-8"));
                 }
             }
         }
     })
 }
 
-fn spawn_tcp(
-    listener: TcpListener,
-    tx: Sender<Sample>,
-    stats: Arc<CompanionStats>,
-    stop: Arc<AtomicBool>,
-    clock: Clock,
-) -> JoinHandle<()> {
+fn spawn_tcp(listener: TcpListener, feed: Feed) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut conns: Vec<JoinHandle<()>> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
+        while !feed.stopped() {
             match listener.accept() {
                 Ok((stream, _)) => {
-                    let (tx, stats, stop) = (tx.clone(), stats.clone(), stop.clone());
-                    conns.push(std::thread::spawn(move || {
-                        read_tcp(stream, &tx, &stats, &stop, clock)
-                    }));
+                    let feed = feed.clone();
+                    conns.push(std::thread::spawn(move || read_tcp(stream, &feed)));
                 }
                 Err(_) => std::thread::sleep(POLL / 4),
             }
@@ -358,20 +358,14 @@ fn spawn_tcp(
     })
 }
 
-fn read_tcp(
-    stream: TcpStream,
-    tx: &Sender<Sample>,
-    stats: &CompanionStats,
-    stop: &AtomicBool,
-    clock: Clock,
-) {
+fn read_tcp(stream: TcpStream, feed: &Feed) {
     if stream.set_read_timeout(Some(POLL)).is_err() {
         return;
     }
     let mut reader = BufReader::new(stream);
     let mut clock_state = StreamClock::default();
     let mut line = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
+    while !feed.stopped() {
         // Bounded read: a line longer than the limit is consumed and rejected.
         let limit = (MAX_LINE_BYTES + 1 - line.len().min(MAX_LINE_BYTES)) as u64;
         match (&mut reader).take(limit).read_until(b'\n', &mut line) {
@@ -392,21 +386,22 @@ fn read_tcp(
             // A half-written line: wait for the rest (or the connection to close).
             if reader.buffer().is_empty() && matches!(reader.fill_buf(), Ok([])) {
                 // Closed mid-line: the partial record is dropped and counted.
-                stats.reject("connection closed in the middle of a line".into());
+                feed.stats
+                    .reject("connection closed in the middle of a line".into());
                 return;
             }
             continue;
         }
         if line.len() > MAX_LINE_BYTES {
-            stats.reject(CompanionError::TooLong.to_string());
+            feed.stats.reject(CompanionError::TooLong.to_string());
             // Skip to the end of the oversized line.
             let mut sink = Vec::new();
             let _ = (&mut reader).take(1 << 30).read_until(b'\n', &mut sink);
         } else {
             match std::str::from_utf8(&line) {
-                Ok(text) => deliver(text, &mut clock_state, clock.now(), tx, stats),
+                Ok(text) => feed.deliver(text, &mut clock_state),
                 Err(_) => {
-                    stats.reject("line is not UTF-8".into());
+                    feed.stats.reject("line is not UTF-8".into());
                 }
             }
         }
