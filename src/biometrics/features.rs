@@ -196,9 +196,15 @@ impl FeatureExtractor {
         self.last_beat = Some(t);
         let in_range = ms.is_finite() && (RR_RANGE_MS.0..=RR_RANGE_MS.1).contains(&ms);
         let ectopic = in_range && self.recent_rr.len() >= 3 && {
-            let mut r: Vec<f64> = self.recent_rr.iter().copied().collect();
-            r.sort_by(f64::total_cmp);
-            let median = r[r.len() / 2];
+            // At most five recent beats: sort a copy on the stack, not the heap.
+            let mut r = [0.0; 5];
+            let n = self.recent_rr.len();
+            r[..n]
+                .iter_mut()
+                .zip(&self.recent_rr)
+                .for_each(|(d, s)| *d = *s);
+            r[..n].sort_by(f64::total_cmp);
+            let median = r[n / 2];
             (ms - median).abs() > 0.25 * median
         };
         if !in_range || (ectopic && self.rejected_run < 2) {

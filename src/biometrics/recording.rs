@@ -11,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use super::artifacts::{correct_rr, Correction};
 use super::hrv::{hrv_of, HrvStats, HrvWindow};
 use super::peaks::{ecg_clean, ecg_peaks, ppg_peaks};
@@ -311,8 +313,6 @@ pub struct Quality {
     /// A plain verdict: good (< 5 % corrected), fair (< 20 %), poor.
     pub verdict: &'static str,
 }
-
-use serde::Serialize;
 
 /// Everything `livingfilm hrv` reports (field names carry their units).
 #[derive(Debug, Clone, Serialize)]
