@@ -56,11 +56,6 @@ impl ReplaySource {
             label: label.into(),
         }
     }
-
-    /// Time of the last reading, if any.
-    pub fn last_t(&self) -> Option<f64> {
-        self.samples.last().map(|s| s.t)
-    }
 }
 
 impl SampleSource for ReplaySource {
