@@ -47,7 +47,11 @@ fn main() -> anyhow::Result<()> {
             let ns = start.elapsed().as_nanos() as u64;
             std::hint::black_box(&step);
             ticks.push(ns);
-            if matches!(step.event, DirectorEvent::End { .. }) {
+            if step
+                .events
+                .iter()
+                .any(|e| matches!(e, DirectorEvent::End { .. }))
+            {
                 break;
             }
         }

@@ -64,7 +64,7 @@ fn plays_and_prints_the_cut_id() {
         std::fs::read_dir(o.join("frames")).unwrap().count() as u64,
         report["render"]["frames"].as_u64().unwrap()
     );
-    assert!(err.contains("encounter -> storm"), "{err}");
+    assert!(err.contains("encounter -> garden"), "{err}");
 }
 
 #[test]

@@ -41,23 +41,46 @@ fn calm_and_tense_viewers_get_different_cuts() {
             .map(|d| d.variant_id.clone())
             .collect::<Vec<_>>()
     };
-    // The controller raises tension for the calm viewer and eases off for the tense one.
-    assert_eq!(chosen(&calm), ["storm", "short"]);
-    assert_eq!(chosen(&tense), ["garden", "long"]);
+    // The opening is protected; the controller softens the encounter for the tense viewer,
+    // sharpens the escape for the calm one and sends them to the other ending.
+    assert_eq!(chosen(&calm), ["plaza", "garden", "long", "rain"]);
+    assert_eq!(chosen(&tense), ["plaza", "garden", "long", "dawn"]);
+    assert!(calm
+        .decisions
+        .iter()
+        .all(|d| d.offset >= 0.0 || d.segment_id == "encounter"));
+    assert!(calm.decisions[3].branched && calm.decisions[3].offset > 0.0);
+    assert!(tense.decisions[1].offset < 0.0 && tense.decisions[3].offset < 0.0);
     assert!(
-        calm.decisions[0].reason.contains("target 0.55"),
-        "{}",
-        calm.decisions[0].reason
+        tense.decisions[2].offset >= 0.0,
+        "the escape is a challenge"
     );
-    // Durations follow the chosen variants: 12 + 6 + 4 + 4 and 12 + 6 + 6 + 4 seconds.
-    assert_eq!(calm.duration_s, 26.0);
-    assert_eq!(tense.duration_s, 28.0);
-    assert_eq!(calm.render.frames, 26 * 24);
-    assert_eq!(tense.render.frames, 28 * 24);
+    assert!(
+        tense.decisions[1].reason.contains("target 0.30"),
+        "{}",
+        tense.decisions[1].reason
+    );
+    // Durations follow the chosen variants and their pacing, cut on whole frames.
+    let film = livingfilm::director::Film::load(&root().join("assets/demo")).unwrap();
+    for r in [&calm, &tense] {
+        let frames: u32 = r
+            .decisions
+            .iter()
+            .map(|d| {
+                let v = &film.segments[d.segment].variants[d.variant];
+                (v.duration_s * d.pace as f64 * 24.0).round() as u32
+            })
+            .sum();
+        assert_eq!(r.render.frames, frames);
+        assert!((r.duration_s - frames as f64 / 24.0).abs() < 1e-9);
+        assert_eq!(r.render.scene_stalls, 0, "every cut was preloaded");
+    }
+    let length = |r: &livingfilm::Report| r.render.frames as usize;
 
     let (_, _, fc) = y4m_luma(&c.join("film.y4m"));
     let (_, _, ft) = y4m_luma(&t.join("film.y4m"));
-    assert_eq!(fc.len(), 26 * 24);
+    assert_eq!(fc.len(), length(&calm));
+    assert_eq!(ft.len(), length(&tense));
     // Every sampled frame shows a picture (not blank, not flat).
     for frames in [&fc, &ft] {
         for i in (0..frames.len()).step_by(48) {
@@ -68,8 +91,8 @@ fn calm_and_tense_viewers_get_different_cuts() {
             );
         }
     }
-    // During the encounter (t = 15 s) one viewer sees the storm, the other the garden.
-    let k = 15 * 24;
+    // At 26.5 s one viewer sees the stormy aftermath, the other the calm coda.
+    let k = 26 * 24 + 12;
     let diff: f64 = fc[k]
         .iter()
         .zip(&ft[k])
@@ -109,13 +132,20 @@ fn cut_id_replays_the_viewing_without_biometrics() {
     assert!(replay.replayed);
     assert_eq!(replay.cut_id, original.cut_id);
     assert_eq!(replay.duration_s, original.duration_s);
-    let ids = |r: &livingfilm::Report| {
+    // Every choice is the same; only the reason says where it came from.
+    let choices = |r: &livingfilm::Report| {
         r.decisions
             .iter()
-            .map(|d| d.variant_id.clone())
+            .map(|d| livingfilm::director::Decision {
+                reason: String::new(),
+                ..d.clone()
+            })
             .collect::<Vec<_>>()
     };
-    assert_eq!(ids(&replay), ids(&original));
+    assert_eq!(choices(&replay), choices(&original));
+    assert!(replay.decisions[1].reason.contains("replayed"));
+    assert_eq!(replay.render.frames_sha256, original.render.frames_sha256);
+    assert_eq!(replay.audio.sha256, original.audio.sha256);
     assert_eq!(replay.render.frames, original.render.frames);
 }
 
@@ -124,11 +154,14 @@ fn no_biometrics_plays_the_directors_cut() {
     let o = out_dir("directors_cut");
     let r = play(&config(None, &o)).unwrap();
     assert!(
-        r.decisions.iter().all(|d| d.variant == 0),
+        r.decisions.iter().all(|d| d.is_directors()),
         "{:?}",
         r.decisions
     );
-    assert!(r.decisions[0].reason.contains("director's default"));
+    let path: Vec<&str> = r.decisions.iter().map(|d| d.segment_id.as_str()).collect();
+    assert_eq!(path, ["arrival", "encounter", "escape", "coda"]);
+    assert!(r.decisions[1].reason.contains("director's cut"));
+    assert_eq!(r.duration_s, 28.0);
     assert_eq!(r.inference.calls, 0);
 }
 
@@ -140,7 +173,9 @@ fn report_json_is_written_and_complete() {
         serde_json::from_slice(&std::fs::read(o.join("report.json")).unwrap()).unwrap();
     assert_eq!(v["cut_id"], r.cut_id.as_str());
     assert_eq!(v["film"]["id"], "night-walk");
-    assert_eq!(v["decisions"].as_array().unwrap().len(), 2);
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 4);
+    assert_eq!(v["decisions"][3]["segment_id"], "aftermath");
+    assert_eq!(v["render"]["scene_stalls"], 0);
     assert_eq!(v["segments"].as_array().unwrap().len(), 4);
     assert_eq!(v["inference"]["provider"], "CPUExecutionProvider");
     assert!(v["inference"]["calls"].as_u64().unwrap() > 80);

@@ -1,25 +1,40 @@
-//! Closed-loop steering: from the tension estimate to a drive inside the director's bounds.
+//! Closed-loop steering: the director's target tension curve tracked from the estimate
+//! stream, inside the director's bounds.
 //!
-//! The *drive* (0..1) is the one control signal: `target + GAIN·(target − tension)`,
-//! clamped, where `tension` is the confidence-gated, smoothed estimate. A calm viewer
-//! in a scene meant to be tense gets a stronger drive (harsher grade, denser score,
-//! the more intense variant at the next decision point); a tense viewer in a quiet
-//! scene gets a gentler one. Without confident signal the drive is the director's
-//! target and decisions take the default variant.
+//! The one control signal is the *drive* (0..1). The director's cut plays the drive
+//! `target(t)`; the controller adds one *offset* per segment, chosen at the segment's
+//! start (a frame boundary) by a PI law on the tracking error `target − tension`
+//! (confidence-weighted over the last [`DECISION_WINDOW_S`]), then passed through the
+//! [guardrails](super::guardrails). The offset also picks the variant (intensity closest
+//! to the default's plus `VARIANT_GAIN·offset`, with hysteresis), the branch, the pacing
+//! (harsher = shorter, softer = longer, inside the segment's range) and the placements.
+//! Grade weights, music intensity, fog and exposure follow the drive inside their ranges.
+//! Without confident signal, or when the viewer chose the director's cut, the offset
+//! returns to zero and every choice is the director's.
+//!
+//! Every choice is a byte of the cut ID, so a replay forces the same bytes through the
+//! same code and gets the same film frame for frame.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::manifest::Film;
+use super::guardrails::Guard;
+use super::manifest::{Film, Segment};
 use crate::inference::Estimate;
 
 /// Estimates older than this before a decision point do not influence it, seconds.
 pub const DECISION_WINDOW_S: f64 = 4.0;
-/// Below this (smoothed) confidence the controller uses the director's defaults.
-const MIN_CONFIDENCE: f32 = 0.3;
-/// Loop gain of the drive.
-pub(crate) const GAIN: f32 = 1.0;
-/// Time constant of the tension smoothing, seconds.
+/// Below this (mean) confidence the controller uses the director's defaults.
+pub(crate) const MIN_CONFIDENCE: f32 = 0.3;
+/// Proportional gain of the offset on the tracking error.
+pub(crate) const KP: f32 = 0.6;
+/// Integral gain (per decision) of the offset on the tracking error.
+pub(crate) const KI: f32 = 0.35;
+/// How far an offset moves the wanted variant intensity.
+pub(crate) const VARIANT_GAIN: f32 = 2.0;
+/// Time the drive takes to glide to a new segment's offset, seconds.
+pub const RAMP_S: f64 = 1.0;
+/// Time constant of the displayed tension smoothing, seconds.
 const SMOOTHING_S: f64 = 2.0;
 
 /// What the render and audio stages do at one instant.
@@ -31,16 +46,20 @@ pub struct Directive {
     pub segment: usize,
     /// Index of the variant playing in that segment.
     pub variant: usize,
-    /// Viewing time at which the segment started, seconds.
+    /// Viewing time at which the segment started (a frame boundary), seconds.
     pub segment_start: f64,
-    /// Control signal 0..1 (see module docs).
+    /// Length of the segment after pacing (whole frames), seconds.
+    pub segment_duration: f64,
+    /// Control signal 0..1: the director's drive plus the offset.
     pub drive: f32,
     /// Weight of each grade look, inside the authored ranges (unused slots 0).
     pub look_weights: [f32; super::MAX_LOOKS],
-    /// Music intensity, inside the film's range.
+    /// Music intensity, inside the segment's range.
     pub music_intensity: f32,
     /// Fog density, inside the variant's range.
     pub fog: f32,
+    /// Exposure, inside the variant's range.
+    pub exposure: f32,
     /// Smoothed tension estimate (for reports; not raw biometrics).
     pub tension: f32,
     /// Smoothed confidence of that estimate.
@@ -48,29 +67,51 @@ pub struct Directive {
 }
 
 /// What the render and audio stages receive from the director, in time order.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DirectorEvent {
     /// Parameters from `t` on.
     Directive(Directive),
+    /// The segments one of which follows the current one: load their assets now.
+    Preload {
+        /// Viewing time of the announcement.
+        t: f64,
+        /// Segment indices, the director's choice first.
+        segments: Vec<usize>,
+    },
     /// The film ends at this viewing time.
     End { duration_s: f64 },
 }
 
-/// One choice at a decision point, with the reason a person can read.
+/// The choices made at the start of one segment, with the reason a person can read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Decision {
     /// Segment index.
     pub segment: usize,
     /// Segment id.
     pub segment_id: String,
+    /// Whether this segment was a non-default branch of the previous one.
+    pub branched: bool,
     /// Chosen variant index.
     pub variant: usize,
     /// Chosen variant id.
     pub variant_id: String,
+    /// Drive offset from the director's drive.
+    pub offset: f32,
+    /// Pacing factor applied to the variant's duration.
+    pub pace: f32,
+    /// Item shown in each placement slot (`None`: left empty).
+    pub placements: Vec<(String, Option<String>)>,
     /// Viewing time of the cut, seconds.
     pub t: f64,
-    /// Why: the numbers the choice was based on.
+    /// Why: the numbers the choice was based on, and any guardrail that applied.
     pub reason: String,
+}
+
+impl Decision {
+    /// Whether the segment plays exactly as in the director's cut.
+    pub fn is_directors(&self) -> bool {
+        !self.branched && self.variant == 0 && self.offset == 0.0
+    }
 }
 
 /// The viewer's response over one finished segment (derived values only).
@@ -82,7 +123,7 @@ pub struct SegmentSummary {
     pub segment_id: String,
     /// Variant id that played.
     pub variant_id: String,
-    /// Director's target tension.
+    /// Director's mean target tension.
     pub target: f32,
     /// Confidence-weighted mean tension estimate, if any signal was confident.
     pub mean_tension: Option<f32>,
@@ -91,14 +132,14 @@ pub struct SegmentSummary {
 }
 
 /// Result of one controller tick.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Step {
-    /// The event for render and audio.
-    pub event: DirectorEvent,
-    /// A decision taken at this tick.
-    pub decision: Option<Decision>,
-    /// A segment that ended at this tick.
-    pub finished: Option<SegmentSummary>,
+    /// Events for render and audio, in time order.
+    pub events: Vec<DirectorEvent>,
+    /// Decisions taken at this tick.
+    pub decisions: Vec<Decision>,
+    /// Segments that ended at this tick.
+    pub finished: Vec<SegmentSummary>,
 }
 
 #[derive(Default)]
@@ -109,48 +150,116 @@ struct Accum {
     n: u32,
 }
 
+/// One estimate in the decision window, with the director's target at its time.
+#[derive(Clone, Copy)]
+struct Seen {
+    t: f64,
+    tension: f32,
+    confidence: f32,
+    target: f32,
+}
+
+/// Cut ID bytes: recorded when live, consumed when replaying.
+enum Tape {
+    Live(Vec<u8>),
+    Replay { bytes: Vec<u8>, at: usize },
+}
+
+impl Tape {
+    /// Records `live` or returns the replayed byte (clamped by `map`).
+    fn byte(&mut self, live: impl FnOnce() -> u8) -> u8 {
+        match self {
+            Tape::Live(out) => {
+                let b = live();
+                out.push(b);
+                b
+            }
+            Tape::Replay { bytes, at } => {
+                let b = bytes.get(*at).copied().unwrap_or(0);
+                *at += 1;
+                b
+            }
+        }
+    }
+}
+
 /// The director's controller for one viewing.
 pub struct Controller {
     film: Arc<Film>,
-    forced: Option<Vec<u8>>,
+    guard: Guard,
+    tape: Tape,
+    directors_cut: bool,
+    placement_consent: bool,
+    fps: f64,
     segment: usize,
     variant: usize,
-    segment_start: f64,
+    /// Segment start and length in frames.
+    start_frame: u64,
+    frames: u64,
+    offset: f32,
+    prev_offset: f32,
+    integral: f32,
+    visits: Vec<u32>,
     tension: Option<f32>,
     confidence: f32,
-    recent: VecDeque<Estimate>,
+    recent: VecDeque<Seen>,
     accum: Accum,
     decisions: Vec<Decision>,
+    started: bool,
     ended: bool,
 }
 
+fn closest(wanted: f32, options: impl Iterator<Item = (usize, f32)>) -> Option<(usize, f32)> {
+    options.min_by(|a, b| (a.1 - wanted).abs().total_cmp(&(b.1 - wanted).abs()))
+}
+
 impl Controller {
-    /// A controller at the start of `film`.
+    /// A live controller at the start of `film`.
     pub fn new(film: Arc<Film>) -> Self {
+        Self::with_tape(film, Tape::Live(Vec::new()))
+    }
+
+    /// A controller that replays the choices of a cut ID.
+    pub fn replaying(film: Arc<Film>, bytes: Vec<u8>) -> Self {
+        Self::with_tape(film, Tape::Replay { bytes, at: 0 })
+    }
+
+    fn with_tape(film: Arc<Film>, tape: Tape) -> Self {
         let mut c = Self {
+            guard: Guard::new(film.guardrails),
+            fps: film.info.fps as f64,
+            visits: vec![0; film.segments.len()],
             film,
-            forced: None,
+            tape,
+            directors_cut: false,
+            placement_consent: false,
             segment: 0,
             variant: 0,
-            segment_start: 0.0,
+            start_frame: 0,
+            frames: 1,
+            offset: 0.0,
+            prev_offset: 0.0,
+            integral: 0.0,
             tension: None,
             confidence: 0.0,
             recent: VecDeque::new(),
             accum: Accum::default(),
             decisions: Vec::new(),
+            started: false,
             ended: false,
         };
-        c.variant = c.decide(0.0).map_or(0, |d| d.variant);
+        c.enter(0, false, 0.0, 0);
         c
     }
 
-    /// A controller that replays recorded decisions (one variant index per decision point).
-    pub fn replaying(film: Arc<Film>, decisions: Vec<u8>) -> Self {
-        let mut c = Self::new(film);
-        c.forced = Some(decisions);
-        c.decisions.clear();
-        c.variant = c.decide(0.0).map_or(0, |d| d.variant);
-        c
+    /// Whether the viewer chose the director's cut (from the next decision on).
+    pub fn set_directors_cut(&mut self, on: bool) {
+        self.directors_cut = on;
+    }
+
+    /// Whether the viewer consented to personalised placements (from the next decision on).
+    pub fn set_placement_consent(&mut self, on: bool) {
+        self.placement_consent = on;
     }
 
     /// Decisions taken so far, in order.
@@ -158,72 +267,224 @@ impl Controller {
         &self.decisions
     }
 
-    /// Variant indices of all decisions so far (the variable part of the cut ID).
+    /// The cut ID's choice bytes so far (the recorded ones when replaying).
     pub fn decision_bytes(&self) -> Vec<u8> {
-        self.decisions.iter().map(|d| d.variant as u8).collect()
+        match &self.tape {
+            Tape::Live(b) => b.clone(),
+            Tape::Replay { bytes, at } => bytes[..(*at).min(bytes.len())].to_vec(),
+        }
     }
 
-    fn decide(&mut self, t: f64) -> Option<Decision> {
-        let seg = &self.film.segments[self.segment];
-        if seg.variants.len() < 2 {
-            return None;
+    fn seconds(&self, frames: u64) -> f64 {
+        frames as f64 / self.fps
+    }
+
+    fn segment_end(&self) -> f64 {
+        self.seconds(self.start_frame + self.frames)
+    }
+
+    /// The director's target and the viewer's tension over the decision window:
+    /// (mean error `target − tension`, mean tension, mean confidence).
+    fn window(&self, t: f64) -> (Option<(f32, f32)>, f32) {
+        let (mut w, mut err, mut ten, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+        for s in self.recent.iter().filter(|s| s.t > t - DECISION_WINDOW_S) {
+            w += s.confidence as f64;
+            err += (s.confidence * (s.target - s.tension)) as f64;
+            ten += (s.confidence * s.tension) as f64;
+            n += 1;
         }
-        let n_prior = self.decisions.len();
-        let (variant, reason) = if let Some(forced) = &self.forced {
-            let v = forced.get(n_prior).copied().unwrap_or(0) as usize;
-            (
-                v.min(seg.variants.len() - 1),
-                "replayed from cut ID".to_owned(),
-            )
+        let conf = if n == 0 { 0.0 } else { (w / n as f64) as f32 };
+        if conf < MIN_CONFIDENCE || w <= 0.0 {
+            (None, conf)
         } else {
-            let (mut w, mut sum, mut conf) = (0.0f64, 0.0f64, 0.0f64);
-            for e in self.recent.iter().filter(|e| e.t > t - DECISION_WINDOW_S) {
-                sum += (e.tension * e.confidence) as f64;
-                w += e.confidence as f64;
-                conf += e.confidence as f64;
-            }
-            let n = self
-                .recent
-                .iter()
-                .filter(|e| e.t > t - DECISION_WINDOW_S)
-                .count()
-                .max(1);
-            let mean_conf = (conf / n as f64) as f32;
-            let target = seg.target_tension;
-            if mean_conf < MIN_CONFIDENCE || w <= 0.0 {
-                (0, format!("signal confidence {mean_conf:.2} below {MIN_CONFIDENCE}: director's default"))
-            } else {
-                let measured = (sum / w) as f32;
-                let drive = (target + GAIN * (target - measured)).clamp(0.0, 1.0);
-                let best = seg
-                    .variants
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| {
-                        let da = (a.1.intensity - drive).abs();
-                        let db = (b.1.intensity - drive).abs();
-                        da.total_cmp(&db)
-                    })
-                    .map_or(0, |(i, _)| i);
+            (Some(((err / w) as f32, (ten / w) as f32)), conf)
+        }
+    }
+
+    /// The offset the control law wants at `t`, and the reason.
+    fn wanted(&mut self, t: f64) -> (f32, String) {
+        if self.directors_cut {
+            return (0.0, "the viewer chose the director's cut".into());
+        }
+        match self.window(t) {
+            (Some((err, tension)), _) => {
+                let max = self.film.guardrails.max_deviation;
+                let limit = if KI > 0.0 { max / KI } else { 0.0 };
+                self.integral = (self.integral + err).clamp(-limit, limit);
+                let wanted = KP * err + KI * self.integral;
                 (
-                    best,
+                    wanted,
                     format!(
-                        "tension {measured:.2} vs target {target:.2} -> drive {drive:.2}; intensity {:.2} is closest",
-                        seg.variants[best].intensity
+                        "tension {tension:.2} vs target {:.2} -> offset {wanted:+.2}",
+                        tension + err
                     ),
                 )
             }
+            (None, conf) => (
+                0.0,
+                format!("signal confidence {conf:.2} below {MIN_CONFIDENCE}: director's cut"),
+            ),
+        }
+    }
+
+    /// Longest the segment may last, seconds (paced, rounded to a frame).
+    fn longest_s(&self, seg: &Segment) -> f64 {
+        let base = seg
+            .variants
+            .iter()
+            .map(|v| v.duration_s)
+            .fold(0.0, f64::max);
+        base * seg.pacing[1].max(1.0) as f64 + 1.0 / self.fps
+    }
+
+    /// Chooses among `options` (index, intensity), the first being the director's: the one
+    /// closest to the default's intensity moved by the offset, if it beats the default by
+    /// more than the hysteresis.
+    fn pick(&self, offset: f32, options: &[(usize, f32)]) -> usize {
+        let Some(&(default, base)) = options.first() else {
+            return 0;
         };
+        if offset == 0.0 {
+            return 0;
+        }
+        let wanted = base + VARIANT_GAIN * offset;
+        let Some((best, value)) = closest(wanted, options.iter().copied()) else {
+            return 0;
+        };
+        let gain = (base - wanted).abs() - (value - wanted).abs();
+        if best != default && gain > self.film.guardrails.hysteresis {
+            options.iter().position(|o| o.0 == best).unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
+    /// Starts segment `next` at `frame` (the end of the previous one, or 0).
+    fn enter(&mut self, next: usize, branched: bool, t: f64, frame: u64) -> Decision {
+        let film = self.film.clone();
+        let (wanted, mut reason) = self.wanted(t);
+        let prev = self.offset;
+        let seg = &film.segments[next];
+        let ruling = self.guard.rule(t, prev, wanted, seg, self.longest_s(seg));
+        let live_step = ruling.step;
+        let step = if seg.protected {
+            0
+        } else {
+            self.tape.byte(|| live_step as u8) as i8
+        };
+        let offset = self.guard.offset_of(step.clamp(-127, 127));
+        if let (Tape::Live(_), Some(note)) = (&self.tape, ruling.note) {
+            reason += &format!("; {note}");
+        }
+        if let Tape::Replay { .. } = self.tape {
+            reason = "replayed from cut ID".into();
+        }
+        // The variant: only at decision points of segments the controller may alter.
+        let variant = if seg.protected || seg.variants.len() < 2 {
+            0
+        } else {
+            let options: Vec<(usize, f32)> = seg
+                .variants
+                .iter()
+                .enumerate()
+                .filter(|(i, v)| {
+                    !seg.challenge || *i == 0 || v.intensity >= seg.variants[0].intensity
+                })
+                .map(|(i, v)| (i, v.intensity))
+                .collect();
+            let live = options[self.pick(offset, &options)].0;
+            (self.tape.byte(|| live as u8) as usize).min(seg.variants.len() - 1)
+        };
+        let v = &seg.variants[variant];
+        let f = if film.guardrails.max_deviation > 0.0 {
+            offset / film.guardrails.max_deviation
+        } else {
+            0.0
+        };
+        let pace = if f > 0.0 {
+            1.0 + f * (seg.pacing[0] - 1.0)
+        } else {
+            1.0 - f * (seg.pacing[1] - 1.0)
+        };
+        let frames = ((v.duration_s * pace as f64 * self.fps).round() as u64).max(1);
+        let consent = self.placement_consent;
+        let mut placements = Vec::new();
+        for slot in &seg.placements {
+            let allowed: Vec<(usize, f32)> = slot
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| consent || !it.needs_consent)
+                .map(|(i, it)| (i, it.intensity))
+                .collect();
+            let live = allowed
+                .get(self.pick(offset, &allowed))
+                .map_or(255, |a| a.0 as u8);
+            let chosen = if slot.items.len() > 1 {
+                self.tape.byte(|| live)
+            } else {
+                live
+            };
+            // A replayed item that needs consent the viewer has not given stays empty.
+            let item = slot
+                .items
+                .get(chosen as usize)
+                .filter(|it| consent || !it.needs_consent);
+            placements.push((slot.slot.clone(), item.map(|it| it.id.clone())));
+        }
+        self.guard.commit(t, prev, offset);
+        self.visits[next] += 1;
+        self.prev_offset = prev;
+        self.offset = offset;
+        self.segment = next;
+        self.variant = variant;
+        self.start_frame = frame;
+        self.frames = frames;
         let d = Decision {
-            segment: self.segment,
+            segment: next,
             segment_id: seg.id.clone(),
+            branched,
             variant,
-            variant_id: seg.variants[variant].id.clone(),
+            variant_id: v.id.clone(),
+            offset,
+            pace,
+            placements,
             t,
             reason,
         };
         self.decisions.push(d.clone());
-        Some(d)
+        d
+    }
+
+    /// Chooses the segment after the current one, if any: (index, whether not the default).
+    fn next_segment(&mut self, t: f64) -> Option<(usize, bool)> {
+        let film = self.film.clone();
+        let succ = &film.successors[self.segment];
+        let &first = succ.first()?;
+        if succ.len() == 1 {
+            return Some((first, false));
+        }
+        // Rank the allowed branches by what the control law wants now (not committed).
+        let saved = self.integral;
+        let (wanted, _) = self.wanted(t);
+        self.integral = saved;
+        let ruling = self.guard.rule(
+            t,
+            self.offset,
+            wanted,
+            &film.segments[first],
+            self.longest_s(&film.segments[first]),
+        );
+        let offset = self.guard.offset_of(ruling.step);
+        let options: Vec<(usize, f32)> = succ
+            .iter()
+            .enumerate()
+            .filter(|(k, &s)| *k == 0 || self.visits[s] < film.segments[s].max_visits)
+            .map(|(k, &s)| (k, film.segments[s].variants[0].intensity))
+            .collect();
+        let live = options[self.pick(offset, &options)].0;
+        let k = (self.tape.byte(|| live as u8) as usize).min(succ.len() - 1);
+        Some((succ[k], k != 0))
     }
 
     fn summary(&self) -> SegmentSummary {
@@ -233,7 +494,7 @@ impl Controller {
             segment: self.segment,
             segment_id: seg.id.clone(),
             variant_id: seg.variants[self.variant].id.clone(),
-            target: seg.target_tension,
+            target: seg.mean_target(),
             mean_tension: (a.weight > 0.0).then(|| (a.weighted / a.weight) as f32),
             confidence: if a.n == 0 {
                 0.0
@@ -243,34 +504,82 @@ impl Controller {
         }
     }
 
-    /// Advances to the estimate's time and returns what to do from then on.
+    fn preload(&self, t: f64) -> DirectorEvent {
+        DirectorEvent::Preload {
+            t,
+            segments: self.film.successors[self.segment].clone(),
+        }
+    }
+
+    /// The directive in force at `t` within the current segment.
+    fn directive(&self, t: f64) -> Directive {
+        let film = &self.film;
+        let seg = &film.segments[self.segment];
+        let v = &seg.variants[self.variant];
+        let start = self.seconds(self.start_frame);
+        let duration = self.seconds(self.frames);
+        let progress = (t - start) / duration;
+        let target = seg.target_at(progress);
+        let glide = if seg.protected {
+            1.0
+        } else {
+            ((t - start) / RAMP_S).clamp(0.0, 1.0) as f32
+        };
+        let offset = self.prev_offset + (self.offset - self.prev_offset) * glide;
+        let drive = (target + offset).clamp(0.0, 1.0);
+        let lerp = |r: [f32; 2]| r[0] + (r[1] - r[0]) * drive;
+        Directive {
+            t,
+            segment: self.segment,
+            variant: self.variant,
+            segment_start: start,
+            segment_duration: duration,
+            drive,
+            look_weights: film.grade.weights(drive),
+            music_intensity: lerp(seg.music.unwrap_or(film.music.intensity)),
+            fog: lerp(v.fog),
+            exposure: lerp(v.exposure),
+            tension: self.tension.unwrap_or(target),
+            confidence: self.confidence,
+        }
+    }
+
+    /// Takes the estimate for viewing time `est.t` (one per tick of `dt` seconds) and
+    /// returns what to do from the previous tick on, segment boundaries included.
     pub fn tick(&mut self, est: &Estimate, dt: f64) -> Step {
         let t = est.t;
-        let mut decision = None;
-        let mut finished = None;
-        if !self.ended {
-            let dur = self.film.segments[self.segment].variants[self.variant].duration_s;
-            if t >= self.segment_start + dur - 1e-9 {
-                finished = Some(self.summary());
-                self.accum = Accum::default();
-                self.segment_start += dur;
-                if self.segment + 1 < self.film.segments.len() {
-                    self.segment += 1;
-                    decision = self.decide(t);
-                    self.variant = decision.as_ref().map_or(0, |d| d.variant);
-                } else {
+        let mut step = Step::default();
+        if !self.started {
+            self.started = true;
+            step.decisions.push(self.decisions[0].clone());
+            step.events.push(self.preload(0.0));
+        }
+        // Segment boundaries up to `t`, each at its own frame, decided on what came before.
+        while !self.ended && self.segment_end() <= t + 1e-9 {
+            let boundary = self.segment_end();
+            step.finished.push(self.summary());
+            self.accum = Accum::default();
+            match self.next_segment(boundary) {
+                Some((next, branched)) => {
+                    let frame = self.start_frame + self.frames;
+                    let d = self.enter(next, branched, boundary, frame);
+                    step.decisions.push(d);
+                    step.events.push(self.preload(boundary));
+                    if boundary < t - 1e-9 {
+                        step.events
+                            .push(DirectorEvent::Directive(self.directive(boundary)));
+                    }
+                }
+                None => {
                     self.ended = true;
+                    step.events.push(DirectorEvent::End {
+                        duration_s: boundary,
+                    });
                 }
             }
         }
         if self.ended {
-            return Step {
-                event: DirectorEvent::End {
-                    duration_s: self.segment_start,
-                },
-                decision,
-                finished,
-            };
+            return step;
         }
 
         let alpha = (dt / (SMOOTHING_S + dt)) as f32;
@@ -283,11 +592,18 @@ impl Controller {
             self.accum.weighted += (est.tension * est.confidence) as f64;
             self.accum.weight += est.confidence as f64;
         }
-        let conf_in = if valid { est.confidence } else { 0.0 };
+        let conf_in = if valid { est.confidence.min(1.0) } else { 0.0 };
         self.confidence += alpha * (conf_in - self.confidence);
         self.accum.conf_sum += conf_in as f64;
         self.accum.n += 1;
-        self.recent.push_back(*est);
+        let seg = &self.film.segments[self.segment];
+        let progress = (t - self.seconds(self.start_frame)) / self.seconds(self.frames);
+        self.recent.push_back(Seen {
+            t,
+            tension: if valid { est.tension } else { 0.0 },
+            confidence: conf_in,
+            target: seg.target_at(progress),
+        });
         while self
             .recent
             .front()
@@ -295,32 +611,8 @@ impl Controller {
         {
             self.recent.pop_front();
         }
-
-        let seg = &self.film.segments[self.segment];
-        let v = &seg.variants[self.variant];
-        let target = seg.target_tension;
-        let drive = match self.tension {
-            Some(s) if self.confidence >= MIN_CONFIDENCE && self.forced.is_none() => {
-                (target + GAIN * (target - s)).clamp(0.0, 1.0)
-            }
-            _ => target,
-        };
-        let lerp = |r: [f32; 2]| r[0] + (r[1] - r[0]) * drive;
-        Step {
-            event: DirectorEvent::Directive(Directive {
-                t,
-                segment: self.segment,
-                variant: self.variant,
-                segment_start: self.segment_start,
-                drive,
-                look_weights: self.film.grade.weights(drive),
-                music_intensity: lerp(self.film.music.intensity),
-                fog: lerp(v.fog),
-                tension: self.tension.unwrap_or(target),
-                confidence: self.confidence,
-            }),
-            decision,
-            finished,
-        }
+        step.events
+            .push(DirectorEvent::Directive(self.directive(t)));
+        step
     }
 }

@@ -1,12 +1,14 @@
 //! Cut IDs: short, shareable names for one delivered version of a film.
 //!
 //! Layout before encoding: format version (1 byte), the first 4 bytes of the film's
-//! content hash, the seed (u32 LE), then one byte per decision point (variant index).
+//! content hash, the seed (u32 LE), then the controller's choices in viewing order, one
+//! byte each: branch taken, variant, drive offset step (i8), placement item — only where
+//! the film offers a choice (see `director::controller`).
 //! Encoded as lowercase base32 without padding, grouped by 4 with dashes, `lf1-` prefix.
 
 use data_encoding::BASE32_NOPAD;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const PREFIX: &str = "lf1-";
 
 /// Why a cut ID was refused.
@@ -15,6 +17,9 @@ pub enum CutIdError {
     /// Not a cut ID at all.
     #[error("`{0}` is not a livingfilm cut ID (expected lf1-xxxx-…)")]
     Malformed(String),
+    /// An ID from a player with another cut ID layout.
+    #[error("cut ID `{id}` uses layout v{version}; this player reads v{VERSION} (replay it with the player that made it)")]
+    OtherLayout { id: String, version: u8 },
     /// A cut of another film or another version of it.
     #[error("cut ID was made for film version {expected}…, this film is version {actual}…")]
     OtherFilm { expected: String, actual: String },
@@ -27,7 +32,7 @@ pub struct CutId {
     pub film: [u8; 4],
     /// Seed of the viewing.
     pub seed: u32,
-    /// Variant index per decision point.
+    /// The controller's choice bytes, in viewing order.
     pub decisions: Vec<u8>,
 }
 
@@ -53,8 +58,14 @@ impl CutId {
             .collect::<String>()
             .to_ascii_uppercase();
         let bytes = BASE32_NOPAD.decode(compact.as_bytes()).map_err(|_| bad())?;
-        if bytes.len() < 9 || bytes[0] != VERSION {
+        if bytes.len() < 9 {
             return Err(bad());
+        }
+        if bytes[0] != VERSION {
+            return Err(CutIdError::OtherLayout {
+                id: s.trim().to_owned(),
+                version: bytes[0],
+            });
         }
         Ok(Self {
             film: bytes[1..5].try_into().map_err(|_| bad())?,
@@ -113,5 +124,13 @@ mod tests {
         assert!(CutId::parse("lf1-!!!!").is_err());
         assert!(CutId::parse("hello").is_err());
         assert!(CutId::parse("lf1-aaaa").is_err());
+        let v1 = format!(
+            "lf1-{}",
+            BASE32_NOPAD.encode(&[1u8; 9]).to_ascii_lowercase()
+        );
+        assert!(matches!(
+            CutId::parse(&v1),
+            Err(CutIdError::OtherLayout { .. })
+        ));
     }
 }

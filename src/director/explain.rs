@@ -1,97 +1,103 @@
 //! `livingfilm explain`: why a cut is what it is, from its cut ID and the film alone.
 //!
-//! The ID holds only the chosen variant per decision point (no biometric value), but the
-//! controller's rule is public: it picks the variant whose intensity is closest to the
-//! drive `target + GAIN·(target − tension)`. So each choice pins the viewer's tension at
-//! that point to an interval, which is what the explanation reports. The session report
-//! (`report.json`) has the exact figures for people who kept it.
+//! The ID holds only the controller's choices (no biometric value). Replaying them
+//! through the controller gives every segment's branch, variant, drive offset, pacing
+//! and placements; the offset's sign says which way the viewer's measured tension lay
+//! from the director's curve (the control law raises the drive for a viewer calmer than
+//! the target and lowers it for a tenser one). The session report (`report.json`) keeps
+//! the exact figures for people who kept it.
 
-use super::controller::GAIN;
+use std::sync::Arc;
+
+use super::controller::{Controller, Decision, DirectorEvent};
 use super::cut_id::{CutId, CutIdError};
 use super::manifest::Film;
+use crate::inference::Estimate;
 
-/// One decision point and what its choice implies.
+/// Director ticks per second when replaying for an explanation.
+const TICK_HZ: f64 = 4.0;
+
+/// One segment of the cut and what its choices imply.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Explanation {
-    /// Segment index.
-    pub segment: usize,
-    /// Segment id.
-    pub segment_id: String,
-    /// Chosen variant id.
-    pub variant_id: String,
-    /// Whether it is the director's default (first) variant.
+    /// The replayed decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// Whether the segment played exactly as in the director's cut.
     pub default: bool,
-    /// Tension interval the choice implies (0..1), given the segment's target.
-    pub tension: [f32; 2],
-    /// The director's target tension for the segment.
+    /// The director's mean target tension for the segment.
     pub target: f32,
     /// The sentence a person reads.
     pub text: String,
 }
 
-/// Explains every decision of `cut` in `film`; refuses an ID made for another version.
-pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError> {
+/// Replays `cut` without biometrics and returns its decisions and its length in seconds.
+pub fn replay_decisions(film: &Arc<Film>, cut: &CutId) -> Result<(Vec<Decision>, f64), CutIdError> {
     cut.check_film(&film.content_hash)?;
-    let mut out = Vec::new();
-    let decision_points = film
-        .segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.variants.len() >= 2);
-    for (k, (si, seg)) in decision_points.enumerate() {
-        let Some(&chosen) = cut.decisions.get(k) else {
-            break; // the viewing ended before this point
+    let mut ctl = Controller::replaying(film.clone(), cut.decisions.clone());
+    let limit = 4.0 * 3600.0 * TICK_HZ;
+    for k in 0..limit as u64 {
+        let t = k as f64 / TICK_HZ;
+        let est = Estimate {
+            t,
+            tension: 0.0,
+            confidence: 0.0,
         };
-        let v = (chosen as usize).min(seg.variants.len() - 1);
-        let me = seg.variants[v].intensity;
-        // The drive interval in which this variant is the closest one.
-        let others = seg.variants.iter().enumerate().filter(|(i, _)| *i != v);
-        let below = others
-            .clone()
-            .map(|(_, o)| o.intensity)
-            .filter(|&x| x < me)
-            .fold(f32::NAN, f32::max);
-        let above = others
-            .map(|(_, o)| o.intensity)
-            .filter(|&x| x > me)
-            .fold(f32::NAN, f32::min);
-        let lo = if below.is_nan() {
-            0.0
-        } else {
-            (below + me) / 2.0
-        };
-        let hi = if above.is_nan() {
-            1.0
-        } else {
-            (me + above) / 2.0
-        };
-        let target = seg.target_tension;
-        // drive = target + GAIN·(target − tension)  ⇒  tension = target − (drive − target)/GAIN
-        let t_of = |drive: f32| (target - (drive - target) / GAIN).clamp(0.0, 1.0);
-        let tension = [t_of(hi), t_of(lo)];
-        let relation = if tension[1] < target {
-            "below"
-        } else if tension[0] > target {
-            "above"
-        } else {
-            "around"
-        };
-        let mut text = format!(
-            "segment {si} `{}`: `{}` (intensity {me:.2}) — tension {:.2}..{:.2}, {relation} the target {target:.2}",
-            seg.id, seg.variants[v].id, tension[0], tension[1]
-        );
-        if v == 0 {
-            text += "; the director's default, also played whenever the signal was too weak";
+        let step = ctl.tick(&est, 1.0 / TICK_HZ);
+        for e in step.events {
+            if let DirectorEvent::End { duration_s } = e {
+                return Ok((ctl.decisions().to_vec(), duration_s));
+            }
         }
-        out.push(Explanation {
-            segment: si,
-            segment_id: seg.id.clone(),
-            variant_id: seg.variants[v].id.clone(),
-            default: v == 0,
-            tension,
-            target,
-            text,
-        });
     }
-    Ok(out)
+    Ok((ctl.decisions().to_vec(), limit / TICK_HZ))
+}
+
+/// Explains every segment of `cut` in `film`; refuses an ID made for another version.
+pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError> {
+    let film = Arc::new(film.clone());
+    let (decisions, _) = replay_decisions(&film, cut)?;
+    Ok(decisions
+        .into_iter()
+        .map(|d| {
+            let seg = &film.segments[d.segment];
+            let v = &seg.variants[d.variant];
+            let target = seg.mean_target();
+            let mut text = format!(
+                "{:>7.2}s  `{}`: `{}` (intensity {:.2})",
+                d.t, seg.id, v.id, v.intensity
+            );
+            if d.branched {
+                text += ", a branch away from the director's path";
+            }
+            let why = if seg.protected {
+                "protected: the director's cut".to_owned()
+            } else if d.offset > 0.0 {
+                format!(
+                    "drive {:+.2}: the viewer read calmer than the target {target:.2}",
+                    d.offset
+                )
+            } else if d.offset < 0.0 {
+                format!(
+                    "drive {:+.2}: the viewer read tenser than the target {target:.2}",
+                    d.offset
+                )
+            } else {
+                format!("the director's drive (on target {target:.2}, weak signal, or held by a guardrail)")
+            };
+            text += &format!(" — {why}");
+            if (d.pace - 1.0).abs() > 1e-6 {
+                text += &format!(", paced x{:.2}", d.pace);
+            }
+            for (slot, item) in &d.placements {
+                text += &format!(", {slot}: {}", item.as_deref().unwrap_or("empty"));
+            }
+            Explanation {
+                default: d.is_directors(),
+                target,
+                text,
+                decision: d,
+            }
+        })
+        .collect())
 }

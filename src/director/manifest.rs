@@ -140,24 +140,142 @@ pub struct Variant {
     pub intensity: f32,
     /// Camera move.
     pub camera: Camera,
-    /// Fog density range over drive 0..1.
+    /// Fog density (weather) at drive 0 and at drive 1.
     pub fog: [f32; 2],
-    /// Exposure multiplier.
-    pub exposure: f32,
+    /// Exposure multiplier (lighting): one value, or `[at drive 0, at drive 1]`.
+    #[serde(deserialize_with = "span")]
+    pub exposure: [f32; 2],
     /// Key light colour (linear RGB).
     pub light: [f32; 3],
 }
 
-/// A segment: one variant (fixed) or several (a decision point).
+/// A segment: one variant (fixed) or several (a decision point), and where it may lead.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {
     /// Name used in reports, uplink records and the why-log.
     pub id: String,
-    /// The director's intended tension during this segment (0..1).
-    pub target_tension: f32,
+    /// The director's intended tension (0..1): one value, or `[at start, at end]` (linear).
+    #[serde(deserialize_with = "span")]
+    pub target_tension: [f32; 2],
     /// Alternatives; the first is the director's default.
     pub variants: Vec<Variant>,
+    /// Segments that may follow, the director's choice first (several: a branch point).
+    /// Omitted: the next segment in the file (none after the last); `[]`: an ending.
+    #[serde(default)]
+    pub next: Option<Vec<String>>,
+    /// Never altered: first variant, the director's grade, score and pacing.
+    #[serde(default)]
+    pub protected: bool,
+    /// The director wants this segment felt: the controller may not soften it.
+    #[serde(default)]
+    pub challenge: bool,
+    /// How far the segment may shrink and stretch, `[min, max]` factors around 1.
+    #[serde(default = "unit_span")]
+    pub pacing: [f32; 2],
+    /// Music intensity range in this segment (default: the film's `music.intensity`).
+    #[serde(default)]
+    pub music: Option<[f32; 2]>,
+    /// Placement slots and the items allowed in them.
+    #[serde(default)]
+    pub placements: Vec<Slot>,
+    /// How often the segment may play in one viewing (loops need an exit; see `next`).
+    #[serde(default = "one")]
+    pub max_visits: u32,
+}
+
+impl Segment {
+    /// The director's target tension at `progress` (0..1) through the segment.
+    pub fn target_at(&self, progress: f64) -> f32 {
+        let p = progress.clamp(0.0, 1.0) as f32;
+        self.target_tension[0] + (self.target_tension[1] - self.target_tension[0]) * p
+    }
+
+    /// The segment's mean target tension.
+    pub fn mean_target(&self) -> f32 {
+        0.5 * (self.target_tension[0] + self.target_tension[1])
+    }
+}
+
+/// A place in the picture where an item may be shown (signage, a product, a poster).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slot {
+    /// Name of the slot.
+    pub slot: String,
+    /// What may fill it; the first is the director's default.
+    pub items: Vec<PlacementItem>,
+}
+
+/// One item allowed in a placement slot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementItem {
+    /// Name of the item.
+    pub id: String,
+    /// How intense the item feels (0..1); chosen like variants, by the drive.
+    #[serde(default = "half")]
+    pub intensity: f32,
+    /// Shown only to viewers who consented to personalised placements.
+    #[serde(default)]
+    pub needs_consent: bool,
+}
+
+/// The director's limits on adaptation (see docs/film-manifest.md, "Guardrails").
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Guardrails {
+    /// Most deviation from the director's drive that may be added in any 60 s of viewing.
+    pub max_adaptation_per_min: f32,
+    /// Least viewing time between two departures from the director's cut, seconds.
+    pub min_dwell_s: f64,
+    /// Largest distance of the drive from the director's drive (0..1).
+    pub max_deviation: f32,
+    /// Longest run of deviation to one side (all softer or all harsher), seconds; then
+    /// the director's cut plays again (the anti-echo-chamber rule).
+    pub max_one_sided_s: f64,
+    /// Least drive advantage for leaving the director's choice, and least drive step.
+    pub hysteresis: f32,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Self {
+            max_adaptation_per_min: 0.6,
+            min_dwell_s: 8.0,
+            max_deviation: 0.3,
+            max_one_sided_s: 60.0,
+            hysteresis: 0.05,
+        }
+    }
+}
+
+fn unit_span() -> [f32; 2] {
+    [1.0, 1.0]
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn half() -> f32 {
+    0.5
+}
+
+/// `x` or `[a, b]` as `[a, b]` (`x` as `[x, x]`).
+fn span<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f32; 2], D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Span {
+        One(f32),
+        Two([f32; 2]),
+    }
+    match Span::deserialize(d).map_err(|_| {
+        serde::de::Error::custom("expected a number or a [min, max] pair of numbers")
+    })? {
+        Span::One(x) => Ok([x, x]),
+        Span::Two(r) => Ok(r),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +284,8 @@ struct Manifest {
     film: FilmInfo,
     grade: GradeSpec,
     music: MusicSpec,
+    #[serde(default)]
+    guardrails: Guardrails,
     segments: Vec<Segment>,
 }
 
@@ -178,12 +298,34 @@ pub struct Film {
     pub grade: GradeSpec,
     /// Score (paths resolved).
     pub music: MusicSpec,
-    /// Segments in story order (paths resolved).
+    /// The director's limits on adaptation.
+    pub guardrails: Guardrails,
+    /// Segments as written (paths resolved); the first one opens the film.
     pub segments: Vec<Segment>,
+    /// For each segment, the indices of the segments that may follow (director's first).
+    pub successors: Vec<Vec<usize>>,
     /// SHA-256 of the manifest and every asset it references, in manifest order.
     pub content_hash: [u8; 32],
     /// The manifest file.
     pub manifest_path: PathBuf,
+}
+
+/// Successor indices of each segment; unknown ids are left out (see `Film::problems`).
+fn successors(segments: &[Segment]) -> Vec<Vec<usize>> {
+    segments
+        .iter()
+        .enumerate()
+        .map(|(si, seg)| match &seg.next {
+            None => (si + 1 < segments.len())
+                .then_some(si + 1)
+                .into_iter()
+                .collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| segments.iter().position(|s| &s.id == id))
+                .collect(),
+        })
+        .collect()
 }
 
 impl Film {
@@ -196,6 +338,17 @@ impl Film {
             return Err(first);
         }
         film.resolve_and_hash(&root, text.as_bytes())?;
+        Ok(film)
+    }
+
+    /// Parses and validates manifest `text` without reading its assets (the content hash
+    /// covers the text only): for tools and tests that need just the possibility space.
+    pub fn parse(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
+        let mut film = Self::parse_unchecked(text, manifest_path)?;
+        if let Some(first) = film.problems().into_iter().next() {
+            return Err(first);
+        }
+        film.content_hash = Sha256::digest(text.as_bytes()).into();
         Ok(film)
     }
 
@@ -219,11 +372,14 @@ impl Film {
             path: manifest_path.to_owned(),
             message: e.to_string().trim_end().replace('\n', " "),
         })?;
+        let successors = successors(&m.segments);
         Ok(Film {
             info: m.film,
             grade: m.grade,
             music: m.music,
+            guardrails: m.guardrails,
             segments: m.segments,
+            successors,
             content_hash: [0; 32],
             manifest_path: manifest_path.to_owned(),
         })
@@ -322,11 +478,68 @@ impl Film {
                     format!("duplicate segment id `{}`", seg.id),
                 ));
             }
-            if !(0.0..=1.0).contains(&seg.target_tension) {
+            if !seg.target_tension.iter().all(|t| (0.0..=1.0).contains(t)) {
                 out.push(self.field_err(format!("{at}.target_tension"), "must lie within 0..=1"));
             }
             if seg.variants.is_empty() || seg.variants.len() > 255 {
                 out.push(self.field_err(format!("{at}.variants"), "needs 1..=255 variants"));
+            }
+            if seg.protected && seg.variants.len() > 1 {
+                out.push(self.field_err(
+                    format!("{at}.variants"),
+                    "a protected segment only ever plays its first variant; remove the others or drop `protected`",
+                ));
+            }
+            if seg.protected && seg.challenge {
+                out.push(self.field_err(
+                    format!("{at}.challenge"),
+                    "a protected segment is never adapted, so it cannot also be a challenge",
+                ));
+            }
+            let [lo, hi] = seg.pacing;
+            if !(0.25..=1.0).contains(&lo) || !(1.0..=4.0).contains(&hi) {
+                out.push(self.field_err(
+                    format!("{at}.pacing"),
+                    format!(
+                        "{:?} must be [min, max] with 0.25 <= min <= 1 <= max <= 4",
+                        seg.pacing
+                    ),
+                ));
+            }
+            if let Some(r) = seg.music {
+                out.extend(self.check_range(&format!("{at}.music"), r).err());
+            }
+            if !(1..=16).contains(&seg.max_visits) {
+                out.push(self.field_err(format!("{at}.max_visits"), "must lie within 1..=16"));
+            }
+            out.extend(self.next_problems(si, &at));
+            let mut slots = std::collections::HashSet::new();
+            for (pi, slot) in seg.placements.iter().enumerate() {
+                let at = format!("{at}.placements[{pi}]");
+                if !slots.insert(slot.slot.as_str()) {
+                    out.push(self.field_err(
+                        format!("{at}.slot"),
+                        format!("duplicate slot `{}`", slot.slot),
+                    ));
+                }
+                if slot.items.is_empty() || slot.items.len() > 255 {
+                    out.push(self.field_err(format!("{at}.items"), "needs 1..=255 items"));
+                }
+                let mut items = std::collections::HashSet::new();
+                for (ii, item) in slot.items.iter().enumerate() {
+                    if !items.insert(item.id.as_str()) {
+                        out.push(self.field_err(
+                            format!("{at}.items[{ii}].id"),
+                            format!("duplicate item `{}`", item.id),
+                        ));
+                    }
+                    if !(0.0..=1.0).contains(&item.intensity) {
+                        out.push(self.field_err(
+                            format!("{at}.items[{ii}].intensity"),
+                            "must lie within 0..=1",
+                        ));
+                    }
+                }
             }
             let mut vseen = std::collections::HashSet::new();
             for (vi, v) in seg.variants.iter().enumerate() {
@@ -360,12 +573,165 @@ impl Film {
                         "must be [min, max] with 0 <= min <= max",
                     ));
                 }
-                if !(v.exposure > 0.0 && v.exposure <= 16.0) {
+                if !v.exposure.iter().all(|e| *e > 0.0 && *e <= 16.0) {
                     out.push(self.field_err(format!("{at}.exposure"), "must lie within (0, 16]"));
                 }
             }
         }
+        out.extend(self.graph_problems());
+        out.extend(self.guardrail_problems());
         out
+    }
+
+    /// Unknown or repeated successors of segment `si`.
+    fn next_problems(&self, si: usize, at: &str) -> Vec<FilmError> {
+        let mut out = Vec::new();
+        let Some(next) = &self.segments[si].next else {
+            return out;
+        };
+        if next.len() > 255 {
+            out.push(self.field_err(format!("{at}.next"), "at most 255 successors"));
+        }
+        for (k, id) in next.iter().enumerate() {
+            if !self.segments.iter().any(|s| &s.id == id) {
+                out.push(self.field_err(
+                    format!("{at}.next"),
+                    format!(
+                        "unknown segment `{id}` (the segments are: {})",
+                        self.segment_ids()
+                    ),
+                ));
+            } else if next[..k].contains(id) {
+                out.push(self.field_err(format!("{at}.next"), format!("`{id}` is listed twice")));
+            }
+        }
+        out
+    }
+
+    fn segment_ids(&self) -> String {
+        let ids: Vec<&str> = self.segments.iter().map(|s| s.id.as_str()).collect();
+        ids.join(", ")
+    }
+
+    /// Segments no viewing can reach, and loops the director's own choices never leave.
+    fn graph_problems(&self) -> Vec<FilmError> {
+        let mut out = Vec::new();
+        let n = self.segments.len();
+        if n == 0 {
+            return out;
+        }
+        let mut reached = vec![false; n];
+        let mut stack = vec![0];
+        while let Some(s) = stack.pop() {
+            if !std::mem::replace(&mut reached[s], true) {
+                stack.extend(self.successors[s].iter().copied());
+            }
+        }
+        for (si, seg) in self.segments.iter().enumerate() {
+            if !reached[si] {
+                out.push(self.field_err(
+                    format!("segments[{si}].id"),
+                    format!(
+                        "segment `{}` is never reached: no `next` leads to it",
+                        seg.id
+                    ),
+                ));
+            }
+        }
+        // Following the director's choice (the first successor) must always reach an ending,
+        // so every viewing ends: the controller leaves a loop by the director's choice.
+        let mut reported = vec![false; n];
+        for start in (0..n).filter(|&s| reached[s]) {
+            let mut path = vec![start];
+            let mut at = start;
+            while let Some(&next) = self.successors[at].first() {
+                if let Some(pos) = path.iter().position(|&p| p == next) {
+                    let cycle = &path[pos..];
+                    let first = *cycle.iter().min().unwrap_or(&next);
+                    if !std::mem::replace(&mut reported[first], true) {
+                        let names: Vec<&str> = cycle
+                            .iter()
+                            .chain(std::iter::once(&next))
+                            .map(|&s| self.segments[s].id.as_str())
+                            .collect();
+                        out.push(self.field_err(
+                            format!("segments[{first}].next"),
+                            format!(
+                                "the director's choices loop {} with no exit: make the first `next` of one of them lead on towards an ending",
+                                names.join(" -> ")
+                            ),
+                        ));
+                    }
+                    break;
+                }
+                path.push(next);
+                at = next;
+            }
+        }
+        out
+    }
+
+    fn guardrail_problems(&self) -> Vec<FilmError> {
+        let g = &self.guardrails;
+        let mut out = Vec::new();
+        let mut bad = |ok: bool, field: &str, rule: &str| {
+            if !ok {
+                out.push(self.field_err(format!("guardrails.{field}"), rule.to_owned()));
+            }
+        };
+        bad(
+            (0.0..=1.0).contains(&g.max_deviation),
+            "max_deviation",
+            "must lie within 0..=1",
+        );
+        bad(
+            (0.0..=10.0).contains(&g.max_adaptation_per_min),
+            "max_adaptation_per_min",
+            "must lie within 0..=10",
+        );
+        bad(
+            (0.0..=3600.0).contains(&g.min_dwell_s),
+            "min_dwell_s",
+            "must lie within 0..=3600",
+        );
+        bad(
+            g.max_one_sided_s > 0.0 && g.max_one_sided_s <= 36_000.0,
+            "max_one_sided_s",
+            "must lie within (0, 36000]",
+        );
+        bad(
+            (0.0..=0.5).contains(&g.hysteresis),
+            "hysteresis",
+            "must lie within 0..=0.5",
+        );
+        out
+    }
+
+    /// The director's cut: segments in the order the first successors give.
+    pub fn default_path(&self) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut at = Some(0);
+        while let Some(s) = at.filter(|&s| s < self.segments.len()) {
+            if path.len() > self.segments.len() {
+                break; // a loop (rejected by `problems`)
+            }
+            path.push(s);
+            at = self.successors[s].first().copied();
+        }
+        path
+    }
+
+    /// Length of the director's cut, seconds.
+    pub fn default_duration_s(&self) -> f64 {
+        self.default_path()
+            .iter()
+            .map(|&s| {
+                self.segments[s]
+                    .variants
+                    .first()
+                    .map_or(0.0, |v| v.duration_s)
+            })
+            .sum()
     }
 
     fn check_range(&self, field: &str, r: [f32; 2]) -> Result<(), FilmError> {

@@ -7,12 +7,14 @@ pub mod check;
 mod controller;
 mod cut_id;
 pub mod explain;
+mod guardrails;
 mod manifest;
 
 pub use controller::{
-    Controller, Decision, Directive, DirectorEvent, SegmentSummary, DECISION_WINDOW_S,
+    Controller, Decision, Directive, DirectorEvent, SegmentSummary, Step, DECISION_WINDOW_S, RAMP_S,
 };
 pub use cut_id::{CutId, CutIdError};
 pub use manifest::{
-    Camera, Film, FilmError, GradeSpec, LookSpec, MusicSpec, Segment, StemSpec, Variant, MAX_LOOKS,
+    Camera, Film, FilmError, GradeSpec, Guardrails, LookSpec, MusicSpec, PlacementItem, Segment,
+    Slot, StemSpec, Variant, MAX_LOOKS,
 };

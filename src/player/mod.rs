@@ -158,7 +158,8 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
                         Profile::ALL.map(Profile::name).join(", ")
                     ),
                 })?;
-                let length: f64 = film.segments.iter().map(|s| s.variants[0].duration_s).sum();
+                // The simulated viewer watches for the length of the director's cut.
+                let length = film.default_duration_s();
                 simulate(profile, length, cfg.seed as u64)
             }
             None => {

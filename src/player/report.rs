@@ -13,7 +13,7 @@ use crate::director::{CutId, Decision, Film, SegmentSummary};
 pub struct DirectorOutput {
     /// Decisions in order.
     pub decisions: Vec<Decision>,
-    /// Variant index per decision point.
+    /// The cut ID's choice bytes.
     pub decision_bytes: Vec<u8>,
     /// Per-segment summaries.
     pub summaries: Vec<SegmentSummary>,
@@ -58,6 +58,12 @@ pub struct RenderReport {
     pub render_fps: f64,
     /// SHA-256 over all RGBA frames (determinism check).
     pub frames_sha256: String,
+    /// Scenes loaded ahead of their cut, when the director announced the candidates.
+    pub scenes_preloaded: u32,
+    /// Scenes that had to load at their cut (0 means every cut was seamless).
+    pub scene_stalls: u32,
+    /// Most scenes resident on the GPU at once.
+    pub peak_resident_scenes: usize,
     /// Y4M file.
     pub video: String,
     /// PNG folder, if written.

@@ -135,7 +135,7 @@ pub fn director(
     };
     let mut finished = Vec::new();
     let mut duration_s = 0.0;
-    for k in 0u64.. {
+    'ticks: for k in 0u64.. {
         let t = k as f64 * TICK_S;
         let est = match rx.recv() {
             Ok(e) if (e.t - t).abs() < 1e-6 => e,
@@ -146,16 +146,18 @@ pub fn director(
             },
         };
         let step = ctl.tick(&est, TICK_S);
-        if let Some(s) = step.finished {
+        for s in step.finished {
             let _ = summaries.send(s.clone());
             finished.push(s);
         }
-        for tx in &outs {
-            let _ = tx.send(step.event);
-        }
-        if let DirectorEvent::End { duration_s: d } = step.event {
-            duration_s = d;
-            break;
+        for event in step.events {
+            for tx in &outs {
+                let _ = tx.send(event.clone());
+            }
+            if let DirectorEvent::End { duration_s: d } = event {
+                duration_s = d;
+                break 'ticks;
+            }
         }
     }
     DirectorOutput {
@@ -185,21 +187,25 @@ impl Timeline {
         }
     }
 
-    /// The directive in force at `t`, or `None` once the film has ended (or the director stopped).
-    fn at(&mut self, t: f64) -> Option<Directive> {
+    /// The directive in force at `t`, or `None` once the film has ended (or the director
+    /// stopped); preload announcements on the way go to `preload`.
+    fn at(&mut self, t: f64, mut preload: impl FnMut(&[usize])) -> Option<Directive> {
         loop {
-            match self.pending {
+            match &self.pending {
                 Some(DirectorEvent::Directive(d)) if d.t <= t + 1e-9 => {
-                    self.current = Some(d);
-                    self.pending = self.rx.recv().ok();
+                    self.current = Some(*d);
+                }
+                Some(DirectorEvent::Preload { t: at, segments }) if *at <= t + 1e-9 => {
+                    preload(segments);
                 }
                 Some(DirectorEvent::End { duration_s }) => {
-                    self.end = Some(duration_s);
+                    self.end = Some(*duration_s);
                     break;
                 }
-                Some(DirectorEvent::Directive(_)) => break,
+                Some(_) => break,
                 None => return None,
             }
+            self.pending = self.rx.recv().ok();
         }
         match self.end {
             Some(e) if t >= e - 1e-9 => None,
@@ -219,12 +225,12 @@ fn frame_params(
 ) -> FrameParams {
     let v = &film.segments[d.segment].variants[d.variant];
     let scene = scene_of[d.segment][d.variant];
-    let progress = ((t - d.segment_start) / v.duration_s) as f32;
+    let progress = ((t - d.segment_start) / d.segment_duration) as f32;
     FrameParams {
         scene,
         pose: orbit_camera(&v.camera, renderer.scene_centre(scene), progress),
         light: v.light,
-        exposure: v.exposure,
+        exposure: d.exposure,
         fog: d.fog,
         look_weights: d.look_weights,
         drive: d.drive,
@@ -237,7 +243,7 @@ fn progress_bar(cfg: &PlayerConfig, film: &Film) -> indicatif::ProgressBar {
     if !cfg.progress {
         return indicatif::ProgressBar::hidden();
     }
-    let default_s: f64 = film.segments.iter().map(|s| s.variants[0].duration_s).sum();
+    let default_s = film.default_duration_s();
     let pb = indicatif::ProgressBar::new((default_s * film.info.fps as f64).ceil() as u64);
     pb.set_style(
         indicatif::ProgressStyle::with_template(
@@ -289,9 +295,38 @@ pub fn render(
         Ok(())
     };
     let mut stalled_since: Option<(u64, Instant)> = None;
+    let mut preload = Vec::new();
+    // The opening segment's scenes load before the first frame; later ones when announced.
+    for &scene in &scene_of[0] {
+        renderer.load_scene(scene)?;
+    }
+    let (mut scenes_preloaded, mut scene_stalls) = (0u32, 0u32);
+    let mut peak_resident = renderer.resident_scenes();
     loop {
         let t = submitted as f64 / fps as f64;
-        let Some(d) = timeline.at(t) else { break };
+        let Some(d) = timeline.at(t, |segments| {
+            for &s in segments {
+                for &scene in &scene_of[s] {
+                    preload.push(scene);
+                }
+            }
+        }) else {
+            break;
+        };
+        if !preload.is_empty() {
+            // Keep what plays now and what may come next; free the rest.
+            preload.push(scene_of[d.segment][d.variant]);
+            renderer.retain_scenes(&preload);
+            for scene in preload.drain(..) {
+                if renderer.load_scene(scene)? {
+                    scenes_preloaded += 1;
+                }
+            }
+            peak_resident = peak_resident.max(renderer.resident_scenes());
+        }
+        if renderer.load_scene(scene_of[d.segment][d.variant])? {
+            scene_stalls += 1; // not announced ahead: loaded at the cut
+        }
         if let Some(clock) = &clock {
             // Video follows the audio clock; stop following a device that no longer advances.
             while (clock.frames() as f64) < t * rate {
@@ -348,6 +383,9 @@ pub fn render(
             0.0
         },
         frames_sha256: hex(&hasher.finalize()),
+        scenes_preloaded,
+        scene_stalls,
+        peak_resident_scenes: peak_resident,
         video: video.display().to_string(),
         frames_dir: cfg.png.then(|| frames_dir.display().to_string()),
     })
@@ -420,7 +458,9 @@ pub fn audio(
     let (mut sum_sq, mut peak, mut frames) = (0f64, 0f32, 0u64);
     loop {
         let t = frames as f64 / rate as f64;
-        let Some(d) = timeline.at(t) else { break };
+        let Some(d) = timeline.at(t, |_| {}) else {
+            break;
+        };
         let mut n = AUDIO_BLOCK_FRAMES;
         if let Some(end) = timeline.end {
             let total = (end * rate as f64).round() as u64;

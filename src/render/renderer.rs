@@ -36,6 +36,9 @@ pub enum RenderError {
     /// The GPU failed while rendering or reading back.
     #[error("GPU error: {0}")]
     Gpu(String),
+    /// A frame names a scene the film does not have.
+    #[error("no scene {0} in this film")]
+    NoScene(usize),
     /// The requested size is beyond the adapter's limits.
     #[error("frame size {0}x{1} exceeds the adapter's 2D texture limit of {2}")]
     TooLarge(u32, u32, u32),
@@ -92,7 +95,11 @@ pub struct Renderer {
     width: u32,
     height: u32,
     uniforms: wgpu::Buffer,
-    scenes: Vec<GpuScene>,
+    /// The film's scene files, and those resident on the GPU (loaded ahead of their cut).
+    scene_paths: Vec<std::path::PathBuf>,
+    scenes: Vec<Option<GpuScene>>,
+    raymarch_layout: wgpu::BindGroupLayout,
+    linear: wgpu::Sampler,
     raymarch: wgpu::RenderPipeline,
     grade: wgpu::RenderPipeline,
     grade_bind: wgpu::BindGroup,
@@ -250,43 +257,12 @@ impl Renderer {
                 layout_entry(2, sampler_ty),
             ],
         });
-        let mut scenes = Vec::new();
-        for path in film.scene_paths() {
-            let scene = Scene::load(path)?;
-            let (_grid, view) = texture_3d(
-                &ctx,
-                "scene grid",
-                scene.dims,
-                wgpu::TextureFormat::Rgba8Unorm,
-                &scene.texels,
-                4,
-            );
-            let raymarch_bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("raymarch"),
-                layout: &raymarch_layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniforms.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::Sampler(&linear),
-                    },
-                ],
-            });
-            scenes.push(GpuScene {
-                raymarch_bind,
-                bounds_min: scene.bounds_min,
-                bounds_max: scene.bounds_max,
-                density_scale: scene.density_scale,
-                centre: scene.centre(),
-            });
-        }
+        let scene_paths: Vec<std::path::PathBuf> = film
+            .scene_paths()
+            .into_iter()
+            .map(|p| p.to_owned())
+            .collect();
+        let scenes = scene_paths.iter().map(|_| None).collect();
 
         // The looks on one lattice; the blend for the current weights is uploaded per frame
         // when the weights change. Looks not over [0, 1] are resampled (the shader assumes it).
@@ -409,7 +385,10 @@ impl Renderer {
             width,
             height,
             uniforms,
+            scene_paths,
             scenes,
+            raymarch_layout,
+            linear,
             raymarch,
             grade,
             grade_bind,
@@ -435,9 +414,71 @@ impl Renderer {
         &self.ctx.adapter_name
     }
 
-    /// Centre of scene `i`, the point the cameras orbit.
+    /// Reads scene `i` and uploads it unless it is resident; true if it was loaded now.
+    pub fn load_scene(&mut self, i: usize) -> Result<bool, RenderError> {
+        if self.scenes.get(i).is_none_or(|s| s.is_some()) {
+            return Ok(false);
+        }
+        let scene = Scene::load(&self.scene_paths[i])?;
+        let (_grid, view) = texture_3d(
+            &self.ctx,
+            "scene grid",
+            scene.dims,
+            wgpu::TextureFormat::Rgba8Unorm,
+            &scene.texels,
+            4,
+        );
+        let raymarch_bind = self
+            .ctx
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("raymarch"),
+                layout: &self.raymarch_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: self.uniforms.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(&view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::Sampler(&self.linear),
+                    },
+                ],
+            });
+        self.scenes[i] = Some(GpuScene {
+            raymarch_bind,
+            bounds_min: scene.bounds_min,
+            bounds_max: scene.bounds_max,
+            density_scale: scene.density_scale,
+            centre: scene.centre(),
+        });
+        Ok(true)
+    }
+
+    /// Frees the GPU copies of every scene not in `keep`.
+    pub fn retain_scenes(&mut self, keep: &[usize]) {
+        for (i, s) in self.scenes.iter_mut().enumerate() {
+            if !keep.contains(&i) {
+                *s = None;
+            }
+        }
+    }
+
+    /// Number of scenes resident on the GPU.
+    pub fn resident_scenes(&self) -> usize {
+        self.scenes.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Centre of scene `i`, the point the cameras orbit (origin if not loaded).
     pub fn scene_centre(&self, i: usize) -> [f32; 3] {
-        self.scenes[i].centre
+        self.scenes
+            .get(i)
+            .and_then(|s| s.as_ref())
+            .map_or([0.0; 3], |s| s.centre)
     }
 
     /// Uploads the blend of the looks for `weights` (the table includes the ungraded rest).
@@ -483,8 +524,9 @@ impl Renderer {
     ) -> Result<bool, RenderError> {
         let previous = self.in_flight.take();
         if let Some(p) = p {
+            self.load_scene(p.scene)?;
             let slot = self.next_slot;
-            let index = self.submit(p, slot);
+            let index = self.submit(p, slot)?;
             self.in_flight = Some((slot, index));
             self.next_slot ^= 1;
         }
@@ -502,11 +544,19 @@ impl Renderer {
     }
 
     /// Encodes and submits one frame whose result is copied into read-back `slot`.
-    fn submit(&mut self, p: &FrameParams, slot: usize) -> wgpu::SubmissionIndex {
+    fn submit(
+        &mut self,
+        p: &FrameParams,
+        slot: usize,
+    ) -> Result<wgpu::SubmissionIndex, RenderError> {
         if self.mixed_for != Some(p.look_weights) {
             self.upload_looks(&p.look_weights);
         }
-        let s = &self.scenes[p.scene];
+        let s = self
+            .scenes
+            .get(p.scene)
+            .and_then(|s| s.as_ref())
+            .ok_or(RenderError::NoScene(p.scene))?;
         let e = p.pose;
         let u = Uniforms {
             eye: [e.eye[0], e.eye[1], e.eye[2], (0.5 * e.fov_y).tan()],
@@ -564,6 +614,6 @@ impl Renderer {
             pass.draw(0..3, 0..1);
         }
         self.readbacks[slot].record(&mut enc, &self.out_tex);
-        self.ctx.queue.submit([enc.finish()])
+        Ok(self.ctx.queue.submit([enc.finish()]))
     }
 }
