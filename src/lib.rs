@@ -14,6 +14,7 @@ pub mod inference;
 pub mod media;
 pub mod player;
 pub mod render;
+pub mod tracking;
 pub mod uplink;
 
 pub use player::{play, AudioMode, PlayerConfig, PlayerError, Report};

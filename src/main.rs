@@ -13,6 +13,7 @@ mod grade_cmd;
 mod hrv_cmd;
 mod listen_cmd;
 mod model_cmd;
+mod sim_cmd;
 
 /// A provider preference list as given on the command line.
 #[derive(Clone)]
@@ -43,10 +44,15 @@ enum Command {
     /// Headless (no display or audio device) the film runs on a virtual clock as fast as
     /// the GPU allows, and the same film, replay and seed give byte-identical outputs.
     Play(PlayArgs),
-    /// Regenerate the demo film's scenes, LUT, stems and simulated viewers.
+    /// Replay a cut ID: the same film, frame for frame, without any biometric input.
     ///
-    /// The committed files in assets/demo were written by this command; it rewrites
-    /// them byte for byte.
+    /// Example: livingfilm replay lf1-… --film assets/demo --out replay/
+    Replay(ReplayArgs),
+    /// Simulate an audience and report how closely the delivered tension follows the
+    /// director's curve, steered versus the fixed director's cut (see src/tracking).
+    ///
+    /// Example: livingfilm simulate assets/arc --viewers 100
+    Simulate(sim_cmd::SimulateArgs),
     /// Apply a .cube look and grade operators to a still (PNG/EXR) or a Y4M clip.
     Grade(grade_cmd::GradeArgs),
     /// Tools for ONNX models: inspect, run on .npy tensors, benchmark.
@@ -84,6 +90,10 @@ enum Command {
     },
     /// Print live features from the companion port or a Bluetooth strap (bridge check).
     Listen(listen_cmd::ListenArgs),
+    /// Regenerate the demo film's scenes, LUT, stems and simulated viewers.
+    ///
+    /// The committed files in assets/demo were written by this command; it rewrites
+    /// them byte for byte.
     BakeDemo {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
@@ -148,12 +158,62 @@ struct PlayArgs {
     /// Allow anonymised tension deltas to be sent to --uplink-url (off by default).
     #[arg(long)]
     consent: bool,
+    /// Allow placements the director marked `needs_consent` (off by default).
+    #[arg(long)]
+    placement_consent: bool,
     /// Endpoint for instructional metadata (HTTP POST, JSON); used only with --consent.
     #[arg(long, value_name = "URL")]
     uplink_url: Option<String>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The cut ID (printed by `play`, in report.json, or shared).
+    cut: String,
+    /// The film it was made for (another version is refused).
+    #[arg(long, default_value = "assets/demo")]
+    film: PathBuf,
+    /// Output folder: film.y4m, mix.wav, report.json.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Also write every frame as frames/frame_NNNNN.png.
+    #[arg(long)]
+    png: bool,
+    /// Audio output: `auto` uses the device when one opens; `headless` never does.
+    #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
+    audio: AudioMode,
+    /// Allow placements that need consent (a replay never shows them without it).
+    #[arg(long)]
+    placement_consent: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
+    run_play(PlayArgs {
+        film: a.film,
+        biometrics: None,
+        biometrics_format: None,
+        biometrics_rate: None,
+        cut: Some(a.cut),
+        model: PathBuf::from("models/tension.onnx"),
+        providers: Providers(vec![]),
+        model_cache: None,
+        out: a.out,
+        seed: 1,
+        width: None,
+        height: None,
+        png: a.png,
+        audio: a.audio,
+        consent: false,
+        placement_consent: a.placement_consent,
+        uplink_url: None,
+        quiet: a.quiet,
+    })
 }
 
 fn run_play(a: PlayArgs) -> anyhow::Result<()> {
@@ -173,6 +233,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         png: a.png,
         audio: a.audio,
         consent: a.consent,
+        placement_consent: a.placement_consent,
         uplink_url: a.uplink_url,
         progress: !a.quiet && std::io::stderr().is_terminal(),
     };
@@ -185,6 +246,9 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
             "  {:>6.2}s  {} -> {}: {}",
             d.t, d.segment_id, d.variant_id, d.reason
         );
+    }
+    if r.replayed {
+        eprintln!("  replayed without biometrics");
     }
     eprintln!(
         "  {} frames {}x{} in {:.1}s ({:.1} fps render), audio {:.1} dBFS via {}",
@@ -281,6 +345,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(a),
+        Command::Replay(a) => run_replay(a),
+        Command::Simulate(a) => sim_cmd::run(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
         Command::Explain { cut, film, json } => run_explain(&cut, &film, json),

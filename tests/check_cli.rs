@@ -59,3 +59,173 @@ fn every_problem_is_reported_with_line_and_field() {
     assert!(out.contains("garden.lfgrid does not exist"), "{out}");
     assert!(out.contains("tension.cube is unusable"), "{out}");
 }
+
+/// 1-based line of the `n`th (0-based) line of `text` for which `pred` holds.
+fn nth_line(text: &str, n: usize, pred: impl Fn(&str) -> bool) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| pred(l))
+        .nth(n)
+        .unwrap_or_else(|| panic!("no line #{n} like that in:\n{text}"))
+        .0
+        + 1
+}
+
+/// Asserts that `out` has a problem starting `film.toml:LINE: field `FIELD`:` whose
+/// message contains `fragment`.
+fn assert_problem(out: &str, line: usize, field: &str, fragment: &str) {
+    let prefix = format!("film.toml:{line}: field `{field}`: ");
+    let found = out
+        .lines()
+        .filter_map(|l| l.split_once(&prefix).map(|(_, msg)| msg))
+        .any(|msg| msg.contains(fragment));
+    assert!(found, "missing `{prefix}…{fragment}…` in:\n{out}");
+}
+
+#[test]
+fn bad_structure_is_reported_precisely() {
+    let dir = common::out_dir("check_bad_structure");
+    copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let second_arrival_variant = "light = [1.0, 0.92, 0.8]\n\n[[segments.variants]]\n\
+        id = \"plaza-night\"\nscene = \"scenes/plaza.lfgrid\"\nduration_s = 12.0\n\
+        intensity = 0.5\ncamera = { radius = 2.6, height = 0.9, from_deg = -40, to_deg = 20, fov_deg = 50 }\n\
+        fog = [0.02, 0.12]\nexposure = 1.1\nlight = [1.0, 0.92, 0.8]\n";
+    let broken = [
+        // Guardrail out of range.
+        ("max_deviation = 0.3 ", "max_deviation = 2.0 "),
+        // The protected opening gets a second variant.
+        ("light = [1.0, 0.92, 0.8]\n", second_arrival_variant),
+        // Inverted pacing range in `encounter`.
+        ("pacing = [0.8, 1.25]", "pacing = [1.2, 0.8]"),
+        // Duplicate placement item in `encounter`'s shopfront.
+        ("{ id = \"neon-arcade\"", "{ id = \"night-market\""),
+        // Inverted music range in `escape`; `escape` leads back to `encounter` by default,
+        // and `encounter` (no `next`) goes on to `escape`: a loop with no exit.
+        (
+            "pacing = [0.75, 1.25]\nnext = [\"coda\", \"aftermath\"]",
+            "pacing = [0.75, 1.25]\nmusic = [0.9, 0.1]\nnext = [\"encounter\", \"coda\", \"aftermath\"]",
+        ),
+        // Duplicate variant id in `escape`.
+        ("id = \"short\"", "id = \"long\""),
+        // Unknown segment in `coda`'s `next`.
+        (
+            "id = \"coda\"\ntarget_tension = 0.25\nnext = []",
+            "id = \"coda\"\ntarget_tension = 0.25\nnext = [\"epilogue\"]",
+        ),
+    ];
+    let manifest = broken.iter().fold(manifest, |m, (from, to)| {
+        assert!(
+            m.contains(from),
+            "the demo film no longer contains {from:?}"
+        );
+        m.replacen(from, to, 1)
+    });
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+    std::fs::remove_file(dir.join("audio/pulse.wav")).unwrap();
+    let line_of = |needle: &str| nth_line(&manifest, 0, |l| l.contains(needle));
+    let segment_header = |n| nth_line(&manifest, n, |l| l.trim() == "[[segments]]");
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("9 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        line_of("next = [\"epilogue\"]"),
+        "segments[3].next",
+        "unknown segment `epilogue` (the segments are: arrival, encounter, escape, coda, aftermath)",
+    );
+    // The loop is reported once, at its first segment; `encounter` writes no `next`, so
+    // the line is its `[[segments]]` header.
+    assert_problem(
+        &out,
+        segment_header(1),
+        "segments[1].next",
+        "the director's choices loop encounter -> escape -> encounter with no exit",
+    );
+    assert_problem(
+        &out,
+        line_of("pacing = [1.2, 0.8]"),
+        "segments[1].pacing",
+        "[1.2, 0.8] must be [min, max] with 0.25 <= min <= 1 <= max <= 4",
+    );
+    assert_problem(
+        &out,
+        line_of("music = [0.9, 0.1]"),
+        "segments[2].music",
+        "[0.9, 0.1] must be [min, max] within 0..=1",
+    );
+    assert_problem(
+        &out,
+        nth_line(&manifest, 1, |l| l == "id = \"long\""),
+        "segments[2].variants[1].id",
+        "duplicate variant id `long`",
+    );
+    // Items are inline tables: the problem is placed at their `items = [` line.
+    assert_problem(
+        &out,
+        line_of("items = ["),
+        "segments[1].placements[0].items[1].id",
+        "duplicate item `night-market`",
+    );
+    assert_problem(
+        &out,
+        line_of("max_deviation = 2.0"),
+        "guardrails.max_deviation",
+        "must lie within 0..=1",
+    );
+    assert_problem(
+        &out,
+        segment_header(0),
+        "segments[0].variants",
+        "a protected segment only ever plays its first variant",
+    );
+    assert_problem(
+        &out,
+        line_of("file = \"audio/pulse.wav\""),
+        "music.stems[1].file",
+        "pulse.wav does not exist",
+    );
+}
+
+#[test]
+fn unreachable_segment_is_reported() {
+    let dir = common::out_dir("check_unreachable");
+    copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let from = "next = [\"coda\", \"aftermath\"]";
+    assert!(manifest.contains(from));
+    let manifest = manifest.replacen(from, "next = [\"coda\"]", 1);
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("1 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        nth_line(&manifest, 0, |l| l == "id = \"aftermath\""),
+        "segments[4].id",
+        "segment `aftermath` is never reached: no `next` leads to it",
+    );
+}
+
+/// A whole-array field (`segments[1].variants`) is placed in its own segment, not at the
+/// first `[[segments.variants]]` header of the file.
+#[test]
+fn variant_count_problem_is_located_in_its_own_segment() {
+    let dir = common::out_dir("check_protected_decision_point");
+    copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let from = "pacing = [0.8, 1.25]\n";
+    assert!(manifest.contains(from));
+    // `encounter` (two variants) protected.
+    let manifest = manifest.replacen(from, "pacing = [0.8, 1.25]\nprotected = true\n", 1);
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("1 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        nth_line(&manifest, 1, |l| l.trim() == "[[segments]]"),
+        "segments[1].variants",
+        "a protected segment only ever plays its first variant",
+    );
+}

@@ -321,6 +321,9 @@ proptest! {
         live.set_placement_consent(consent);
         let (decisions, directives, bytes, end) = run(live, &stream);
         check_guardrails(&film, &decisions, &directives, end);
+        // The library's audit (written from the rules' statement) agrees.
+        let broken = livingfilm::director::audit::violations(&film, &decisions, end);
+        prop_assert!(broken.is_empty(), "{broken:?}");
         // Without consent no item that needs it is shown.
         if !consent {
             for d in &decisions {

@@ -82,12 +82,13 @@ pub struct Features {
     pub rejected_beats: u32,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Baseline {
-    rr_sum: f64,
-    rr_n: u32,
-    sq_diff_sum: f64,
-    diff_n: u32,
+    /// Calibration beats in order (NaN where a beat was rejected, breaking adjacency).
+    /// The online gate needs a few beats to judge; this list is judged again as a whole.
+    rr: Vec<f64>,
+    /// (HR, RMSSD) of `rr`, computed once it stops changing.
+    cached: Option<(Option<f64>, Option<f64>)>,
     hr_sum: f64,
     hr_n: u32,
     pupil_n: u32,
@@ -96,9 +97,36 @@ struct Baseline {
 }
 
 impl Baseline {
+    /// Calibration beats within 25 % of their median (the rest are ectopic or artifacts).
+    fn clean_rr(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        let mut sorted: Vec<f64> = self.rr.iter().copied().filter(|x| x.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
+        self.rr
+            .iter()
+            .map(move |&x| (x.is_finite() && (x - median).abs() <= 0.25 * median).then_some(x))
+    }
+
+    fn push_rr(&mut self, ms: f64) {
+        self.rr.push(ms);
+        self.cached = None;
+    }
+
+    /// Baseline heart rate and RMSSD.
+    fn heart(&mut self) -> (Option<f64>, Option<f64>) {
+        if self.cached.is_none() {
+            self.cached = Some((self.hr(), self.rmssd()));
+        }
+        self.cached.unwrap_or_default()
+    }
+
     fn hr(&self) -> Option<f64> {
-        if self.rr_n > 0 {
-            Some(60_000.0 * self.rr_n as f64 / self.rr_sum)
+        let (sum, n) = self
+            .clean_rr()
+            .flatten()
+            .fold((0.0, 0u32), |(s, n), x| (s + x, n + 1));
+        if n > 0 {
+            Some(60_000.0 * n as f64 / sum)
         } else if self.hr_n > 0 {
             Some(self.hr_sum / self.hr_n as f64)
         } else {
@@ -106,7 +134,15 @@ impl Baseline {
         }
     }
     fn rmssd(&self) -> Option<f64> {
-        (self.diff_n > 0).then(|| (self.sq_diff_sum / self.diff_n as f64).sqrt())
+        let (mut sq, mut n, mut prev) = (0.0, 0u32, None);
+        for x in self.clean_rr() {
+            if let (Some(a), Some(b)) = (prev, x) {
+                sq += (b - a) * (b - a);
+                n += 1;
+            }
+            prev = x;
+        }
+        (n > 0).then(|| (sq / n as f64).sqrt())
     }
     fn push_pupil(&mut self, mm: f64) {
         self.pupil_n += 1;
@@ -208,6 +244,9 @@ impl FeatureExtractor {
             (ms - median).abs() > 0.25 * median
         };
         if !in_range || (ectopic && self.rejected_run < 2) {
+            if calibrating {
+                self.baseline.push_rr(f64::NAN);
+            }
             self.rejected += 1;
             self.rejected_run += 1;
             // The next beat's interval no longer follows an accepted one.
@@ -224,12 +263,10 @@ impl FeatureExtractor {
             self.recent_rr.pop_front();
         }
         if calibrating {
-            self.baseline.rr_sum += ms;
-            self.baseline.rr_n += 1;
-            if let Some(prev) = self.last_rr {
-                self.baseline.sq_diff_sum += (ms - prev) * (ms - prev);
-                self.baseline.diff_n += 1;
+            if ectopic {
+                self.baseline.push_rr(f64::NAN); // a new rhythm: not adjacent to the last
             }
+            self.baseline.push_rr(ms);
         }
         self.last_rr = Some(ms);
         for w in &mut self.windows {
@@ -318,15 +355,16 @@ impl FeatureExtractor {
                 .map(|(seen, bpm)| (bpm, None, 0.5 * self.freshness(Some(seen), t)))
         };
         if let Some((hr, rmssd, conf)) = heart {
-            let base_hr = if in_calibration {
-                hr
+            let (base_hr, base_rmssd) = if in_calibration {
+                (hr, None)
             } else {
-                self.baseline.hr().unwrap_or(hr)
+                let (h, r) = self.baseline.heart();
+                (h.unwrap_or(hr), r)
             };
             f.hr_bpm = hr as f32;
             f.rmssd_ms = rmssd.unwrap_or(0.0) as f32;
             f.hr_delta_bpm = (hr - base_hr) as f32;
-            f.rmssd_ln_ratio = match (rmssd, self.baseline.rmssd()) {
+            f.rmssd_ln_ratio = match (rmssd, base_rmssd) {
                 (Some(r), Some(b)) if !in_calibration && r > 0.0 && b > 0.0 => (r / b).ln() as f32,
                 _ => 0.0,
             };

@@ -71,10 +71,17 @@ impl Profile {
 }
 
 /// A small deterministic generator (SplitMix64): same seed, same viewer.
-struct Rng(u64);
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
 
 impl Rng {
-    fn next_f64(&mut self) -> f64 {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -83,53 +90,115 @@ impl Rng {
     }
 }
 
+/// A simulated body streaming beats and pupil samples for whatever arousal it is given,
+/// so a closed loop (film → viewer → sensors → film) can run step by step.
+#[derive(Debug, Clone)]
+pub struct Body {
+    beats: Rng,
+    pupil: Rng,
+    /// Time of the last beat.
+    t_beat: f64,
+    /// A beat drawn beyond the last `until`.
+    pending: Option<(f64, f64)>,
+    compensate: f64,
+    next_blink: f64,
+    /// Index of the next 10 Hz pupil sample.
+    pupil_k: u64,
+}
+
+impl Body {
+    /// A body whose randomness follows `seed`.
+    pub fn new(seed: u64) -> Self {
+        let mut pupil = Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B);
+        let next_blink = 2.0 + 4.0 * pupil.next_f64();
+        Self {
+            beats: Rng(seed),
+            pupil,
+            t_beat: 0.0,
+            pending: None,
+            compensate: 0.0,
+            next_blink,
+            pupil_k: 0,
+        }
+    }
+
+    /// Draws the beat after the last one: (its time, its RR interval in ms).
+    fn beat(&mut self, arousal: impl Fn(f64) -> f64) -> (f64, f64) {
+        let t = self.t_beat;
+        let a = arousal(t).clamp(0.0, 1.0);
+        let rsa = 50.0 * (1.0 - 0.8 * a) * (std::f64::consts::TAU * 0.25 * t).sin();
+        let mut rr = 60_000.0 / (62.0 + 35.0 * a) + rsa + (self.beats.next_f64() - 0.5) * 16.0;
+        if self.compensate > 0.0 {
+            rr += self.compensate;
+            self.compensate = 0.0;
+        } else if self.beats.next_f64() < 0.005 {
+            self.compensate = 0.3 * rr;
+            rr -= self.compensate;
+        }
+        (t + rr / 1000.0, rr)
+    }
+
+    /// Appends the samples up to `until` (exclusive), `arousal(t)` giving a(t) in 0..1;
+    /// samples where `connected(t)` is false are generated but not delivered.
+    pub fn advance(
+        &mut self,
+        until: f64,
+        arousal: impl Fn(f64) -> f64 + Copy,
+        connected: impl Fn(f64) -> bool,
+        out: &mut Vec<Sample>,
+    ) {
+        let first = out.len();
+        loop {
+            let (next, rr) = match self.pending.take() {
+                Some(beat) => beat,
+                None => self.beat(arousal),
+            };
+            if next >= until {
+                self.pending = Some((next, rr)); // drawn already: delivered by a later call
+                break;
+            }
+            self.t_beat = next;
+            if connected(next) {
+                out.push(Sample {
+                    t: next,
+                    reading: Reading::Rr { ms: rr },
+                });
+            }
+        }
+        while (self.pupil_k as f64) / 10.0 < until {
+            let t = self.pupil_k as f64 / 10.0;
+            self.pupil_k += 1;
+            let blinking = t >= self.next_blink && t < self.next_blink + 0.15;
+            if t >= self.next_blink + 0.15 {
+                self.next_blink += 2.0 + 4.0 * self.pupil.next_f64();
+            }
+            let mm = if blinking {
+                0.0
+            } else {
+                3.2 + 1.6 * arousal(t).clamp(0.0, 1.0) + (self.pupil.next_f64() - 0.5) * 0.1
+            };
+            if connected(t) {
+                out.push(Sample {
+                    t,
+                    reading: Reading::Pupil { mm },
+                });
+            }
+        }
+        out[first..].sort_by(|a, b| a.t.total_cmp(&b.t));
+    }
+}
+
 /// Simulates `duration` seconds of `profile` with `seed`: RR beats and pupil samples,
 /// time-ordered.
 pub fn simulate(profile: Profile, duration: f64, seed: u64) -> Vec<Sample> {
-    let mut rng = Rng(seed ^ (profile as u64).wrapping_mul(0x9E37_79B9));
+    let mut body = Body::new(seed ^ (profile as u64).wrapping_mul(0x9E37_79B9));
     let mut out = Vec::new();
-    let mut t = 0.0;
-    let mut compensate = 0.0;
-    while t < duration {
-        let a = profile.arousal(t, duration);
-        let rsa = 50.0 * (1.0 - 0.8 * a) * (std::f64::consts::TAU * 0.25 * t).sin();
-        let mut rr = 60_000.0 / (62.0 + 35.0 * a) + rsa + (rng.next_f64() - 0.5) * 16.0;
-        if compensate > 0.0 {
-            rr += compensate;
-            compensate = 0.0;
-        } else if rng.next_f64() < 0.005 {
-            compensate = 0.3 * rr;
-            rr -= compensate;
-        }
-        t += rr / 1000.0;
-        if t < duration && profile.connected(t, duration) {
-            out.push(Sample {
-                t,
-                reading: Reading::Rr { ms: rr },
-            });
-        }
-    }
-    let mut next_blink = 2.0 + 4.0 * rng.next_f64();
-    for k in 0..(duration * 10.0) as u64 {
-        let t = k as f64 / 10.0;
-        if !profile.connected(t, duration) {
-            continue;
-        }
-        let blinking = t >= next_blink && t < next_blink + 0.15;
-        if t >= next_blink + 0.15 {
-            next_blink += 2.0 + 4.0 * rng.next_f64();
-        }
-        let mm = if blinking {
-            0.0
-        } else {
-            3.2 + 1.6 * profile.arousal(t, duration) + (rng.next_f64() - 0.5) * 0.1
-        };
-        out.push(Sample {
-            t,
-            reading: Reading::Pupil { mm },
-        });
-    }
-    out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    body.advance(
+        duration,
+        |t| profile.arousal(t, duration),
+        |t| profile.connected(t, duration),
+        &mut out,
+    );
     out
 }
 
@@ -165,5 +234,14 @@ mod tests {
         );
         let gap = simulate(Profile::Dropout, 100.0, 3);
         assert!(!gap.iter().any(|s| (40.0..60.0).contains(&s.t)));
+        // Streaming in chunks gives the same samples as one call.
+        let mut body = Body::new(5);
+        let mut chunked = Vec::new();
+        for k in 1..=120 {
+            body.advance(k as f64 * 0.25, |_| 0.4, |_| true, &mut chunked);
+        }
+        let mut whole = Vec::new();
+        Body::new(5).advance(30.0, |_| 0.4, |_| true, &mut whole);
+        assert_eq!(chunked, whole);
     }
 }

@@ -167,12 +167,17 @@ pub fn locate(text: &str, field: &str) -> Option<usize> {
             } else {
                 format!("{table}.{key}")
             };
-            if current == whole {
+            if current == whole && in_place(&counts) {
                 header_line.get_or_insert(n + 1);
             }
         }
     }
-    header_line
+    // Inside an inline array (`items = [{ … }]`): the line of the array's key.
+    header_line.or_else(|| {
+        field
+            .rsplit_once('[')
+            .and_then(|(outer, _)| locate(text, outer))
+    })
 }
 
 #[cfg(test)]

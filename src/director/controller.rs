@@ -3,14 +3,20 @@
 //!
 //! The one control signal is the *drive* (0..1). The director's cut plays the drive
 //! `target(t)`; the controller adds one *offset* per segment, chosen at the segment's
-//! start (a frame boundary) by a PI law on the tracking error `target − tension`
-//! (confidence-weighted over the last [`DECISION_WINDOW_S`]), then passed through the
-//! [guardrails](super::guardrails). The offset also picks the variant (intensity closest
-//! to the default's plus `VARIANT_GAIN·offset`, with hysteresis), the branch, the pacing
-//! (harsher = shorter, softer = longer, inside the segment's range) and the placements.
-//! Grade weights, music intensity, fog and exposure follow the drive inside their ranges.
-//! Without confident signal, or when the viewer chose the director's cut, the offset
-//! returns to zero and every choice is the director's.
+//! start (a frame boundary). What it wants for a segment is the gap between the
+//! director's mean target and the tension this viewer needs to be *offered* to feel it,
+//! from the online fit of how they respond ([`response`](super::response)); while the
+//! fit rests on little signal, it leans on the error in hand (`target − tension` over
+//! the last [`DECISION_WINDOW_S`], gain [`DIRECT_GAIN`]), weighting the two by the
+//! seconds of signal seen ([`EVIDENCE_HALF_S`]). The [guardrails](super::guardrails)
+//! then bound it. A take other than the director's carries `VARIANT_WEIGHT` of its
+//! intensity difference and is chosen when it gets closer to what is wanted, in the
+//! offset's direction, by more than the hysteresis; branches and placements follow the
+//! offset by intensity. A steered segment follows the director's curve [`LEAD_S`]
+//! ahead, as the viewer feels it a lag later. Pacing follows the offset (harsher = shorter, softer = longer,
+//! inside the segment's range); grade weights, music intensity, fog and exposure follow
+//! the drive inside their ranges. Without confident signal, or when the viewer chose
+//! the director's cut, the offset returns to zero and every choice is the director's.
 //!
 //! Every choice is a byte of the cut ID, so a replay forces the same bytes through the
 //! same code and gets the same film frame for frame.
@@ -20,18 +26,23 @@ use std::sync::Arc;
 
 use super::guardrails::Guard;
 use super::manifest::{Film, Segment};
+use super::response::{Response, VARIANT_WEIGHT};
 use crate::inference::Estimate;
 
 /// Estimates older than this before a decision point do not influence it, seconds.
 pub const DECISION_WINDOW_S: f64 = 4.0;
 /// Below this (mean) confidence the controller uses the director's defaults.
 pub(crate) const MIN_CONFIDENCE: f32 = 0.3;
-/// Proportional gain of the offset on the tracking error.
-pub(crate) const KP: f32 = 0.6;
-/// Integral gain (per decision) of the offset on the tracking error.
-pub(crate) const KI: f32 = 0.35;
-/// How far an offset moves the wanted variant intensity.
+/// Gain on the error in hand while the response fit has little signal.
+pub(crate) const DIRECT_GAIN: f32 = 1.0;
+/// Seconds of confident signal at which the response fit and the error in hand weigh
+/// the same.
+pub(crate) const EVIDENCE_HALF_S: f64 = 30.0;
+/// How far an offset moves the wanted intensity of a branch or a placement.
 pub(crate) const VARIANT_GAIN: f32 = 2.0;
+/// How far ahead a steered segment follows the director's curve, seconds (the
+/// viewer's typical response lag).
+pub const LEAD_S: f64 = 6.0;
 /// Time the drive takes to glide to a new segment's offset, seconds.
 pub const RAMP_S: f64 = 1.0;
 /// Time constant of the displayed tension smoothing, seconds.
@@ -198,7 +209,7 @@ pub struct Controller {
     frames: u64,
     offset: f32,
     prev_offset: f32,
-    integral: f32,
+    response: Response,
     visits: Vec<u32>,
     tension: Option<f32>,
     confidence: f32,
@@ -225,7 +236,8 @@ impl Controller {
     }
 
     fn with_tape(film: Arc<Film>, tape: Tape) -> Self {
-        let mut c = Self {
+        let rest = film.segments.first().map_or(0.5, |s| s.target_at(0.0));
+        Self {
             guard: Guard::new(film.guardrails),
             fps: film.info.fps as f64,
             visits: vec![0; film.segments.len()],
@@ -239,7 +251,7 @@ impl Controller {
             frames: 1,
             offset: 0.0,
             prev_offset: 0.0,
-            integral: 0.0,
+            response: Response::new(rest),
             tension: None,
             confidence: 0.0,
             recent: VecDeque::new(),
@@ -247,14 +259,19 @@ impl Controller {
             decisions: Vec::new(),
             started: false,
             ended: false,
-        };
-        c.enter(0, false, 0.0, 0);
-        c
+        }
     }
 
-    /// Whether the viewer chose the director's cut (from the next decision on).
+    /// Whether the viewer chose the director's cut (from the next decision on; before
+    /// the first tick, from the start).
     pub fn set_directors_cut(&mut self, on: bool) {
         self.directors_cut = on;
+    }
+
+    /// Starts from a known sensitivity (a returning viewer's stored profile, kept on the
+    /// device) worth `weight_s` seconds of signal, instead of the director's viewer.
+    pub fn assume_sensitivity(&mut self, sensitivity: f32, weight_s: f64) {
+        self.response.assume(sensitivity, weight_s);
     }
 
     /// Whether the viewer consented to personalised placements (from the next decision on).
@@ -301,22 +318,27 @@ impl Controller {
         }
     }
 
-    /// The offset the control law wants at `t`, and the reason.
-    fn wanted(&mut self, t: f64) -> (f32, String) {
+    /// How far the control law wants segment `seg`'s offered tension from the director's
+    /// drive (offset plus the take's share), deciding at `t`; and the reason.
+    fn wanted(&self, t: f64, seg: &Segment) -> (f32, String) {
         if self.directors_cut {
             return (0.0, "the viewer chose the director's cut".into());
         }
         match self.window(t) {
             (Some((err, tension)), _) => {
-                let max = self.film.guardrails.max_deviation;
-                let limit = if KI > 0.0 { max / KI } else { 0.0 };
-                self.integral = (self.integral + err).clamp(-limit, limit);
-                let wanted = KP * err + KI * self.integral;
+                let target = seg.mean_target();
+                let (lean, sensitivity) = self.response.fit();
+                let model = self.response.offer_for(target) - target;
+                // Until the fit rests on enough signal, lean on the error in hand.
+                let evidence = self.response.evidence_s();
+                let w = (evidence / (evidence + EVIDENCE_HALF_S)) as f32;
+                let wanted = w * model + (1.0 - w) * DIRECT_GAIN * err;
                 (
                     wanted,
                     format!(
-                        "tension {tension:.2} vs target {:.2} -> offset {wanted:+.2}",
-                        tension + err
+                        "tension {tension:.2} vs target {:.2}; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> {wanted:+.2} for `{}` (target {target:.2})",
+                        tension + err,
+                        seg.id
                     ),
                 )
             }
@@ -325,6 +347,43 @@ impl Controller {
                 format!("signal confidence {conf:.2} below {MIN_CONFIDENCE}: director's cut"),
             ),
         }
+    }
+
+    /// The take and offset step for `seg`: the director's take unless another one, in
+    /// the same direction as the offset, gets closer to `wanted` by more than the
+    /// hysteresis (a take carries `VARIANT_WEIGHT` of its intensity difference).
+    fn choose_take(
+        &self,
+        t: f64,
+        prev: f32,
+        wanted: f32,
+        seg: &Segment,
+    ) -> (usize, i8, Option<&'static str>) {
+        let longest = self.longest_s(seg);
+        let base = self.guard.rule(t, prev, wanted, seg, longest);
+        if seg.protected || seg.variants.len() < 2 || base.frozen || base.step == 0 {
+            return (0, base.step, base.note);
+        }
+        let dir = base.step.signum();
+        let default = seg.variants[0].intensity;
+        let mut best = (0, base.step, base.note);
+        let mut best_miss = (wanted - self.guard.offset_of(base.step)).abs();
+        for (i, v) in seg.variants.iter().enumerate().skip(1) {
+            let share = VARIANT_WEIGHT * (v.intensity - default);
+            if share == 0.0 || (share > 0.0) != (dir > 0) {
+                continue;
+            }
+            let r = self.guard.rule(t, prev, wanted - share, seg, longest);
+            if r.step.signum() != dir || r.frozen {
+                continue;
+            }
+            let miss = (wanted - share - self.guard.offset_of(r.step)).abs();
+            if miss < best_miss - self.film.guardrails.hysteresis {
+                best = (i, r.step, r.note);
+                best_miss = miss;
+            }
+        }
+        best
     }
 
     /// Longest the segment may last, seconds (paced, rounded to a frame).
@@ -362,39 +421,28 @@ impl Controller {
     /// Starts segment `next` at `frame` (the end of the previous one, or 0).
     fn enter(&mut self, next: usize, branched: bool, t: f64, frame: u64) -> Decision {
         let film = self.film.clone();
-        let (wanted, mut reason) = self.wanted(t);
-        let prev = self.offset;
         let seg = &film.segments[next];
-        let ruling = self.guard.rule(t, prev, wanted, seg, self.longest_s(seg));
-        let live_step = ruling.step;
+        let (wanted, mut reason) = self.wanted(t, seg);
+        let prev = self.offset;
+        let (live_variant, live_step, note) = self.choose_take(t, prev, wanted, seg);
         let step = if seg.protected {
             0
         } else {
             self.tape.byte(|| live_step as u8) as i8
         };
         let offset = self.guard.offset_of(step.clamp(-127, 127));
-        if let (Tape::Live(_), Some(note)) = (&self.tape, ruling.note) {
+        // The take: only at decision points of segments the controller may alter.
+        let variant = if seg.protected || seg.variants.len() < 2 {
+            0
+        } else {
+            (self.tape.byte(|| live_variant as u8) as usize).min(seg.variants.len() - 1)
+        };
+        if let (Tape::Live(_), Some(note)) = (&self.tape, note) {
             reason += &format!("; {note}");
         }
         if let Tape::Replay { .. } = self.tape {
             reason = "replayed from cut ID".into();
         }
-        // The variant: only at decision points of segments the controller may alter.
-        let variant = if seg.protected || seg.variants.len() < 2 {
-            0
-        } else {
-            let options: Vec<(usize, f32)> = seg
-                .variants
-                .iter()
-                .enumerate()
-                .filter(|(i, v)| {
-                    !seg.challenge || *i == 0 || v.intensity >= seg.variants[0].intensity
-                })
-                .map(|(i, v)| (i, v.intensity))
-                .collect();
-            let live = options[self.pick(offset, &options)].0;
-            (self.tape.byte(|| live as u8) as usize).min(seg.variants.len() - 1)
-        };
         let v = &seg.variants[variant];
         let f = if film.guardrails.max_deviation > 0.0 {
             offset / film.guardrails.max_deviation
@@ -465,9 +513,7 @@ impl Controller {
             return Some((first, false));
         }
         // Rank the allowed branches by what the control law wants now (not committed).
-        let saved = self.integral;
-        let (wanted, _) = self.wanted(t);
-        self.integral = saved;
+        let (wanted, _) = self.wanted(t, &film.segments[first]);
         let ruling = self.guard.rule(
             t,
             self.offset,
@@ -526,7 +572,16 @@ impl Controller {
             ((t - start) / RAMP_S).clamp(0.0, 1.0) as f32
         };
         let offset = self.prev_offset + (self.offset - self.prev_offset) * glide;
-        let drive = (target + offset).clamp(0.0, 1.0);
+        // A steered segment follows the director's curve `LEAD_S` ahead (the viewer
+        // feels it a lag later), never further than `max_deviation` from it.
+        let m = film.guardrails.max_deviation;
+        let drive = if self.offset != 0.0 {
+            let ahead = seg.target_at(progress + LEAD_S / duration);
+            (ahead + offset).clamp(target - m, target + m)
+        } else {
+            target + offset
+        }
+        .clamp(0.0, 1.0);
         let lerp = |r: [f32; 2]| r[0] + (r[1] - r[0]) * drive;
         Directive {
             t,
@@ -550,8 +605,10 @@ impl Controller {
         let t = est.t;
         let mut step = Step::default();
         if !self.started {
+            // The opening decision, with the settings made since construction.
             self.started = true;
-            step.decisions.push(self.decisions[0].clone());
+            let d = self.enter(0, false, 0.0, 0);
+            step.decisions.push(d);
             step.events.push(self.preload(0.0));
         }
         // Segment boundaries up to `t`, each at its own frame, decided on what came before.
@@ -611,8 +668,12 @@ impl Controller {
         {
             self.recent.pop_front();
         }
-        step.events
-            .push(DirectorEvent::Directive(self.directive(t)));
+        let d = self.directive(t);
+        let take = &seg.variants[self.variant];
+        let share = VARIANT_WEIGHT * (take.intensity - seg.variants[0].intensity);
+        self.response.offer(t, d.drive + share);
+        self.response.observe(t, est.tension, conf_in, dt);
+        step.events.push(DirectorEvent::Directive(d));
         step
     }
 }

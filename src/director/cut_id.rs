@@ -2,8 +2,10 @@
 //!
 //! Layout before encoding: format version (1 byte), the first 4 bytes of the film's
 //! content hash, the seed (u32 LE), then the controller's choices in viewing order, one
-//! byte each: branch taken, variant, drive offset step (i8), placement item — only where
-//! the film offers a choice (see `director::controller`).
+//! byte each, only where the film offers a choice: at a branch point the successor
+//! taken; then for each segment the controller may alter, the drive offset step (i8),
+//! the take (if several) and the item of each placement slot with several items (see
+//! `director::controller`).
 //! Encoded as lowercase base32 without padding, grouped by 4 with dashes, `lf1-` prefix.
 
 use data_encoding::BASE32_NOPAD;

@@ -7,8 +7,8 @@
 //!
 //! 1. a protected segment plays the director's cut (offset 0);
 //! 2. `|offset| <= max_deviation`;
-//! 3. in a `challenge` segment the offset is never negative (never softer);
-//! 4. steps smaller than `hysteresis` are not taken (no flip-flopping on noise);
+//! 3. steps smaller than `hysteresis` are not taken (no flip-flopping on noise);
+//! 4. in a `challenge` segment the offset is never negative (never softer);
 //! 5. departures are at least `min_dwell_s` apart;
 //! 6. departures add at most `max_adaptation_per_min` of |offset| in any 60 s;
 //! 7. an offset may keep one sign for at most `max_one_sided_s` (anti-echo-chamber): then
@@ -32,6 +32,8 @@ pub(crate) struct Ruling {
     pub step: i8,
     /// Which rule changed the proposal last, for the why-log.
     pub note: Option<&'static str>,
+    /// The segment must play the director's take (protected, dwelling, or anti-echo).
+    pub frozen: bool,
 }
 
 /// The state the rules need across decisions of one viewing.
@@ -113,6 +115,7 @@ impl Guard {
             return Ruling {
                 step: 0,
                 note: Some("protected segment: the director's cut"),
+                frozen: true,
             };
         }
         let mut o = wanted;
@@ -131,7 +134,9 @@ impl Guard {
         let dwelling = self
             .last_departure
             .is_some_and(|at| t - at < g.min_dwell_s - 1e-9);
+        let mut frozen = false;
         if departing && dwelling {
+            frozen = true;
             let held = if sign(prev) == sign(o) { prev } else { 0.0 };
             let held = if seg.challenge { held.max(0.0) } else { held };
             set(&mut o, held, "within the minimum dwell: held");
@@ -162,6 +167,7 @@ impl Guard {
                 _ => t,
             };
             if t + longest_s - start > g.max_one_sided_s + 1e-9 {
+                frozen = true;
                 set(
                     &mut o,
                     0.0,
@@ -172,6 +178,7 @@ impl Guard {
         Ruling {
             step: self.quantize(o),
             note,
+            frozen,
         }
     }
 

@@ -1,6 +1,8 @@
-//! The film manifest (`film.toml`): scenes, variants, decision points and ranges.
+//! The film manifest (`film.toml`): the director's possibility space — segments and
+//! their takes, branches and endings, the tension curve, parameter ranges, placements
+//! and guardrails.
 //!
-//! Documented with a full example in README "Film manifest".
+//! The authoring reference, with a full example and every field, is docs/film-manifest.md.
 
 use std::path::{Path, PathBuf};
 
@@ -558,16 +560,27 @@ impl Film {
                 if !(0.0..=1.0).contains(&v.intensity) {
                     out.push(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
                 }
-                if !(v.camera.fov_deg > 1.0
-                    && v.camera.fov_deg < 170.0
-                    && v.camera.radius.is_finite())
+                let c = &v.camera;
+                if !(c.fov_deg > 1.0
+                    && c.fov_deg < 170.0
+                    && c.radius > 0.0
+                    && c.radius.is_finite()
+                    && [c.height, c.from_deg, c.to_deg]
+                        .iter()
+                        .all(|x| x.is_finite()))
                 {
                     out.push(self.field_err(
                         format!("{at}.camera"),
-                        "fov_deg must lie within (1, 170) and radius be finite",
+                        "fov_deg must lie within (1, 170), radius be positive and every value finite",
                     ));
                 }
-                if v.fog[0] < 0.0 || v.fog[1] < v.fog[0] || !v.fog[1].is_finite() {
+                if !v.light.iter().all(|x| (0.0..=16.0).contains(x)) {
+                    out.push(self.field_err(
+                        format!("{at}.light"),
+                        "each channel must lie within 0..=16 (linear RGB)",
+                    ));
+                }
+                if !(v.fog[0] >= 0.0 && v.fog[1] >= v.fog[0] && v.fog[1].is_finite()) {
                     out.push(self.field_err(
                         format!("{at}.fog"),
                         "must be [min, max] with 0 <= min <= max",

@@ -3,12 +3,14 @@
 //! The [`Film`] is the director's possibility space; the [`Controller`] steers inside
 //! it and records every [`Decision`], which together form the [`CutId`].
 
+pub mod audit;
 pub mod check;
 mod controller;
 mod cut_id;
 pub mod explain;
 mod guardrails;
 mod manifest;
+mod response;
 
 pub use controller::{
     Controller, Decision, Directive, DirectorEvent, SegmentSummary, Step, DECISION_WINDOW_S, RAMP_S,

@@ -72,6 +72,8 @@ pub struct PlayerConfig {
     pub audio: AudioMode,
     /// The viewer agreed to send instructional metadata.
     pub consent: bool,
+    /// The viewer agreed to placements the director marked `needs_consent`.
+    pub placement_consent: bool,
     /// Where instructional metadata goes (only with consent).
     pub uplink_url: Option<String>,
     /// Show progress bars on the terminal.
@@ -233,7 +235,14 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         let dir = {
             let film = film.clone();
             scope.spawn(move || {
-                stages::director(film, forced, est_rx, vec![render_tx, audio_tx], summary_tx)
+                stages::director(
+                    film,
+                    forced,
+                    cfg.placement_consent,
+                    est_rx,
+                    vec![render_tx, audio_tx],
+                    summary_tx,
+                )
             })
         };
         let aud = {

@@ -125,6 +125,7 @@ pub fn inference(
 pub fn director(
     film: Arc<Film>,
     forced: Option<Vec<u8>>,
+    placement_consent: bool,
     rx: Receiver<Estimate>,
     outs: Vec<Sender<DirectorEvent>>,
     summaries: Sender<SegmentSummary>,
@@ -133,6 +134,7 @@ pub fn director(
         Some(d) => Controller::replaying(film, d),
         None => Controller::new(film),
     };
+    ctl.set_placement_consent(placement_consent);
     let mut finished = Vec::new();
     let mut duration_s = 0.0;
     'ticks: for k in 0u64.. {

@@ -53,6 +53,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         png: false,
         audio: AudioMode::Headless,
         consent: false,
+        placement_consent: false,
         uplink_url: None,
         progress: false,
     }

@@ -1,0 +1,198 @@
+//! What the controller learns about the viewer: how strongly their measured tension
+//! follows the tension the film offers.
+//!
+//! Model, fitted online by regularised least squares with forgetting:
+//!
+//! ```text
+//! est(t) − R ≈ a + s·(ū(t − RESPONSE_LAG_S) − R)
+//! u = drive + VARIANT_WEIGHT·(intensity of the take − intensity of the default take)
+//! ū = u through a first-order lag of RESPONSE_SMOOTHING_S
+//! ```
+//!
+//! `R` is the director's tension at rest, the target the film opens at (while the
+//! viewer's baseline is measured); `s` is the viewer's sensitivity and `a` their lean
+//! (reading tenser or calmer than offered, whatever is offered). The lag and the
+//! smoothing stand for the physiology and the feature windows between what the screen
+//! shows and what the model reads. The prior is the viewer the director tuned the film
+//! for (`a = 0`, `s = 1`), worth [`PRIOR_LEAN_S`] and [`PRIOR_SENSITIVITY_S`] seconds
+//! of signal; observations older than [`MEMORY_S`] fade. Knowing `s`, the controller offers the next segment the tension
+//! that should make this viewer feel the director's target ([`Response::offer_for`]).
+
+use std::collections::VecDeque;
+
+/// Delay between offered and measured tension, seconds.
+pub const RESPONSE_LAG_S: f64 = 8.0;
+/// Time constant of the response's smoothing, seconds.
+pub const RESPONSE_SMOOTHING_S: f64 = 8.0;
+/// Share of a take's intensity difference (from the default take) added to the drive.
+pub const VARIANT_WEIGHT: f32 = 0.5;
+/// Weight of the prior on the lean, in seconds of fully confident signal.
+const PRIOR_LEAN_S: f64 = 30.0;
+/// Weight of the prior on the sensitivity, in seconds of signal at a typical spread.
+const PRIOR_SENSITIVITY_S: f64 = 10.0;
+/// Time constant of forgetting, seconds.
+const MEMORY_S: f64 = 150.0;
+/// Typical spread of offered tension around rest (scales the prior).
+const U_SPREAD: f64 = 0.15;
+/// Range the fitted sensitivity is kept in.
+const SENSITIVITY: (f64, f64) = (0.25, 4.0);
+
+/// The online fit.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    /// The tension of a viewer at rest (the pivot of the fit).
+    rest: f64,
+    /// Offered tension through the smoothing lag.
+    smooth: f32,
+    offered: VecDeque<(f64, f32)>,
+    /// Prior sensitivity and the seconds of signal it is worth (beyond the default).
+    prior: (f64, f64),
+    sw: f64,
+    su: f64,
+    sv: f64,
+    suu: f64,
+    suv: f64,
+}
+
+impl Response {
+    /// A fit around `rest`, the director's tension at rest (the film's opening target).
+    pub(crate) fn new(rest: f32) -> Self {
+        Self {
+            rest: rest as f64,
+            smooth: rest,
+            offered: VecDeque::new(),
+            prior: (1.0, 0.0),
+            sw: 0.0,
+            su: 0.0,
+            sv: 0.0,
+            suu: 0.0,
+            suv: 0.0,
+        }
+    }
+
+    /// Records the tension offered at `t`.
+    pub(crate) fn offer(&mut self, t: f64, u: f32) {
+        let dt = self.offered.back().map_or(0.0, |b| (t - b.0).max(0.0));
+        let a = (dt / (RESPONSE_SMOOTHING_S + dt)) as f32;
+        self.smooth += a * (u - self.smooth);
+        self.offered.push_back((t, self.smooth));
+        while self
+            .offered
+            .get(1)
+            .is_some_and(|&(t1, _)| t1 <= t - RESPONSE_LAG_S)
+        {
+            self.offered.pop_front();
+        }
+    }
+
+    /// Pairs the estimate read at `t` with what was offered a lag earlier.
+    pub(crate) fn observe(&mut self, t: f64, tension: f32, confidence: f32, dt: f64) {
+        let fade = (-dt / MEMORY_S).exp();
+        for s in [
+            &mut self.sw,
+            &mut self.su,
+            &mut self.sv,
+            &mut self.suu,
+            &mut self.suv,
+        ] {
+            *s *= fade;
+        }
+        let Some(&(t0, u)) = self.offered.front() else {
+            return;
+        };
+        if t0 > t - RESPONSE_LAG_S + 1e-9 || !tension.is_finite() || confidence <= 0.0 {
+            return; // too early in the viewing, or no signal
+        }
+        let w = confidence.min(1.0) as f64 * dt;
+        let (u, v) = (u as f64 - self.rest, tension as f64 - self.rest);
+        self.sw += w;
+        self.su += w * u;
+        self.sv += w * v;
+        self.suu += w * u * u;
+        self.suv += w * u * v;
+    }
+
+    /// Starts from a known sensitivity worth `weight_s` seconds of signal (a returning
+    /// viewer's stored profile).
+    pub(crate) fn assume(&mut self, sensitivity: f32, weight_s: f64) {
+        self.prior = (sensitivity as f64, weight_s.max(0.0));
+    }
+
+    /// Seconds of confident signal the fit rests on (faded like the fit), prior included.
+    pub(crate) fn evidence_s(&self) -> f64 {
+        self.sw + self.prior.1
+    }
+
+    /// The fitted lean `a` and sensitivity `s`.
+    pub(crate) fn fit(&self) -> (f32, f32) {
+        let la = PRIOR_LEAN_S + self.prior.1;
+        let ls = (PRIOR_SENSITIVITY_S + self.prior.1) * U_SPREAD * U_SPREAD;
+        // [sw + la, su; su, suu + ls]·[a; s] = [sv; suv + ls·s0]
+        let (m11, m12, m22) = (self.sw + la, self.su, self.suu + ls);
+        let (b1, b2) = (self.sv, self.suv + ls * self.prior.0);
+        let det = m11 * m22 - m12 * m12;
+        if det.abs() < 1e-12 {
+            return (0.0, 1.0);
+        }
+        let a = (b1 * m22 - m12 * b2) / det;
+        let s = (m11 * b2 - m12 * b1) / det;
+        (a as f32, s.clamp(SENSITIVITY.0, SENSITIVITY.1) as f32)
+    }
+
+    /// The offered tension that should make this viewer read `target`.
+    pub(crate) fn offer_for(&self, target: f32) -> f32 {
+        let rest = self.rest as f32;
+        let (a, s) = self.fit();
+        rest + (target - rest - a) / s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_a_viewers_sensitivity_from_lagged_responses() {
+        // A viewer who feels half of what is offered, read a lag later.
+        let mut r = Response::new(0.4);
+        let dt = 0.25;
+        let offered = |t: f64| 0.4 + 0.3 * (t / 40.0).sin() as f32;
+        let mut felt = 0.4f32;
+        for k in 0..2400 {
+            let t = k as f64 * dt;
+            r.offer(t, offered(t));
+            let lagged = offered((t - RESPONSE_LAG_S).max(0.0));
+            felt += (dt / RESPONSE_SMOOTHING_S) as f32 * (0.4 + 0.5 * (lagged - 0.4) - felt);
+            r.observe(t, felt, 1.0, dt);
+        }
+        let (a, s) = r.fit();
+        assert!(
+            (s - 0.5).abs() < 0.08 && a.abs() < 0.03,
+            "fitted a {a}, s {s}"
+        );
+        // To make them feel 0.6 the film offers about 0.8.
+        assert!((r.offer_for(0.6) - 0.8).abs() < 0.06);
+        // No signal: the prior (the director's viewer) stands.
+        assert_eq!(Response::new(0.4).fit(), (0.0, 1.0));
+    }
+}
+
+#[cfg(test)]
+mod lean_tests {
+    use super::*;
+
+    #[test]
+    fn a_viewer_reading_tense_whatever_is_offered_has_a_lean() {
+        let mut r = Response::new(0.3);
+        for k in 0..400 {
+            let t = k as f64 * 0.25;
+            r.offer(t, 0.5);
+            r.observe(t, 0.9, 1.0, 0.25);
+        }
+        // Offered tension never varied, so lean and sensitivity share the blame; either
+        // way the film offers this viewer less than the director's drive.
+        let (a, s) = r.fit();
+        assert!(a > 0.05 && s > 1.0, "lean {a}, sensitivity {s}");
+        assert!(r.offer_for(0.5) < 0.4, "offers {}", r.offer_for(0.5));
+    }
+}

@@ -1,0 +1,257 @@
+//! Tracking harness: how closely a film's delivered tension follows the director's curve
+//! for a simulated audience, adaptive versus the fixed director's cut.
+//!
+//! Each simulated viewer ([`viewer`]) watches the film three times: as the director's
+//! cut, steered while learning them from scratch, and steered from their true
+//! sensitivity (what a returning viewer's stored profile gives; the bound for learning). The loop is the player's own: the viewer's tension drives a
+//! simulated body (heartbeats, pupil), whose samples go through the feature extractor and
+//! the ONNX tension model into the controller, whose directives decide what the viewer
+//! sees next. The score is the mean absolute difference between the viewer's tension and
+//! the director's target for the segment playing, over the whole viewing; every steered
+//! cut is also audited against the guardrails.
+//!
+//! The body expresses tension through the physiology the model reads: before the
+//! audience watches, the harness measures the model's steady-state reading for a range
+//! of arousal rises above rest ([`Calibration`]) and drives each body with the rise
+//! whose reading is the viewer's tension. The controller still sees only what a real
+//! player sees: beats and pupil samples through windows, baselines, noise and lag.
+
+pub mod viewer;
+
+use std::sync::Arc;
+
+use crate::biometrics::simulate::{Body, Rng};
+use crate::biometrics::Sample;
+use crate::biometrics::{FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
+use crate::director::audit::violations;
+use crate::director::{Controller, DirectorEvent, Film};
+use crate::inference::{InferenceError, TensionModel};
+use viewer::{Viewer, Watching, VARIANT_EFFECT};
+
+/// Seconds between controller ticks (the player's feature rate).
+const TICK_S: f64 = 1.0 / FEATURE_RATE_HZ;
+
+/// How a viewer watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The director's cut.
+    Fixed,
+    /// Steered, learning the viewer from scratch.
+    Steered,
+    /// Steered, starting from the viewer's true sensitivity (a stored profile): what
+    /// perfect learning would give.
+    Informed,
+}
+
+/// Weight of a known sensitivity, seconds of signal.
+const INFORMED_WEIGHT_S: f64 = 600.0;
+
+/// One viewer's result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ViewerResult {
+    /// The viewer's response parameters.
+    pub viewer: Viewer,
+    /// Mean |tension − target| watching the director's cut.
+    pub fixed_mae: f64,
+    /// Mean |tension − target| watching the steered cut.
+    pub adaptive_mae: f64,
+    /// The same, steered from the viewer's true sensitivity (a stored profile).
+    pub informed_mae: f64,
+    /// Guardrail violations of the steered cuts (none expected).
+    pub violations: Vec<String>,
+    /// Segments of the steered cut that departed from the director's cut.
+    pub adapted_segments: usize,
+}
+
+/// The audience's results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrackingReport {
+    /// Film id and version.
+    pub film: String,
+    /// Per viewer.
+    pub viewers: Vec<ViewerResult>,
+    /// Mean of the viewers' fixed-cut errors.
+    pub fixed_mae: f64,
+    /// Mean of the viewers' steered-cut errors.
+    pub adaptive_mae: f64,
+    /// Mean of the viewers' errors steered from their true sensitivity.
+    pub informed_mae: f64,
+    /// 1 − adaptive / fixed.
+    pub reduction: f64,
+    /// Total guardrail violations.
+    pub violations: usize,
+    /// How the bodies express tension (the model's steady-state readings).
+    pub calibration: Calibration,
+}
+
+/// The tension model's steady-state reading for arousal rises above rest: how a body
+/// must move for the model to read a given tension.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Calibration {
+    /// Arousal rise above rest, increasing.
+    pub rises: Vec<f64>,
+    /// The model's mean reading at each rise (made non-decreasing).
+    pub reads: Vec<f32>,
+}
+
+impl Calibration {
+    /// Measures the model: rest for 20 s (the baseline), then each rise held for 40 s.
+    pub fn measure(model: &mut TensionModel) -> Result<Self, InferenceError> {
+        let rises: Vec<f64> = (0..=16).map(|k| -0.3 + 0.05 * k as f64).collect();
+        let mut reads = Vec::with_capacity(rises.len());
+        let mut samples: Vec<Sample> = Vec::new();
+        for &rise in &rises {
+            let (mut sum, mut n) = (0.0f32, 0u32);
+            for seed in 0..4 {
+                let mut body = Body::new(0xCA1B ^ seed);
+                let mut fx = FeatureExtractor::new(FeatureConfig::default());
+                for k in 0..(60.0 / TICK_S) as u64 {
+                    let t = k as f64 * TICK_S;
+                    let a = 0.3 + if t < 20.0 { 0.0 } else { rise };
+                    body.advance(t, |_| a, |_| true, &mut samples);
+                    samples.drain(..).for_each(|s| fx.push(s));
+                    let est = model.estimate(&fx.features_at(t))?;
+                    if t >= 45.0 {
+                        sum += est.tension;
+                        n += 1;
+                    }
+                }
+            }
+            let read = sum / n.max(1) as f32;
+            reads.push(reads.last().map_or(read, |&l: &f32| read.max(l)));
+        }
+        Ok(Self { rises, reads })
+    }
+
+    /// What the model reads at the baseline: the tension of a viewer at rest.
+    pub fn rest(&self) -> f32 {
+        let k = self.rises.iter().position(|r| r.abs() < 1e-9).unwrap_or(0);
+        self.reads[k]
+    }
+
+    /// The arousal rise the model reads as `tension` (clamped to the measured range).
+    pub fn rise_for(&self, tension: f32) -> f64 {
+        let r = &self.reads;
+        if tension <= r[0] {
+            return self.rises[0];
+        }
+        for k in 1..r.len() {
+            if tension <= r[k] {
+                let span = r[k] - r[k - 1];
+                let f = if span > 1e-6 {
+                    ((tension - r[k - 1]) / span) as f64
+                } else {
+                    0.0
+                };
+                return self.rises[k - 1] + f * (self.rises[k] - self.rises[k - 1]);
+            }
+        }
+        self.rises[self.rises.len() - 1]
+    }
+}
+
+/// One viewing: the mean tracking error, the controller's decisions and the length.
+fn watch(
+    film: &Arc<Film>,
+    model: &mut TensionModel,
+    cal: &Calibration,
+    viewer: Viewer,
+    seed: u64,
+    mode: Mode,
+) -> Result<(f64, Vec<crate::director::Decision>, f64), InferenceError> {
+    let mut ctl = Controller::new(film.clone());
+    ctl.set_directors_cut(mode == Mode::Fixed);
+    if mode == Mode::Informed {
+        ctl.assume_sensitivity(viewer.sensitivity, INFORMED_WEIGHT_S);
+    }
+    let mut body = Body::new(seed);
+    let mut fx = FeatureExtractor::new(FeatureConfig::default());
+    let first = &film.segments[0];
+    let mut watching = Watching::new(viewer, cal.rest(), first.target_at(0.0), seed ^ 0xA5A5);
+    let mut samples = Vec::new();
+    let (mut err_sum, mut n) = (0.0f64, 0u64);
+    for k in 0u64.. {
+        let t = k as f64 * TICK_S;
+        let arousal = viewer.rest_arousal + cal.rise_for(watching.tension());
+        body.advance(t, |_| arousal, |_| true, &mut samples);
+        for s in samples.drain(..) {
+            fx.push(s);
+        }
+        let feats = fx.features_at(t);
+        let est = model.estimate(&feats)?;
+        let mut directive = None;
+        let step = ctl.tick(&est, TICK_S);
+        for e in step.events {
+            match e {
+                DirectorEvent::Directive(d) => directive = Some(d),
+                DirectorEvent::End { duration_s } => {
+                    let mae = if n == 0 { 0.0 } else { err_sum / n as f64 };
+                    return Ok((mae, ctl.decisions().to_vec(), duration_s));
+                }
+                DirectorEvent::Preload { .. } => {}
+            }
+        }
+        let Some(d) = directive else { continue };
+        let seg = &film.segments[d.segment];
+        let target = seg.target_at((t - d.segment_start) / d.segment_duration);
+        err_sum += (watching.tension() - target).abs() as f64;
+
+        n += 1;
+        let contrast = seg.variants[d.variant].intensity - seg.variants[0].intensity;
+        watching.step(TICK_S, d.drive + VARIANT_EFFECT * contrast);
+    }
+    unreachable!("the loop returns at the film's end")
+}
+
+/// Runs `viewers` simulated viewers drawn with `seed` through `film`.
+pub fn run(
+    film: Arc<Film>,
+    model: &mut TensionModel,
+    viewers: usize,
+    seed: u64,
+    mut progress: impl FnMut(usize),
+) -> Result<TrackingReport, InferenceError> {
+    let cal = Calibration::measure(model)?;
+    let mut rng = Rng::new(seed);
+    let mut results = Vec::with_capacity(viewers);
+    for i in 0..viewers {
+        let viewer = Viewer::draw(&mut rng);
+        let body_seed = seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
+        let (fixed_mae, _, _) = watch(&film, model, &cal, viewer, body_seed, Mode::Fixed)?;
+        let (adaptive_mae, decisions, end) =
+            watch(&film, model, &cal, viewer, body_seed, Mode::Steered)?;
+        let (informed_mae, informed, informed_end) =
+            watch(&film, model, &cal, viewer, body_seed, Mode::Informed)?;
+        let mut broken = violations(&film, &decisions, end);
+        broken.extend(violations(&film, &informed, informed_end));
+
+        results.push(ViewerResult {
+            viewer,
+            fixed_mae,
+            adaptive_mae,
+            informed_mae,
+            violations: broken,
+            adapted_segments: decisions.iter().filter(|d| !d.is_directors()).count(),
+        });
+        progress(i + 1);
+    }
+    let mean = |f: fn(&ViewerResult) -> f64| {
+        results.iter().map(f).sum::<f64>() / results.len().max(1) as f64
+    };
+    let (fixed_mae, adaptive_mae) = (mean(|r| r.fixed_mae), mean(|r| r.adaptive_mae));
+    let informed_mae = mean(|r| r.informed_mae);
+    Ok(TrackingReport {
+        film: format!("{} {}", film.info.id, film.version()),
+        violations: results.iter().map(|r| r.violations.len()).sum(),
+        calibration: cal,
+        viewers: results,
+        fixed_mae,
+        adaptive_mae,
+        informed_mae,
+        reduction: if fixed_mae > 0.0 {
+            1.0 - adaptive_mae / fixed_mae
+        } else {
+            0.0
+        },
+    })
+}
