@@ -161,6 +161,14 @@ struct PlayArgs {
     /// Allow placements the director marked `needs_consent` (off by default).
     #[arg(long)]
     placement_consent: bool,
+    /// Watch the director's cut: no biometrics are read and nothing is steered.
+    #[arg(long, conflicts_with = "cut")]
+    directors_cut: bool,
+    /// Keep what the player learns about you (one number: your sensitivity to the film's
+    /// tension) in this file on this device, so your next viewing starts informed. Never
+    /// sent anywhere; delete the file to forget.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
     /// Endpoint for instructional metadata (HTTP POST, JSON); used only with --consent.
     #[arg(long, value_name = "URL")]
     uplink_url: Option<String>,
@@ -211,6 +219,8 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         audio: a.audio,
         consent: false,
         placement_consent: a.placement_consent,
+        directors_cut: false,
+        profile: None,
         uplink_url: None,
         quiet: a.quiet,
     })
@@ -234,10 +244,14 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         audio: a.audio,
         consent: a.consent,
         placement_consent: a.placement_consent,
+        directors_cut: a.directors_cut,
+        profile: a.profile,
         uplink_url: a.uplink_url,
         progress: !a.quiet && std::io::stderr().is_terminal(),
     };
-    if cfg.biometrics.is_none() && cfg.cut.is_none() {
+    if cfg.directors_cut {
+        eprintln!("note: the director's cut, as chosen: no biometrics are read");
+    } else if cfg.biometrics.is_none() && cfg.cut.is_none() {
         eprintln!("note: no --biometrics given: playing the director's cut");
     }
     let r = play(&cfg)?;
@@ -260,6 +274,17 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         r.audio.rms_dbfs,
         r.audio.sink
     );
+    if let Some(p) = &r.profile {
+        match (&p.error, p.loaded, p.saved) {
+            (Some(e), _, _) => eprintln!("  warning: {e}"),
+            (None, loaded, Some(saved)) => eprintln!(
+                "  viewer profile {}: sensitivity {} -> {saved:.2}",
+                p.path,
+                loaded.map_or("none".into(), |l| format!("{l:.2}"))
+            ),
+            _ => {}
+        }
+    }
     if let Some(e) = &r.uplink.error {
         eprintln!("  warning: {e}");
     }

@@ -18,13 +18,23 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
     let report = livingfilm::tracking::run(film, &mut model, 24, 7, |_| {}).unwrap();
     assert_eq!(report.violations, 0, "{:?}", report.viewers);
     assert_eq!(report.viewers.len(), 24);
-    // Measured on 100 viewers: 21 % lower (BENCHMARKS.md); a regression guard here.
+    // Measured on 100 viewers: 24–28 % lower on a first viewing, 38–39 % on a second
+    // one from the stored profile (BENCHMARKS.md); regression guards here.
     assert!(
-        report.reduction > 0.12,
+        report.reduction > 0.15,
         "fixed {:.4}, steered {:.4}",
         report.fixed_mae,
         report.adaptive_mae
     );
+    assert!(
+        report.returning_mae < 0.75 * report.fixed_mae
+            && report.returning_mae < report.adaptive_mae,
+        "second viewing {:.4} vs first {:.4}, fixed {:.4}",
+        report.returning_mae,
+        report.adaptive_mae,
+        report.fixed_mae
+    );
+    assert!(report.known_mae <= report.returning_mae + 0.005);
     // Hard-to-move viewers gain most: the fixed cut leaves them furthest from the curve.
     let hard: Vec<_> = report
         .viewers

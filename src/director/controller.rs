@@ -274,6 +274,17 @@ impl Controller {
         self.response.assume(sensitivity, weight_s);
     }
 
+    /// What the controller has learned about the viewer: (sensitivity, seconds of
+    /// signal it rests on, this viewing's and any assumed profile's).
+    pub fn learned_sensitivity(&self) -> (f32, f64) {
+        (self.response.fit().1, self.response.evidence_s())
+    }
+
+    /// Seconds of confident signal seen in this viewing.
+    pub fn observed_s(&self) -> f64 {
+        self.response.observed_s()
+    }
+
     /// Whether the viewer consented to personalised placements (from the next decision on).
     pub fn set_placement_consent(&mut self, on: bool) {
         self.placement_consent = on;

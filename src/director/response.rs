@@ -118,6 +118,11 @@ impl Response {
         self.prior = (sensitivity as f64, weight_s.max(0.0));
     }
 
+    /// Seconds of confident signal seen in this viewing (faded like the fit).
+    pub(crate) fn observed_s(&self) -> f64 {
+        self.sw
+    }
+
     /// Seconds of confident signal the fit rests on (faded like the fit), prior included.
     pub(crate) fn evidence_s(&self) -> f64 {
         self.sw + self.prior.1

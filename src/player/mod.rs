@@ -9,10 +9,11 @@
 //! blocks on it, so a headless run is a pure function of film, replay and seed (the
 //! virtual clock). With an audio device the device's frame counter paces the video.
 
+pub mod profile;
 mod report;
 mod stages;
 
-pub use report::{AudioReport, InferenceReport, RenderReport, Report, UplinkReport};
+pub use report::{AudioReport, InferenceReport, ProfileReport, RenderReport, Report, UplinkReport};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,6 +75,11 @@ pub struct PlayerConfig {
     pub consent: bool,
     /// The viewer agreed to placements the director marked `needs_consent`.
     pub placement_consent: bool,
+    /// The viewer chose the director's cut: no biometrics are read, nothing is steered.
+    pub directors_cut: bool,
+    /// Viewer profile kept on this device (opt-in): the learned sensitivity, read at the
+    /// start and written back at the end.
+    pub profile: Option<PathBuf>,
     /// Where instructional metadata goes (only with consent).
     pub uplink_url: Option<String>,
     /// Show progress bars on the terminal.
@@ -151,6 +157,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         None => (cfg.seed, None),
     };
     let samples: Vec<Sample> = match (&cfg.biometrics, &forced) {
+        _ if cfg.directors_cut => Vec::new(),
         (Some(p), None) => match p.to_str().and_then(|s| s.strip_prefix("sim:")) {
             Some(name) => {
                 let profile = Profile::from_name(name).ok_or_else(|| PlayerError::Stage {
@@ -220,6 +227,34 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         source,
     })?;
 
+    // A replay or the director's cut learns nothing about the viewer: no profile then.
+    let profile_path = cfg
+        .profile
+        .as_ref()
+        .filter(|_| cfg.cut.is_none() && !cfg.directors_cut);
+    let mut profile_report = profile_path.map(|p| ProfileReport {
+        path: p.display().to_string(),
+        ..ProfileReport::default()
+    });
+    let stored = match (profile_path, profile_report.as_mut()) {
+        (Some(p), Some(r)) => match profile::ViewerProfile::load(p) {
+            Ok(found) => {
+                r.loaded = found.map(|f| f.sensitivity);
+                found
+            }
+            Err(e) => {
+                r.error = Some(e.to_string());
+                None
+            }
+        },
+        _ => None,
+    };
+    let choices = stages::ViewerChoices {
+        placement_consent: cfg.placement_consent,
+        directors_cut: cfg.directors_cut,
+        profile: stored,
+    };
+
     let (feat_tx, feat_rx) = bounded(64);
     let (est_tx, est_rx) = bounded(64);
     let (render_tx, render_rx) = bounded(64);
@@ -238,7 +273,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
                 stages::director(
                     film,
                     forced,
-                    cfg.placement_consent,
+                    choices,
                     est_rx,
                     vec![render_tx, audio_tx],
                     summary_tx,
@@ -266,6 +301,17 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         Ok::<_, PlayerError>((inference, director, render, audio, uplink))
     });
     let (inference, director, render, audio, uplink) = out?;
+    // Write back what was learned, unless the stored profile could not be read (kept as is).
+    if let (Some(p), Some(r), Some(learned)) =
+        (profile_path, profile_report.as_mut(), director.learned)
+    {
+        if r.error.is_none() {
+            match learned.save(p) {
+                Ok(()) => r.saved = Some((learned.sensitivity * 100.0).round() / 100.0),
+                Err(e) => r.error = Some(e.to_string()),
+            }
+        }
+    }
     let cut_id = CutId::new(&film.content_hash, seed, director.decision_bytes.clone());
     let report = Report::new(
         &film,
@@ -277,6 +323,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         render,
         audio,
         uplink,
+        profile_report,
         started.elapsed(),
     );
     report.write(&cfg.out_dir)?;

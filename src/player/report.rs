@@ -11,6 +11,8 @@ use crate::director::{CutId, Decision, Film, SegmentSummary};
 /// What the director stage hands back at the end.
 #[derive(Debug, Clone)]
 pub struct DirectorOutput {
+    /// What the controller learned about the viewer (if any signal came in).
+    pub learned: Option<super::profile::ViewerProfile>,
     /// Decisions in order.
     pub decisions: Vec<Decision>,
     /// The cut ID's choice bytes.
@@ -38,6 +40,19 @@ pub struct InferenceReport {
     pub error_count: u64,
     /// The load error or the first run errors, if any (the director then used its defaults).
     pub errors: Vec<String>,
+}
+
+/// What happened to the viewer profile.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProfileReport {
+    /// The profile file.
+    pub path: String,
+    /// Sensitivity the viewing started from (none: the director's viewer).
+    pub loaded: Option<f32>,
+    /// Sensitivity written back at the end (none: nothing learned, or not written).
+    pub saved: Option<f32>,
+    /// Why the profile could not be read or written.
+    pub error: Option<String>,
 }
 
 /// Render statistics and outputs.
@@ -142,6 +157,8 @@ pub struct Report {
     pub audio: AudioReport,
     /// Uplink stage.
     pub uplink: UplinkReport,
+    /// The viewer profile (`--profile`), if one was used.
+    pub profile: Option<ProfileReport>,
     /// Wall-clock time of the whole viewing, seconds.
     pub wall_s: f64,
 }
@@ -159,6 +176,7 @@ impl Report {
         render: RenderReport,
         audio: AudioReport,
         uplink: UplinkReport,
+        profile: Option<ProfileReport>,
         wall: Duration,
     ) -> Self {
         Self {
@@ -177,6 +195,7 @@ impl Report {
             render,
             audio,
             uplink,
+            profile,
             wall_s: wall.as_secs_f64(),
         }
     }

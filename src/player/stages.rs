@@ -7,8 +7,20 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use sha2::{Digest, Sha256};
 
+use super::profile::{ViewerProfile, MAX_PROFILE_EVIDENCE_S};
 use super::report::{AudioReport, DirectorOutput, InferenceReport, RenderReport, UplinkReport};
 use super::{AudioMode, PlayerConfig, PlayerError};
+
+/// What the viewer chose for this viewing, as the director stage needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewerChoices {
+    /// Placements that need consent may be shown.
+    pub placement_consent: bool,
+    /// The director's cut, unsteered.
+    pub directors_cut: bool,
+    /// The stored profile to start from.
+    pub profile: Option<ViewerProfile>,
+}
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
 use crate::audio::{DecodedAudio, Mixer, MIX_CHANNELS};
 use crate::biometrics::{
@@ -125,7 +137,7 @@ pub fn inference(
 pub fn director(
     film: Arc<Film>,
     forced: Option<Vec<u8>>,
-    placement_consent: bool,
+    choices: ViewerChoices,
     rx: Receiver<Estimate>,
     outs: Vec<Sender<DirectorEvent>>,
     summaries: Sender<SegmentSummary>,
@@ -134,7 +146,11 @@ pub fn director(
         Some(d) => Controller::replaying(film, d),
         None => Controller::new(film),
     };
-    ctl.set_placement_consent(placement_consent);
+    ctl.set_placement_consent(choices.placement_consent);
+    ctl.set_directors_cut(choices.directors_cut);
+    if let Some(p) = choices.profile {
+        ctl.assume_sensitivity(p.sensitivity, p.evidence_s.min(MAX_PROFILE_EVIDENCE_S));
+    }
     let mut finished = Vec::new();
     let mut duration_s = 0.0;
     'ticks: for k in 0u64.. {
@@ -162,7 +178,12 @@ pub fn director(
             }
         }
     }
+    let (sensitivity, evidence_s) = ctl.learned_sensitivity();
     DirectorOutput {
+        learned: (ctl.observed_s() > 0.0).then_some(ViewerProfile {
+            sensitivity,
+            evidence_s,
+        }),
         decisions: ctl.decisions().to_vec(),
         decision_bytes: ctl.decision_bytes(),
         summaries: finished,

@@ -1,9 +1,10 @@
 //! Tracking harness: how closely a film's delivered tension follows the director's curve
 //! for a simulated audience, adaptive versus the fixed director's cut.
 //!
-//! Each simulated viewer ([`viewer`]) watches the film three times: as the director's
-//! cut, steered while learning them from scratch, and steered from their true
-//! sensitivity (what a returning viewer's stored profile gives; the bound for learning). The loop is the player's own: the viewer's tension drives a
+//! Each simulated viewer ([`viewer`]) watches the film as the director's cut; steered,
+//! learning them from scratch; again on another evening, steered from the profile the
+//! first viewing stored (`--profile`); and steered from their true sensitivity (the
+//! bound for learning). The loop is the player's own: the viewer's tension drives a
 //! simulated body (heartbeats, pupil), whose samples go through the feature extractor and
 //! the ONNX tension model into the controller, whose directives decide what the viewer
 //! sees next. The score is the mean absolute difference between the viewer's tension and
@@ -26,25 +27,33 @@ use crate::biometrics::{FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
 use crate::director::audit::violations;
 use crate::director::{Controller, DirectorEvent, Film};
 use crate::inference::{InferenceError, TensionModel};
+use crate::player::profile::MAX_PROFILE_EVIDENCE_S;
 use viewer::{Viewer, Watching, VARIANT_EFFECT};
 
 /// Seconds between controller ticks (the player's feature rate).
 const TICK_S: f64 = 1.0 / FEATURE_RATE_HZ;
 
 /// How a viewer watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
     /// The director's cut.
     Fixed,
     /// Steered, learning the viewer from scratch.
     Steered,
-    /// Steered, starting from the viewer's true sensitivity (a stored profile): what
-    /// perfect learning would give.
-    Informed,
+    /// Steered, starting from a profile: (sensitivity, seconds of signal behind it).
+    Profiled(f32, f64),
 }
 
 /// Weight of a known sensitivity, seconds of signal.
-const INFORMED_WEIGHT_S: f64 = 600.0;
+const KNOWN_WEIGHT_S: f64 = 600.0;
+
+/// One viewing's outcome.
+struct Viewing {
+    mae: f64,
+    decisions: Vec<crate::director::Decision>,
+    end_s: f64,
+    learned: (f32, f64),
+}
 
 /// One viewer's result.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -55,9 +64,11 @@ pub struct ViewerResult {
     pub fixed_mae: f64,
     /// Mean |tension − target| watching the steered cut.
     pub adaptive_mae: f64,
-    /// The same, steered from the viewer's true sensitivity (a stored profile).
-    pub informed_mae: f64,
-    /// Guardrail violations of the steered cuts (none expected).
+    /// The same viewer's second viewing, steered from the profile the first one stored.
+    pub returning_mae: f64,
+    /// Steered from the viewer's true sensitivity: what perfect learning would give.
+    pub known_mae: f64,
+    /// Guardrail violations of the three steered cuts (none expected).
     pub violations: Vec<String>,
     /// Segments of the steered cut that departed from the director's cut.
     pub adapted_segments: usize,
@@ -74,8 +85,10 @@ pub struct TrackingReport {
     pub fixed_mae: f64,
     /// Mean of the viewers' steered-cut errors.
     pub adaptive_mae: f64,
+    /// Mean of the viewers' second-viewing errors (profile from the first).
+    pub returning_mae: f64,
     /// Mean of the viewers' errors steered from their true sensitivity.
-    pub informed_mae: f64,
+    pub known_mae: f64,
     /// 1 − adaptive / fixed.
     pub reduction: f64,
     /// Total guardrail violations.
@@ -158,11 +171,11 @@ fn watch(
     viewer: Viewer,
     seed: u64,
     mode: Mode,
-) -> Result<(f64, Vec<crate::director::Decision>, f64), InferenceError> {
+) -> Result<Viewing, InferenceError> {
     let mut ctl = Controller::new(film.clone());
     ctl.set_directors_cut(mode == Mode::Fixed);
-    if mode == Mode::Informed {
-        ctl.assume_sensitivity(viewer.sensitivity, INFORMED_WEIGHT_S);
+    if let Mode::Profiled(sensitivity, evidence_s) = mode {
+        ctl.assume_sensitivity(sensitivity, evidence_s);
     }
     let mut body = Body::new(seed);
     let mut fx = FeatureExtractor::new(FeatureConfig::default());
@@ -185,8 +198,12 @@ fn watch(
             match e {
                 DirectorEvent::Directive(d) => directive = Some(d),
                 DirectorEvent::End { duration_s } => {
-                    let mae = if n == 0 { 0.0 } else { err_sum / n as f64 };
-                    return Ok((mae, ctl.decisions().to_vec(), duration_s));
+                    return Ok(Viewing {
+                        mae: if n == 0 { 0.0 } else { err_sum / n as f64 },
+                        decisions: ctl.decisions().to_vec(),
+                        end_s: duration_s,
+                        learned: ctl.learned_sensitivity(),
+                    });
                 }
                 DirectorEvent::Preload { .. } => {}
             }
@@ -217,21 +234,27 @@ pub fn run(
     for i in 0..viewers {
         let viewer = Viewer::draw(&mut rng);
         let body_seed = seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
-        let (fixed_mae, _, _) = watch(&film, model, &cal, viewer, body_seed, Mode::Fixed)?;
-        let (adaptive_mae, decisions, end) =
-            watch(&film, model, &cal, viewer, body_seed, Mode::Steered)?;
-        let (informed_mae, informed, informed_end) =
-            watch(&film, model, &cal, viewer, body_seed, Mode::Informed)?;
-        let mut broken = violations(&film, &decisions, end);
-        broken.extend(violations(&film, &informed, informed_end));
+        let fixed = watch(&film, model, &cal, viewer, body_seed, Mode::Fixed)?;
+        let first = watch(&film, model, &cal, viewer, body_seed, Mode::Steered)?;
+        // The next evening: another viewing (other beats and noise), from the stored profile.
+        let (s, evidence) = first.learned;
+        let profiled = Mode::Profiled(s, evidence.min(MAX_PROFILE_EVIDENCE_S));
+        let second = watch(&film, model, &cal, viewer, body_seed ^ 0x005E_C04D, profiled)?;
+        let known = Mode::Profiled(viewer.sensitivity, KNOWN_WEIGHT_S);
+        let bound = watch(&film, model, &cal, viewer, body_seed, known)?;
+        let mut broken = Vec::new();
+        for v in [&first, &second, &bound] {
+            broken.extend(violations(&film, &v.decisions, v.end_s));
+        }
 
         results.push(ViewerResult {
             viewer,
-            fixed_mae,
-            adaptive_mae,
-            informed_mae,
+            fixed_mae: fixed.mae,
+            adaptive_mae: first.mae,
+            returning_mae: second.mae,
+            known_mae: bound.mae,
             violations: broken,
-            adapted_segments: decisions.iter().filter(|d| !d.is_directors()).count(),
+            adapted_segments: first.decisions.iter().filter(|d| !d.is_directors()).count(),
         });
         progress(i + 1);
     }
@@ -239,7 +262,7 @@ pub fn run(
         results.iter().map(f).sum::<f64>() / results.len().max(1) as f64
     };
     let (fixed_mae, adaptive_mae) = (mean(|r| r.fixed_mae), mean(|r| r.adaptive_mae));
-    let informed_mae = mean(|r| r.informed_mae);
+    let (returning_mae, known_mae) = (mean(|r| r.returning_mae), mean(|r| r.known_mae));
     Ok(TrackingReport {
         film: format!("{} {}", film.info.id, film.version()),
         violations: results.iter().map(|r| r.violations.len()).sum(),
@@ -247,7 +270,8 @@ pub fn run(
         viewers: results,
         fixed_mae,
         adaptive_mae,
-        informed_mae,
+        returning_mae,
+        known_mae,
         reduction: if fixed_mae > 0.0 {
             1.0 - adaptive_mae / fixed_mae
         } else {

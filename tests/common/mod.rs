@@ -54,6 +54,8 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         audio: AudioMode::Headless,
         consent: false,
         placement_consent: false,
+        directors_cut: false,
+        profile: None,
         uplink_url: None,
         progress: false,
     }
