@@ -239,7 +239,14 @@ pub fn run(
         // The next evening: another viewing (other beats and noise), from the stored profile.
         let (s, evidence) = first.learned;
         let profiled = Mode::Profiled(s, evidence.min(MAX_PROFILE_EVIDENCE_S));
-        let second = watch(&film, model, &cal, viewer, body_seed ^ 0x005E_C04D, profiled)?;
+        let second = watch(
+            &film,
+            model,
+            &cal,
+            viewer,
+            body_seed ^ 0x005E_C04D,
+            profiled,
+        )?;
         let known = Mode::Profiled(viewer.sensitivity, KNOWN_WEIGHT_S);
         let bound = watch(&film, model, &cal, viewer, body_seed, known)?;
         let mut broken = Vec::new();
