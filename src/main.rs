@@ -104,6 +104,19 @@ enum Command {
     },
 }
 
+/// The tension model, for every command that runs it.
+#[derive(clap::Args)]
+struct ModelArg {
+    /// Tension model (ONNX) to run on-device; replaceable without rebuilding.
+    #[arg(
+        long = "model",
+        value_name = "FILE",
+        env = "LIVINGFILM_MODEL",
+        default_value = "models/tension.onnx"
+    )]
+    path: PathBuf,
+}
+
 #[derive(clap::Args)]
 struct PlayArgs {
     /// Film folder (containing film.toml) or manifest file.
@@ -123,14 +136,8 @@ struct PlayArgs {
     /// Replay an earlier viewing exactly from its cut ID (no biometrics are read).
     #[arg(long, value_name = "CUT_ID")]
     cut: Option<String>,
-    /// Tension model (ONNX) to run on-device; replaceable without rebuilding.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "LIVINGFILM_MODEL",
-        default_value = "models/tension.onnx"
-    )]
-    model: PathBuf,
+    #[command(flatten)]
+    model: ModelArg,
     /// Execution providers to try, in order (auto = qnn,nnapi,coreml,rknpu,openvino,xnnpack,cpu).
     #[arg(long, value_name = "LIST", env = "LIVINGFILM_PROVIDERS", default_value = "auto", value_parser = parse_providers)]
     providers: Providers,
@@ -208,7 +215,9 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         biometrics_format: None,
         biometrics_rate: None,
         cut: Some(a.cut),
-        model: PathBuf::from("models/tension.onnx"),
+        model: ModelArg {
+            path: PathBuf::from("models/tension.onnx"),
+        },
         providers: Providers(vec![]),
         model_cache: None,
         out: a.out,
@@ -233,7 +242,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         biometrics_format: a.biometrics_format,
         biometrics_rate: a.biometrics_rate,
         cut: a.cut,
-        model: a.model,
+        model: a.model.path,
         providers: a.providers.0,
         model_cache: a.model_cache,
         out_dir: a.out,

@@ -13,20 +13,15 @@ pub struct SimulateArgs {
     /// Film folder (containing film.toml) or manifest file.
     #[arg(default_value = "assets/arc")]
     film: PathBuf,
-    /// Number of simulated viewers (each watches the director's cut and a steered cut).
+    /// Number of simulated viewers (each watches the director's cut, two steered viewings
+    /// and the steered bound).
     #[arg(long, default_value_t = 100)]
     viewers: usize,
     /// Seed of the audience.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Tension model (ONNX).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "LIVINGFILM_MODEL",
-        default_value = "models/tension.onnx"
-    )]
-    model: PathBuf,
+    #[command(flatten)]
+    model: crate::ModelArg,
     /// Print the whole report (every viewer) as JSON.
     #[arg(long)]
     json: bool,
@@ -35,7 +30,7 @@ pub struct SimulateArgs {
 /// Runs the harness and prints the table.
 pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     let film = Arc::new(Film::load(&a.film)?);
-    let mut model = TensionModel::load(&a.model)?;
+    let mut model = TensionModel::load(&a.model.path)?;
     let pb = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(a.viewers as u64)
     } else {

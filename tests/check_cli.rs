@@ -134,12 +134,12 @@ fn bad_structure_is_reported_precisely() {
         "segments[3].next",
         "unknown segment `epilogue` (the segments are: arrival, encounter, escape, coda, aftermath)",
     );
-    // The loop is reported once, at its first segment; `encounter` writes no `next`, so
-    // the line is its `[[segments]]` header.
+    // The loop is reported once, at the member that writes `next` (`escape`; `encounter`
+    // writes none), where the fix goes.
     assert_problem(
         &out,
-        segment_header(1),
-        "segments[1].next",
+        line_of("next = [\"encounter\""),
+        "segments[2].next",
         "the director's choices loop encounter -> escape -> encounter with no exit",
     );
     assert_problem(

@@ -28,10 +28,80 @@ fn help_and_version() {
         "--audio",
         "--seed",
         "--png",
+        "--directors-cut",
+        "--profile",
+        "--placement-consent",
         "Example:",
     ] {
         assert!(out.contains(flag), "play --help lacks {flag}");
     }
+}
+
+#[test]
+fn replay_command_reproduces_the_viewing() {
+    let (a, b) = (out_dir("cli_replay_src"), out_dir("cli_replay_dst"));
+    let small = [
+        "--audio", "headless", "--width", "64", "--height", "36", "-q",
+    ];
+    let mut args = vec![
+        "play",
+        "assets/demo",
+        "-b",
+        "assets/demo/viewers/tense.csv",
+        "-o",
+    ];
+    args.push(a.to_str().unwrap());
+    args.extend(small);
+    let (ok, out, err) = livingfilm(&args);
+    assert!(ok, "{err}");
+    let cut = out.trim().strip_prefix("cut ID: ").expect("cut ID printed");
+    // The replay takes the size from the film; compare what the choices decide.
+    let (ok, out2, err) = livingfilm(&[
+        "replay",
+        cut,
+        "--film",
+        "assets/demo",
+        "--audio",
+        "headless",
+        "-q",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert!(ok && err.contains("replayed without biometrics"), "{err}");
+    assert_eq!(out2.trim(), out.trim(), "same cut ID");
+    let report = |d: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap()
+    };
+    let (ra, rb) = (report(&a), report(&b));
+    assert_eq!(ra["duration_s"], rb["duration_s"]);
+    assert_eq!(ra["audio"]["sha256"], rb["audio"]["sha256"]);
+    let choices = |r: &serde_json::Value| {
+        r["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["variant_id"].clone(),
+                    d["offset"].clone(),
+                    d["pace"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(choices(&ra), choices(&rb));
+    // Another film version is refused in one line.
+    one_line_error(
+        &[
+            "replay",
+            cut,
+            "--film",
+            "assets/arc",
+            "-o",
+            b.to_str().unwrap(),
+        ],
+        &["film version"],
+    );
 }
 
 #[test]

@@ -660,7 +660,14 @@ impl Film {
             while let Some(&next) = self.successors[at].first() {
                 if let Some(pos) = path.iter().position(|&p| p == next) {
                     let cycle = &path[pos..];
-                    let first = *cycle.iter().min().unwrap_or(&next);
+                    // Reported once, at a member that writes `next` (where the fix goes).
+                    let first = cycle
+                        .iter()
+                        .copied()
+                        .filter(|&m| self.segments[m].next.is_some())
+                        .min()
+                        .or_else(|| cycle.iter().copied().min())
+                        .unwrap_or(next);
                     if !std::mem::replace(&mut reported[first], true) {
                         let names: Vec<&str> = cycle
                             .iter()
