@@ -39,16 +39,10 @@ use super::dsp::{
 /// filters' edge padding (19 samples for the high-pass, `3 * floor(rate/50) + 1` for the
 /// powerline filter).
 pub fn ecg_clean(signal: &[f64], rate_hz: f64) -> Vec<f64> {
-    let Some(sos) = butter_highpass(5, 0.5, rate_hz) else {
-        return Vec::new();
-    };
-    let Some(filled) = fill_missing(signal) else {
-        return Vec::new();
-    };
-    let Some(hp) = sosfiltfilt(&sos, &filled) else {
-        return Vec::new();
-    };
-    powerline_filter(&hp, rate_hz).unwrap_or_default()
+    let sos = butter_highpass(5, 0.5, rate_hz);
+    sos.and_then(|sos| sosfiltfilt(&sos, &fill_missing(signal)?))
+        .and_then(|hp| powerline_filter(&hp, rate_hz))
+        .unwrap_or_default()
 }
 
 /// Finds R-peak sample indices in an ECG so heartbeat intervals can be measured.
@@ -59,31 +53,23 @@ pub fn ecg_clean(signal: &[f64], rate_hz: f64) -> Vec<f64> {
 /// dropped, as in the reference. Returns an empty vector for unusable input: invalid rate,
 /// fewer samples than the 0.75 s averaging window, or no QRS-like activity.
 pub fn ecg_peaks(cleaned: &[f64], rate_hz: f64) -> Vec<usize> {
+    ecg_peaks_checked(cleaned, rate_hz).unwrap_or_default()
+}
+
+/// [`ecg_peaks`] with `None` for unusable input.
+fn ecg_peaks_checked(cleaned: &[f64], rate_hz: f64) -> Option<Vec<usize>> {
     if !is_valid_rate(rate_hz) {
-        return Vec::new();
+        return None;
     }
-    let Some(x) = fill_missing(cleaned) else {
-        return Vec::new();
-    };
-    let (Some(smooth_k), Some(avg_k), Some(min_delay)) = (
-        rint_len(0.1 * rate_hz),
-        rint_len(0.75 * rate_hz),
-        rint_len(0.3 * rate_hz),
-    ) else {
-        return Vec::new();
-    };
-    let Some(grad) = gradient(&x) else {
-        return Vec::new();
-    };
-    let absgrad: Vec<f64> = grad.iter().map(|g| g.abs()).collect();
-    let Some(smooth) = boxcar_nearest(&absgrad, smooth_k) else {
-        return Vec::new();
-    };
-    let Some(avg) = boxcar_nearest(&smooth, avg_k) else {
-        return Vec::new();
-    };
+    let x = fill_missing(cleaned)?;
+    let smooth_k = rint_len(0.1 * rate_hz)?;
+    let avg_k = rint_len(0.75 * rate_hz)?;
+    let min_delay = rint_len(0.3 * rate_hz)?;
+    let absgrad: Vec<f64> = gradient(&x)?.iter().map(|g| g.abs()).collect();
+    let smooth = boxcar_nearest(&absgrad, smooth_k)?;
+    let avg = boxcar_nearest(&smooth, avg_k)?;
     let qrs: Vec<bool> = smooth.iter().zip(&avg).map(|(s, a)| *s > 1.5 * a).collect();
-    beats_in_spans(
+    Some(beats_in_spans(
         &x,
         &qrs,
         |spans| {
@@ -91,7 +77,7 @@ pub fn ecg_peaks(cleaned: &[f64], rate_hz: f64) -> Vec<usize> {
             total / spans.len() as f64 * 0.4
         },
         min_delay,
-    )
+    ))
 }
 
 /// Finds systolic-peak sample indices in a raw PPG so pulse intervals can be measured.
@@ -101,38 +87,29 @@ pub fn ecg_peaks(cleaned: &[f64], rate_hz: f64) -> Vec<usize> {
 /// (Elgendi et al. 2013). Takes the raw signal; cleaning happens here. Returns an empty
 /// vector for unusable input: rate of 16 Hz or less, too few samples, no pulse waves.
 pub fn ppg_peaks(signal: &[f64], rate_hz: f64) -> Vec<usize> {
-    let Some(sos) = butter_bandpass(2, 0.5, 8.0, rate_hz) else {
-        return Vec::new();
-    };
-    let Some(filled) = fill_missing(signal) else {
-        return Vec::new();
-    };
-    let Some(clean) = sosfiltfilt(&sos, &filled) else {
-        return Vec::new();
-    };
-    let (Some(peak_k), Some(beat_k), Some(min_delay)) = (
-        rint_len(0.111 * rate_hz),
-        rint_len(0.667 * rate_hz),
-        rint_len(0.3 * rate_hz),
-    ) else {
-        return Vec::new();
-    };
+    ppg_peaks_checked(signal, rate_hz).unwrap_or_default()
+}
+
+/// [`ppg_peaks`] with `None` for unusable input.
+fn ppg_peaks_checked(signal: &[f64], rate_hz: f64) -> Option<Vec<usize>> {
+    let sos = butter_bandpass(2, 0.5, 8.0, rate_hz)?;
+    let clean = sosfiltfilt(&sos, &fill_missing(signal)?)?;
+    let peak_k = rint_len(0.111 * rate_hz)?;
+    let beat_k = rint_len(0.667 * rate_hz)?;
+    let min_delay = rint_len(0.3 * rate_hz)?;
     let sqrd: Vec<f64> = clean
         .iter()
         .map(|&v| if v < 0.0 { 0.0 } else { v * v })
         .collect();
-    let (Some(ma_peak), Some(ma_beat)) =
-        (boxcar_nearest(&sqrd, peak_k), boxcar_nearest(&sqrd, beat_k))
-    else {
-        return Vec::new();
-    };
+    let ma_peak = boxcar_nearest(&sqrd, peak_k)?;
+    let ma_beat = boxcar_nearest(&sqrd, beat_k)?;
     let offset = 0.02 * sqrd.iter().sum::<f64>() / sqrd.len() as f64;
     let waves: Vec<bool> = ma_peak
         .iter()
         .zip(&ma_beat)
         .map(|(p, b)| *p > b + offset)
         .collect();
-    beats_in_spans(&clean, &waves, |_| peak_k as f64, min_delay)
+    Some(beats_in_spans(&clean, &waves, |_| peak_k as f64, min_delay))
 }
 
 /// Shared tail of NeuroKit's ECG and Elgendi's PPG detectors: spans where `active` is
