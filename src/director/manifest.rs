@@ -334,11 +334,8 @@ impl Film {
     /// Loads `path` (a `film.toml` or a folder containing one) and validates it.
     pub fn load(path: &Path) -> Result<Self, FilmError> {
         let (manifest_path, text) = Self::read_manifest(path)?;
-        let mut film = Self::parse_unchecked(&text, &manifest_path)?;
+        let mut film = Self::checked(&text, &manifest_path)?;
         let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
-        if let Some(first) = film.problems().into_iter().next() {
-            return Err(first);
-        }
         film.resolve_and_hash(&root, text.as_bytes())?;
         Ok(film)
     }
@@ -346,12 +343,18 @@ impl Film {
     /// Parses and validates manifest `text` without reading its assets (the content hash
     /// covers the text only): for tools and tests that need just the possibility space.
     pub fn parse(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
-        let mut film = Self::parse_unchecked(text, manifest_path)?;
-        if let Some(first) = film.problems().into_iter().next() {
-            return Err(first);
-        }
+        let mut film = Self::checked(text, manifest_path)?;
         film.content_hash = Sha256::digest(text.as_bytes()).into();
         Ok(film)
+    }
+
+    /// Parses `text` and refuses it at its first problem (content hash not yet set).
+    fn checked(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
+        let film = Self::parse_unchecked(text, manifest_path)?;
+        match film.problems().into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(film),
+        }
     }
 
     /// The manifest of `path` (a `film.toml` or a folder containing one) and its text.

@@ -307,7 +307,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     {
         if r.error.is_none() {
             match learned.save(p) {
-                Ok(()) => r.saved = Some((learned.sensitivity * 100.0).round() / 100.0),
+                Ok(()) => r.saved = Some(learned.coarse().sensitivity),
                 Err(e) => r.error = Some(e.to_string()),
             }
         }

@@ -83,14 +83,19 @@ impl ViewerProfile {
         Ok(Some(p))
     }
 
-    /// Writes the profile to `path` atomically, coarsened to two decimals.
+    /// The profile as it is stored: sensitivity to two decimals, whole seconds.
+    pub fn coarse(&self) -> Self {
+        Self {
+            sensitivity: (self.sensitivity * 100.0).round() / 100.0,
+            evidence_s: self.evidence_s.round(),
+        }
+    }
+
+    /// Writes the [coarse](Self::coarse) profile to `path` atomically.
     pub fn save(&self, path: &Path) -> Result<(), ProfileError> {
         let file = File {
             schema: PROFILE_SCHEMA.to_owned(),
-            profile: ViewerProfile {
-                sensitivity: (self.sensitivity * 100.0).round() / 100.0,
-                evidence_s: self.evidence_s.round(),
-            },
+            profile: self.coarse(),
         };
         let io = |source| ProfileError::Io {
             path: path.to_owned(),
