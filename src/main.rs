@@ -11,6 +11,7 @@ use livingfilm::{play, AudioMode, PlayerConfig};
 
 mod grade_cmd;
 mod hrv_cmd;
+mod inspect_cmd;
 mod listen_cmd;
 mod model_cmd;
 mod sim_cmd;
@@ -63,6 +64,10 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
     Hrv(hrv_cmd::HrvArgs),
+    /// Codec, rate, channels, bit depth, length and per-channel RMS/peak of an audio file.
+    ///
+    /// Example: livingfilm inspect assets/demo/audio/pad.wav --json
+    Inspect(inspect_cmd::InspectArgs),
     /// Explain a cut ID: for each decision point, the variant chosen and the tension range
     /// that choice implies against the director's target (no biometric data needed).
     ///
@@ -383,6 +388,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => sim_cmd::run(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Inspect(a) => inspect_cmd::run(a),
         Command::Explain { cut, film, json } => run_explain(&cut, &film, json),
         Command::Check { film, json } => run_check(&film, json),
         Command::Listen(l) => listen_cmd::run(l),

@@ -1,13 +1,19 @@
-//! Decoding whole audio files with symphonia into interleaved f32.
+//! Streaming decode with symphonia: one packet at a time, never the whole file.
+//!
+//! symphonia's decoders drop the encoder delay and padding that the container declares
+//! (MP3 LAME/Xing, Vorbis granules, AAC in MP4), as ffmpeg does, so frame counts and
+//! first samples match it. A packet
+//! that fails to decode is skipped and counted, like ffmpeg; a file that cannot be
+//! read at all is an error naming it.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
@@ -26,7 +32,205 @@ pub enum DecodeError {
     Format { path: PathBuf, reason: String },
 }
 
-/// A fully decoded file.
+/// What a stream declares about itself, before any decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamInfo {
+    /// Codec short name as symphonia registers it (`mp3`, `flac`, `pcm_s16le`, `aac`…).
+    pub codec: String,
+    /// Codec long name, for people.
+    pub codec_long: String,
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: usize,
+    /// Bits per decoded sample for PCM-like codecs; `None` for lossy ones.
+    pub bits_per_sample: Option<u32>,
+    /// Frames the container declares (may be absent, e.g. streamed Ogg).
+    pub declared_frames: Option<u64>,
+}
+
+/// A decoder that hands out one packet's worth of interleaved f32 samples at a time.
+pub struct StreamDecoder {
+    path: PathBuf,
+    reader: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    info: StreamInfo,
+    buf: Vec<f32>,
+    skipped_packets: u64,
+    /// Priming frames still to drop (MP4 edit list).
+    skip: u64,
+    /// Frames still to hand out before the edit ends (MP4 edit list).
+    keep: Option<u64>,
+}
+
+impl StreamDecoder {
+    /// Opens `path` and prepares its default audio track.
+    pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        let fmt_err = |reason: String| DecodeError::Format {
+            path: path.to_owned(),
+            reason,
+        };
+        let file = File::open(path).map_err(|source| DecodeError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let reader = symphonia::default::get_probe()
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .map_err(|e| fmt_err(format!("unrecognised format ({e})")))?;
+        let track = reader
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| fmt_err("no audio track".into()))?;
+        let track_id = track.id;
+        let declared_frames = track.num_frames;
+        let decoder_trims = track.delay.is_some();
+        let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
+            return Err(fmt_err("track has no audio codec parameters".into()));
+        };
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| fmt_err(format!("unsupported codec ({e})")))?;
+        let sample_rate = params
+            .sample_rate
+            .filter(|&r| r > 0)
+            .ok_or_else(|| fmt_err("no sample rate declared".into()))?;
+        let channels = params
+            .channels
+            .as_ref()
+            .map(|c| c.count())
+            .filter(|&c| c > 0)
+            .ok_or_else(|| fmt_err("no channels declared".into()))?;
+        let info = decoder.codec_info();
+        let lossy = matches!(info.short_name, "mp1" | "mp2" | "mp3" | "aac" | "vorbis");
+        let bits = params.bits_per_sample.or_else(|| {
+            // Float PCM declares a sample format rather than a bit count.
+            info.short_name
+                .strip_prefix("pcm_f")
+                .and_then(|r| r.get(..2))
+                .and_then(|b| b.parse().ok())
+        });
+        let info = StreamInfo {
+            codec: info.short_name.to_owned(),
+            codec_long: info.long_name.to_owned(),
+            sample_rate,
+            channels,
+            bits_per_sample: bits.filter(|_| !lossy),
+            declared_frames,
+        };
+        // MP4 priming (AAC) is declared in the edit list, which only we apply.
+        let edit = (!decoder_trims && reader.format_info().short_name == "isomp4")
+            .then(|| super::mp4_edit::edit_trim(path, sample_rate))
+            .flatten();
+        let mut info = info;
+        if let Some(keep) = edit.and_then(|e| e.keep) {
+            info.declared_frames = Some(keep);
+        }
+        Ok(Self {
+            skip: edit.map_or(0, |e| e.skip),
+            keep: edit.and_then(|e| e.keep),
+            path: path.to_owned(),
+            reader,
+            decoder,
+            track_id,
+            info,
+            buf: Vec::new(),
+            skipped_packets: 0,
+        })
+    }
+
+    /// The stream's declared layout.
+    pub fn info(&self) -> &StreamInfo {
+        &self.info
+    }
+
+    /// Packets that failed to decode and were skipped.
+    pub fn skipped_packets(&self) -> u64 {
+        self.skipped_packets
+    }
+
+    /// The file being decoded.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next packet's samples, interleaved at the stream's rate and channel count,
+    /// or `None` at the end. Never returns an empty slice.
+    pub fn next_block(&mut self) -> Result<Option<&[f32]>, DecodeError> {
+        loop {
+            let packet = match self.reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(None),
+                // A truncated file ends where its data ends.
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(None)
+                }
+                Err(SymError::ResetRequired) => return Ok(None),
+                Err(e) => {
+                    return Err(DecodeError::Format {
+                        path: self.path.clone(),
+                        reason: format!("read error ({e})"),
+                    })
+                }
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let buf = match self.decoder.decode(&packet) {
+                Ok(b) => b,
+                Err(SymError::DecodeError(_)) => {
+                    self.skipped_packets += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(DecodeError::Format {
+                        path: self.path.clone(),
+                        reason: format!("decode error ({e})"),
+                    })
+                }
+            };
+            let ch = buf.spec().channels().count();
+            if ch != self.info.channels || buf.spec().rate() != self.info.sample_rate {
+                return Err(DecodeError::Format {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "layout changed mid-stream ({} ch at {} Hz, declared {} ch at {} Hz)",
+                        ch,
+                        buf.spec().rate(),
+                        self.info.channels,
+                        self.info.sample_rate
+                    ),
+                });
+            }
+            buf.copy_to_vec_interleaved(&mut self.buf);
+            let frames = (self.buf.len() / ch) as u64;
+            let start = self.skip.min(frames);
+            self.skip -= start;
+            let mut end = frames;
+            if let Some(keep) = &mut self.keep {
+                end = end.min(start + *keep);
+                *keep -= end - start;
+            }
+            if end > start {
+                return Ok(Some(&self.buf[start as usize * ch..end as usize * ch]));
+            }
+            if self.keep == Some(0) {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// A fully decoded file (short sounds: stingers, tests, `check`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedAudio {
     /// Frames per second.
@@ -44,70 +248,16 @@ impl DecodedAudio {
     }
 }
 
-/// Decodes the default audio track of `path`.
+/// Decodes the whole default audio track of `path` (for short files only).
 pub fn decode_file(path: &Path) -> Result<DecodedAudio, DecodeError> {
-    let fmt_err = |reason: String| DecodeError::Format {
-        path: path.to_owned(),
-        reason,
-    };
-    let file = File::open(path).map_err(|source| DecodeError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let mut reader = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| fmt_err(format!("unrecognised format ({e})")))?;
-    let track = reader
-        .default_track(TrackType::Audio)
-        .ok_or_else(|| fmt_err("no audio track".into()))?;
-    let track_id = track.id;
-    let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
-        return Err(fmt_err("track has no audio codec parameters".into()));
-    };
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| fmt_err(format!("unsupported codec ({e})")))?;
-
+    let mut dec = StreamDecoder::open(path)?;
     let mut samples = Vec::new();
-    let mut packet_buf = Vec::new();
-    let mut spec = None;
-    loop {
-        let packet = match reader.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(fmt_err(format!("read error ({e})"))),
-        };
-        if packet.track_id != track_id {
-            continue;
-        }
-        let buf = decoder
-            .decode(&packet)
-            .map_err(|e| fmt_err(format!("decode error ({e})")))?;
-        let s = buf.spec();
-        spec.get_or_insert((s.rate(), s.channels().count()));
-        buf.copy_to_vec_interleaved(&mut packet_buf);
-        samples.extend_from_slice(&packet_buf);
-    }
-    let (sample_rate, channels) = spec
-        .or_else(|| Some((params.sample_rate?, params.channels.as_ref()?.count())))
-        .ok_or_else(|| fmt_err("no audio frames and no format information".into()))?;
-    if channels == 0 || sample_rate == 0 {
-        return Err(fmt_err("zero channels or sample rate".into()));
+    while let Some(block) = dec.next_block()? {
+        samples.extend_from_slice(block);
     }
     Ok(DecodedAudio {
-        sample_rate,
-        channels,
+        sample_rate: dec.info.sample_rate,
+        channels: dec.info.channels,
         samples,
     })
 }

@@ -1,12 +1,16 @@
 //! Audio stage: [`Directive`](crate::director::Directive)s in, a stereo mix out.
 //!
-//! Stems are decoded by symphonia ([`decode`]), mixed by music intensity
-//! ([`Mixer`]) and written to a [`sink`]: a WAV file (headless, virtual clock),
-//! the audio device through cpal (audio clock), or nothing.
+//! Stems are decoded by symphonia one packet at a time ([`decode`]), brought to the
+//! mix rate and layout ([`convert`]) on a feeder thread that keeps lock-free rings
+//! full ([`feeder`]), mixed by the adaptive [`Mixer`] (intensity curves, bar-quantized
+//! cue crossfades, stingers, ducking) and written to a [`sink`]: a WAV file (headless,
+//! virtual clock), the audio device through cpal (audio clock), or nothing.
 
 pub mod decode;
+pub mod inspect;
 mod mixer;
+mod mp4_edit;
 pub mod sink;
 
-pub use decode::{decode_file, DecodeError, DecodedAudio};
+pub use decode::{decode_file, DecodeError, DecodedAudio, StreamDecoder, StreamInfo};
 pub use mixer::{Mixer, MIX_CHANNELS};
