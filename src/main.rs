@@ -167,6 +167,10 @@ struct PlayArgs {
     /// Audio output: `auto` uses the device when one opens; `headless` never does.
     #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
     audio: AudioMode,
+    /// Output device to play on: the first whose name contains this text (the
+    /// default device when left out). An unknown name is an error listing the devices.
+    #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
+    audio_device: Option<String>,
     /// Allow anonymised tension deltas to be sent to --uplink-url (off by default).
     #[arg(long)]
     consent: bool,
@@ -205,6 +209,10 @@ struct ReplayArgs {
     /// Audio output: `auto` uses the device when one opens; `headless` never does.
     #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
     audio: AudioMode,
+    /// Output device to play on: the first whose name contains this text (the
+    /// default device when left out). An unknown name is an error listing the devices.
+    #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
+    audio_device: Option<String>,
     /// Allow placements that need consent (a replay never shows them without it).
     #[arg(long)]
     placement_consent: bool,
@@ -231,6 +239,7 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         height: None,
         png: a.png,
         audio: a.audio,
+        audio_device: a.audio_device,
         consent: false,
         placement_consent: a.placement_consent,
         directors_cut: false,
@@ -256,6 +265,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         height: a.height,
         png: a.png,
         audio: a.audio,
+        audio_device: a.audio_device,
         consent: a.consent,
         placement_consent: a.placement_consent,
         directors_cut: a.directors_cut,

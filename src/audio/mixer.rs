@@ -1,115 +1,506 @@
-//! The adaptive stem mixer: looping stems, gains following music intensity.
+//! The adaptive mixer: stems whose gains follow music intensity through authored
+//! curves, cue changes crossfaded with equal power on the tempo grid, stingers on
+//! cuts, and music ducked under dialogue, all sample-accurate.
 //!
-//! Gains move linearly across each block from the previous intensity to the new
-//! one, so intensity changes never click. No allocation after construction.
+//! Real-time safe: after [`Mixer::new`], [`Mixer::process`] neither allocates, locks
+//! nor does I/O (tests/audio_realtime.rs counts allocations). It reads stems from the
+//! feeder's lock-free rings and works in slices of at most [`SLICE`] frames, cut
+//! short at every scheduled event, with gains ramped linearly across each slice.
 
-use crate::director::StemSpec;
+use std::collections::VecDeque;
+
+use super::feeder::{FeedStatus, StemInput};
+use crate::director::score::{DuckingSpec, MusicSpec, Quantize, StemRole, TempoGrid, TempoSection};
 
 /// The mix is always stereo.
 pub const MIX_CHANNELS: usize = 2;
 
-struct Stem {
-    /// Stereo interleaved samples.
-    samples: Vec<f32>,
-    gain: [f32; 2],
+/// Longest run of frames mixed with one gain ramp.
+pub const SLICE: usize = 64;
+
+/// Most commands that may wait for their time.
+const QUEUE: usize = 256;
+
+/// Most stingers sounding at once (a new one takes the oldest voice).
+const VOICES: usize = 4;
+
+/// Entries of each stem's gain table over intensity 0..1.
+const CURVE_POINTS: usize = 257;
+
+/// What the director asks of the score from a given frame on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixCommand {
+    /// Mix frame at which it applies.
+    pub at_frame: u64,
+    /// Target music intensity (0..1), reached over the score's `ramp_s`.
+    pub intensity: f32,
+    /// Cue to move to (index into [`MusicSpec::cues`]); `None`: keep the current one.
+    pub cue: Option<u16>,
+    /// Stinger to play (index into `music.stingers`), quantized as it says.
+    pub stinger: Option<u16>,
+}
+
+/// Counters for the session report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MixStats {
+    /// Frames mixed.
+    pub frames: u64,
+    /// Per stem: slices in which its ring ran dry while it should have been playing.
+    pub underruns: Vec<u64>,
+    /// Per stem: muted because decoding failed.
+    pub failed: Vec<bool>,
+    /// Cue crossfades started.
+    pub cue_changes: u32,
+    /// Stingers started.
+    pub stingers: u32,
+    /// Frames during which dialogue ducked the music.
+    pub ducked_frames: u64,
+}
+
+struct MixStem {
+    input: StemInput,
+    role: StemRole,
+    cue: Option<u16>,
+    /// Linear gain at intensity k/(CURVE_POINTS-1).
+    table: Box<[f32; CURVE_POINTS]>,
+    /// Gain applied at the end of the last slice.
+    gain: f32,
+}
+
+impl MixStem {
+    fn curve(&self, intensity: f32) -> f32 {
+        let x = intensity.clamp(0.0, 1.0) * (CURVE_POINTS - 1) as f32;
+        let i = (x as usize).min(CURVE_POINTS - 2);
+        let f = x - i as f32;
+        self.table[i] + (self.table[i + 1] - self.table[i]) * f
+    }
+}
+
+/// A stinger sound, stereo at the mix rate.
+pub struct StingerSound {
+    /// Interleaved stereo samples.
+    pub samples: Vec<f32>,
+    /// Linear gain.
+    pub gain: f32,
+    /// Where it lands after the cut.
+    pub quantize: Quantize,
+}
+
+#[derive(Clone, Copy)]
+struct Voice {
+    sound: usize,
+    start: u64,
     pos: usize,
 }
 
-/// Mixes looping stereo stems by intensity.
+#[derive(Clone, Copy)]
+struct Fade {
+    from: Option<u16>,
+    to: u16,
+    start: u64,
+    len: u64,
+}
+
+/// Mixes streamed stems into stereo blocks.
 pub struct Mixer {
-    stems: Vec<Stem>,
+    rate: f64,
+    stems: Vec<MixStem>,
+    stingers: Vec<StingerSound>,
+    voices: [Option<Voice>; VOICES],
+    tempo: Vec<TempoSection>,
+    cue_quantize: Quantize,
+    crossfade_frames: u64,
+    ramp_frames: f64,
+    ducking: DuckingSpec,
+    queue: VecDeque<MixCommand>,
+    pos: u64,
     intensity: f32,
+    target: f32,
+    /// Intensity change per frame while ramping.
+    slope: f32,
+    cue: Option<u16>,
+    pending_cue: Option<(u16, u64)>,
+    fade: Option<Fade>,
+    duck_env: f32,
+    duck_gain: f32,
+    scratch: [f32; SLICE * MIX_CHANNELS],
+    dialogue: [f32; SLICE * MIX_CHANNELS],
+    stats: MixStats,
 }
 
 impl Mixer {
-    /// A mixer over decoded stems (mono stems are duplicated to both channels).
-    pub fn new(stems: Vec<(StemSpec, super::DecodedAudio)>, start_intensity: f32) -> Self {
-        let stems = stems
-            .into_iter()
-            .map(|(spec, audio)| {
-                let samples = match audio.channels {
-                    1 => audio.samples.iter().flat_map(|&s| [s, s]).collect(),
-                    2 => audio.samples,
-                    n => audio
-                        .samples
-                        .chunks_exact(n)
-                        .flat_map(|f| [f[0], f[1]])
-                        .collect(),
-                };
-                Stem {
-                    samples,
-                    gain: spec.gain,
-                    pos: 0,
+    /// A mixer over the feeder's stem inputs (in `music.stems` order) and decoded
+    /// stingers (in `music.stingers` order), starting at `intensity` in `cue`.
+    pub fn new(
+        music: &MusicSpec,
+        rate: u32,
+        inputs: Vec<StemInput>,
+        stingers: Vec<StingerSound>,
+        intensity: f32,
+        cue: Option<u16>,
+    ) -> Self {
+        let cues = music.cues();
+        let stems: Vec<MixStem> = music
+            .stems
+            .iter()
+            .zip(inputs)
+            .map(|(spec, input)| {
+                let mut table = Box::new([0f32; CURVE_POINTS]);
+                for (k, g) in table.iter_mut().enumerate() {
+                    *g = spec.gain_at(k as f32 / (CURVE_POINTS - 1) as f32);
+                }
+                let cue = spec
+                    .cue
+                    .as_deref()
+                    .and_then(|c| cues.iter().position(|&x| x == c))
+                    .map(|i| i as u16);
+                MixStem {
+                    input,
+                    role: spec.role,
+                    cue,
+                    table,
+                    gain: 0.0,
                 }
             })
             .collect();
-        Self {
+        let n = stems.len();
+        let rate_f = rate as f64;
+        let mut m = Self {
+            rate: rate_f,
+            stingers,
+            voices: [None; VOICES],
+            tempo: music.tempo.clone(),
+            cue_quantize: music.transition.quantize,
+            crossfade_frames: (music.transition.crossfade_s * rate_f).round() as u64,
+            ramp_frames: (music.ramp_s * rate_f).max(1.0),
+            ducking: music.ducking,
+            queue: VecDeque::with_capacity(QUEUE),
+            pos: 0,
+            intensity,
+            target: intensity,
+            slope: 0.0,
+            cue,
+            pending_cue: None,
+            fade: None,
+            duck_env: 0.0,
+            duck_gain: 1.0,
+            scratch: [0.0; SLICE * MIX_CHANNELS],
+            dialogue: [0.0; SLICE * MIX_CHANNELS],
+            stats: MixStats {
+                underruns: vec![0; n],
+                failed: vec![false; n],
+                ..Default::default()
+            },
             stems,
-            intensity: start_intensity,
+        };
+        for k in 0..m.stems.len() {
+            m.stems[k].gain = m.stem_gain(k, m.pos, intensity, 1.0);
+        }
+        m
+    }
+
+    /// Frames mixed so far: the mix clock.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &MixStats {
+        &self.stats
+    }
+
+    /// Queues a command (commands must come in time order). When the queue is full
+    /// the oldest command is applied at once rather than lost.
+    pub fn schedule(&mut self, cmd: MixCommand) {
+        if self.queue.len() == QUEUE {
+            if let Some(old) = self.queue.pop_front() {
+                self.apply(old);
+            }
+        }
+        self.queue.push_back(cmd);
+    }
+
+    /// Blocks until every playing stem has `frames` ready (virtual-clock runs only;
+    /// a device-driven mix never waits and counts underruns instead).
+    pub fn wait_for_input(&self, frames: usize) {
+        for s in &self.stems {
+            s.input.wait_for(frames * MIX_CHANNELS);
         }
     }
 
-    /// Fills `out` (stereo interleaved) while moving to `intensity` over the block.
-    pub fn mix(&mut self, out: &mut [f32], intensity: f32) {
-        out.fill(0.0);
-        let frames = out.len() / MIX_CHANNELS;
-        let from = self.intensity;
-        let step = if frames > 0 {
-            (intensity - from) / frames as f32
-        } else {
-            0.0
-        };
-        for stem in &mut self.stems {
-            let len = stem.samples.len();
-            if len < MIX_CHANNELS {
-                continue;
+    /// The first grid line at or after frame `f`.
+    fn next_line(&self, f: u64, q: Quantize) -> u64 {
+        let t = TempoGrid::new(&self.tempo).next_line(f as f64 / self.rate, q);
+        ((t * self.rate).round() as u64).max(f)
+    }
+
+    fn apply(&mut self, cmd: MixCommand) {
+        let target = cmd.intensity.clamp(0.0, 1.0);
+        if self.pos == 0 {
+            // The opening level is set, not ramped to.
+            self.intensity = target;
+            self.target = target;
+            self.slope = 0.0;
+            for k in 0..self.stems.len() {
+                self.stems[k].gain = self.stem_gain(k, 0, target, 1.0);
             }
-            let [g0, g1] = stem.gain;
-            for (i, frame) in out.chunks_exact_mut(MIX_CHANNELS).enumerate() {
-                let x = from + step * (i + 1) as f32;
-                let g = g0 + (g1 - g0) * x;
-                frame[0] += g * stem.samples[stem.pos];
-                frame[1] += g * stem.samples[stem.pos + 1];
-                stem.pos += MIX_CHANNELS;
-                if stem.pos + 1 >= len {
-                    stem.pos = 0;
+        } else if target != self.target {
+            self.target = target;
+            self.slope = (target - self.intensity) / self.ramp_frames as f32;
+        }
+        let wanted = self.pending_cue.map(|(c, _)| c).or(self.fade.map(|f| f.to)).or(self.cue);
+        if let Some(c) = cmd.cue.filter(|&c| Some(c) != wanted) {
+            self.pending_cue = Some((c, self.next_line(self.pos, self.cue_quantize)));
+        }
+        if let Some(s) = cmd.stinger.map(usize::from).filter(|&s| s < self.stingers.len()) {
+            let start = self.next_line(self.pos, self.stingers[s].quantize);
+            let slot = (0..VOICES)
+                .find(|&v| self.voices[v].is_none())
+                .or_else(|| (0..VOICES).min_by_key(|&v| self.voices[v].map_or(0, |x| x.start)))
+                .unwrap_or(0);
+            self.voices[slot] = Some(Voice {
+                sound: s,
+                start,
+                pos: 0,
+            });
+            self.stats.stingers += 1;
+        }
+    }
+
+    /// Weight of cue `c` at frame `f` (equal-power crossfade while fading).
+    fn cue_weight(&self, c: Option<u16>, f: u64) -> f32 {
+        let Some(c) = c else {
+            return 1.0;
+        };
+        match self.fade {
+            Some(fade) if f < fade.start + fade.len => {
+                let x = (f.saturating_sub(fade.start)) as f32 / fade.len.max(1) as f32;
+                let half_pi = std::f32::consts::FRAC_PI_2;
+                if c == fade.to {
+                    (x * half_pi).sin()
+                } else if Some(c) == fade.from {
+                    (x * half_pi).cos()
+                } else {
+                    0.0
+                }
+            }
+            _ => {
+                if Some(c) == self.cue {
+                    1.0
+                } else {
+                    0.0
                 }
             }
         }
-        self.intensity = intensity;
+    }
+
+    fn stem_gain(&self, k: usize, f: u64, intensity: f32, duck: f32) -> f32 {
+        let s = &self.stems[k];
+        if self.stats.failed[k] {
+            return 0.0;
+        }
+        match s.role {
+            StemRole::Dialogue => s.curve(intensity),
+            StemRole::Music => s.curve(intensity) * self.cue_weight(s.cue, f) * duck,
+        }
+    }
+
+    /// The next frame at which something is scheduled to happen, if any.
+    fn next_event(&self) -> u64 {
+        let mut e = u64::MAX;
+        if let Some(c) = self.queue.front() {
+            e = e.min(c.at_frame);
+        }
+        if let Some((_, at)) = self.pending_cue {
+            e = e.min(at);
+        }
+        if let Some(f) = self.fade {
+            e = e.min(f.start + f.len);
+        }
+        for v in self.voices.iter().flatten() {
+            if v.start > self.pos {
+                e = e.min(v.start);
+            }
+        }
+        e
+    }
+
+    /// Handles everything due at the current frame.
+    fn start_due(&mut self) {
+        while let Some(c) = self.queue.front().copied() {
+            if c.at_frame > self.pos {
+                break;
+            }
+            self.queue.pop_front();
+            self.apply(c);
+        }
+        if let Some(f) = self.fade {
+            if self.pos >= f.start + f.len {
+                self.cue = Some(f.to);
+                self.fade = None;
+            }
+        }
+        if let Some((c, at)) = self.pending_cue {
+            if at <= self.pos {
+                if let Some(f) = self.fade.take() {
+                    self.cue = Some(f.to);
+                }
+                self.pending_cue = None;
+                self.fade = Some(Fade {
+                    from: self.cue,
+                    to: c,
+                    start: self.pos,
+                    len: self.crossfade_frames.max(1),
+                });
+                self.stats.cue_changes += 1;
+            }
+        }
+    }
+
+    /// Fills `out` (interleaved stereo) with the next frames of the mix.
+    pub fn process(&mut self, out: &mut [f32]) {
+        let frames = out.len() / MIX_CHANNELS;
+        let mut done = 0;
+        while done < frames {
+            self.start_due();
+            let until = self.next_event();
+            let room = until.saturating_sub(self.pos).max(1);
+            let n = (frames - done).min(SLICE).min(room as usize);
+            let block = &mut out[done * MIX_CHANNELS..(done + n) * MIX_CHANNELS];
+            self.mix_slice(block, n);
+            done += n;
+            self.pos += n as u64;
+        }
+        self.stats.frames = self.pos;
+    }
+
+    fn mix_slice(&mut self, out: &mut [f32], n: usize) {
+        out.fill(0.0);
+        let samples = n * MIX_CHANNELS;
+        // Intensity at the end of the slice.
+        let mut end_intensity = self.intensity + self.slope * n as f32;
+        if (self.slope > 0.0 && end_intensity >= self.target)
+            || (self.slope < 0.0 && end_intensity <= self.target)
+            || self.slope == 0.0
+        {
+            end_intensity = self.target;
+            self.slope = 0.0;
+        }
+        let end_frame = self.pos + n as u64;
+        // Dialogue first: it sets the ducking of the music.
+        self.dialogue[..samples].fill(0.0);
+        let mut any_dialogue = false;
+        for k in 0..self.stems.len() {
+            if self.stems[k].role != StemRole::Dialogue {
+                continue;
+            }
+            any_dialogue = true;
+            let g1 = self.stem_gain(k, end_frame, end_intensity, 1.0);
+            self.read_stem(k, samples);
+            let g0 = self.stems[k].gain;
+            ramp_add(&mut self.dialogue[..samples], &self.scratch[..samples], g0, g1);
+            self.stems[k].gain = g1;
+        }
+        let duck_end = if any_dialogue {
+            self.duck(n)
+        } else {
+            1.0
+        };
+        for (o, d) in out.iter_mut().zip(&self.dialogue[..samples]) {
+            *o += d;
+        }
+        for k in 0..self.stems.len() {
+            if self.stems[k].role != StemRole::Music {
+                continue;
+            }
+            let g1 = self.stem_gain(k, end_frame, end_intensity, duck_end);
+            self.read_stem(k, samples);
+            let g0 = self.stems[k].gain;
+            ramp_add(out, &self.scratch[..samples], g0, g1);
+            self.stems[k].gain = g1;
+        }
+        for v in self.voices.iter_mut() {
+            let Some(voice) = v else {
+                continue;
+            };
+            if voice.start >= end_frame {
+                continue;
+            }
+            let sound = &self.stingers[voice.sound];
+            let offset = (voice.start.saturating_sub(self.pos) as usize) * MIX_CHANNELS;
+            let room = samples - offset;
+            let take = room.min(sound.samples.len() - voice.pos);
+            for (o, s) in out[offset..offset + take]
+                .iter_mut()
+                .zip(&sound.samples[voice.pos..voice.pos + take])
+            {
+                *o += s * sound.gain;
+            }
+            voice.pos += take;
+            if voice.pos >= sound.samples.len() {
+                *v = None;
+            }
+        }
+        self.intensity = end_intensity;
+    }
+
+    /// Reads `samples` of stem `k` into the scratch buffer (silence where it ran dry).
+    fn read_stem(&mut self, k: usize, samples: usize) {
+        let buf = &mut self.scratch[..samples];
+        let stem = &mut self.stems[k];
+        let got = stem.input.read(buf);
+        if got < samples {
+            buf[got..].fill(0.0);
+            match stem.input.status() {
+                FeedStatus::Playing => self.stats.underruns[k] += 1,
+                FeedStatus::Failed => self.stats.failed[k] = true,
+                FeedStatus::Ended => {}
+            }
+        }
+    }
+
+    /// Follows the dialogue level over the slice; returns the music gain at its end.
+    fn duck(&mut self, n: usize) -> f32 {
+        let peak = self.dialogue[..n * MIX_CHANNELS]
+            .iter()
+            .fold(0f32, |m, s| m.max(s.abs()));
+        let dt = n as f32 / self.rate as f32;
+        let d = self.ducking;
+        // Peak envelope: instant rise, release-time fall.
+        self.duck_env = peak.max(self.duck_env * (-dt / d.release_s).exp());
+        let speaking = self.duck_env > 10f32.powf(d.threshold_db / 20.0);
+        let target = if speaking {
+            10f32.powf(d.depth_db / 20.0)
+        } else {
+            1.0
+        };
+        let tau = if target < self.duck_gain {
+            d.attack_s
+        } else {
+            d.release_s
+        };
+        self.duck_gain += (target - self.duck_gain) * (1.0 - (-dt / tau).exp());
+        if self.duck_gain < 0.999 {
+            self.stats.ducked_frames += n as u64;
+        }
+        self.duck_gain
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::audio::DecodedAudio;
-    use std::path::PathBuf;
-
-    fn stem(gain: [f32; 2], value: f32) -> (StemSpec, DecodedAudio) {
-        (
-            StemSpec {
-                id: "s".into(),
-                file: PathBuf::new(),
-                gain,
-            },
-            DecodedAudio {
-                sample_rate: 48_000,
-                channels: 1,
-                samples: vec![value; 100],
-            },
-        )
+/// `out += src × gain`, the gain moving linearly from `g0` to `g1` across the slice.
+fn ramp_add(out: &mut [f32], src: &[f32], g0: f32, g1: f32) {
+    let frames = out.len() / MIX_CHANNELS;
+    if g0 == 0.0 && g1 == 0.0 {
+        return;
     }
-
-    #[test]
-    fn gains_follow_intensity_and_ramp() {
-        let mut m = Mixer::new(vec![stem([1.0, 0.0], 0.5), stem([0.0, 1.0], 0.25)], 0.0);
-        let mut out = vec![0.0; 64];
-        m.mix(&mut out, 0.0);
-        assert!(out.iter().all(|&s| (s - 0.5).abs() < 1e-6));
-        m.mix(&mut out, 1.0);
-        // Ramp: monotone from ~0.5 towards 0.25, ending exactly at 0.25.
-        assert!((out[62] - 0.25).abs() < 1e-6);
-        assert!(out.windows(2).all(|w| w[1] <= w[0] + 1e-6));
+    let step = (g1 - g0) / frames.max(1) as f32;
+    for (i, (o, s)) in out
+        .chunks_exact_mut(MIX_CHANNELS)
+        .zip(src.chunks_exact(MIX_CHANNELS))
+        .enumerate()
+    {
+        let g = g0 + step * (i + 1) as f32;
+        o[0] += s[0] * g;
+        o[1] += s[1] * g;
     }
 }

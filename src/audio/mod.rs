@@ -6,11 +6,15 @@
 //! cue crossfades, stingers, ducking) and written to a [`sink`]: a WAV file (headless,
 //! virtual clock), the audio device through cpal (audio clock), or nothing.
 
+pub mod convert;
 pub mod decode;
+pub mod feeder;
 pub mod inspect;
 mod mixer;
 mod mp4_edit;
+pub mod score;
 pub mod sink;
 
 pub use decode::{decode_file, DecodeError, DecodedAudio, StreamDecoder, StreamInfo};
-pub use mixer::{Mixer, MIX_CHANNELS};
+pub use mixer::{MixCommand, MixStats, Mixer, StingerSound, MIX_CHANNELS, SLICE};
+pub use score::{ScoreError, ScorePlan};

@@ -17,7 +17,9 @@ pub enum SinkError {
     Device(String),
 }
 
-/// Frames the listener has actually heard; the master clock while a device plays.
+/// Frames the listener has actually heard; the master clock while a device plays. It
+/// survives a device change: a replacement device (or the null sink standing in for a
+/// lost one) goes on counting from where the last one stopped.
 #[derive(Clone, Default)]
 pub struct AudioClock(Arc<AtomicU64>);
 
@@ -26,14 +28,181 @@ impl AudioClock {
     pub fn frames(&self) -> u64 {
         self.0.load(Ordering::Acquire)
     }
+
+    /// Counts `frames` more as played.
+    pub fn advance(&self, frames: u64) {
+        self.0.fetch_add(frames, Ordering::Release);
+    }
+}
+
+/// What a sink reports when it is finished.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SinkStats {
+    /// Device callbacks that found the ring short (glitches heard).
+    pub underruns: u64,
+    /// Slowest device callback, microseconds.
+    pub callback_worst_us: Option<f64>,
+    /// Buffer period of the device, microseconds: the callback's time budget.
+    pub callback_period_us: Option<f64>,
+    /// Times the device was lost and the null sink stood in.
+    pub device_losses: u32,
+}
+
+impl SinkStats {
+    fn merge(self, o: SinkStats) -> SinkStats {
+        let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        SinkStats {
+            underruns: self.underruns + o.underruns,
+            callback_worst_us: max(self.callback_worst_us, o.callback_worst_us),
+            callback_period_us: max(self.callback_period_us, o.callback_period_us),
+            device_losses: self.device_losses + o.device_losses,
+        }
+    }
 }
 
 /// Receives the mix block by block.
 pub trait AudioSink {
     /// Takes one block of stereo interleaved samples.
     fn write(&mut self, block: &[f32]) -> Result<(), SinkError>;
-    /// Flushes; returns the number of underruns (device only).
-    fn finish(self: Box<Self>) -> Result<u64, SinkError>;
+    /// Flushes and reports.
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError>;
+}
+
+/// The device callback's whole body: copies what the ring holds into `out`, fills the
+/// rest with silence, and returns the frames that were real. Public so that its
+/// real-time safety (no allocation) can be tested on its own.
+pub fn fill_from_ring(consumer: &mut rtrb::Consumer<f32>, out: &mut [f32]) -> usize {
+    let avail = consumer.slots().min(out.len());
+    if let Ok(chunk) = consumer.read_chunk(avail) {
+        let (a, b) = chunk.as_slices();
+        out[..a.len()].copy_from_slice(a);
+        out[a.len()..a.len() + b.len()].copy_from_slice(b);
+        chunk.commit_all();
+    }
+    out[avail..].fill(0.0);
+    avail / MIX_CHANNELS
+}
+
+/// Discards the mix at the pace of a real device, advancing the clock: what plays
+/// while a lost device is away, so video and the score keep their timing.
+pub struct PacedNullSink {
+    clock: AudioClock,
+    rate: u32,
+    started: std::time::Instant,
+    written: u64,
+}
+
+impl PacedNullSink {
+    /// A null sink at `rate` continuing `clock` from now.
+    pub fn new(clock: AudioClock, rate: u32) -> Self {
+        Self {
+            clock,
+            rate,
+            started: std::time::Instant::now(),
+            written: 0,
+        }
+    }
+}
+
+impl AudioSink for PacedNullSink {
+    fn write(&mut self, block: &[f32]) -> Result<(), SinkError> {
+        let frames = (block.len() / MIX_CHANNELS) as u64;
+        self.written += frames;
+        // Keep about 50 ms ahead of real time, like a device ring would.
+        let due = std::time::Duration::from_secs_f64(self.written as f64 / self.rate as f64);
+        let ahead = due.saturating_sub(self.started.elapsed());
+        if ahead > std::time::Duration::from_millis(50) {
+            std::thread::sleep(ahead - std::time::Duration::from_millis(50));
+        }
+        self.clock.advance(frames);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        Ok(SinkStats::default())
+    }
+}
+
+/// Opens a device sink continuing a clock (how [`Resilient`] reopens a lost device).
+pub type DeviceOpener = Box<dyn FnMut(&AudioClock) -> Result<Box<dyn AudioSink>, SinkError>>;
+
+/// A device that may disappear: on failure the mix goes on into a [`PacedNullSink`]
+/// with the same clock, and the device is retried every `retry` until it is back.
+pub struct Resilient {
+    open: DeviceOpener,
+    current: Box<dyn AudioSink>,
+    on_device: bool,
+    clock: AudioClock,
+    rate: u32,
+    retry: std::time::Duration,
+    last_try: std::time::Instant,
+    stats: SinkStats,
+}
+
+impl Resilient {
+    /// Opens the device with `open` (an error now is returned: there is no device to
+    /// lose yet).
+    pub fn new(
+        mut open: DeviceOpener,
+        clock: AudioClock,
+        rate: u32,
+        retry: std::time::Duration,
+    ) -> Result<Self, SinkError> {
+        let current = open(&clock)?;
+        Ok(Self {
+            open,
+            current,
+            on_device: true,
+            clock,
+            rate,
+            retry,
+            last_try: std::time::Instant::now(),
+            stats: SinkStats::default(),
+        })
+    }
+
+    /// Whether the device (rather than the null sink) is playing now.
+    pub fn on_device(&self) -> bool {
+        self.on_device
+    }
+}
+
+impl AudioSink for Resilient {
+    fn write(&mut self, block: &[f32]) -> Result<(), SinkError> {
+        if !self.on_device && self.last_try.elapsed() >= self.retry {
+            self.last_try = std::time::Instant::now();
+            if let Ok(dev) = (self.open)(&self.clock) {
+                let null = std::mem::replace(&mut self.current, dev);
+                self.stats = self.stats.merge(null.finish()?);
+                self.on_device = true;
+            }
+        }
+        match self.current.write(block) {
+            Ok(()) => Ok(()),
+            Err(SinkError::Device(_)) if self.on_device => {
+                let null: Box<dyn AudioSink> =
+                    Box::new(PacedNullSink::new(self.clock.clone(), self.rate));
+                let lost = std::mem::replace(&mut self.current, null);
+                // A lost device cannot drain; keep what it counted.
+                if let Ok(s) = lost.finish() {
+                    self.stats = self.stats.merge(s);
+                }
+                self.stats.device_losses += 1;
+                self.on_device = false;
+                self.last_try = std::time::Instant::now();
+                self.current.write(block)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        let stats = self.stats;
+        Ok(stats.merge(self.current.finish()?))
+    }
 }
 
 /// Writes 16-bit PCM WAV.
@@ -74,13 +243,13 @@ impl AudioSink for WavSink {
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<u64, SinkError> {
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
         let path = self.path.clone();
         self.writer.finalize().map_err(|e| SinkError::Wav {
             path,
             reason: e.to_string(),
         })?;
-        Ok(0)
+        Ok(SinkStats::default())
     }
 }
 
@@ -92,12 +261,12 @@ impl AudioSink for Tee {
         self.0.iter_mut().try_for_each(|s| s.write(block))
     }
 
-    fn finish(self: Box<Self>) -> Result<u64, SinkError> {
-        let mut underruns = 0;
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        let mut stats = SinkStats::default();
         for s in self.0 {
-            underruns += s.finish()?;
+            stats = stats.merge(s.finish()?);
         }
-        Ok(underruns)
+        Ok(stats)
     }
 }
 
@@ -125,65 +294,125 @@ pub fn output_likely_present() -> bool {
 }
 
 #[cfg(feature = "audio-device")]
-pub use device::DeviceSink;
+pub use device::{output_names, DeviceSink};
 
 #[cfg(feature = "audio-device")]
 mod device {
     use super::*;
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
     use std::sync::atomic::AtomicBool;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    /// Plays through the default output device; the callback is lock- and allocation-free.
+    /// Plays through an output device; the callback only copies from a lock-free ring
+    /// ([`fill_from_ring`]) and times itself.
     pub struct DeviceSink {
         producer: rtrb::Producer<f32>,
         stream: cpal::Stream,
         clock: AudioClock,
+        /// Frames this device has played (the clock may have started before it).
+        played: Arc<AtomicU64>,
         underruns: Arc<AtomicU64>,
+        worst_ns: Arc<AtomicU64>,
+        period_frames: Arc<AtomicU64>,
         failed: Arc<AtomicBool>,
         written: u64,
+        rate: u32,
         name: String,
     }
 
-    impl DeviceSink {
-        /// Opens the default output device at `sample_rate`, stereo f32.
-        pub fn open(sample_rate: u32) -> Result<Self, SinkError> {
-            let host = cpal::default_host();
-            let device = host
-                .default_output_device()
-                .ok_or_else(|| SinkError::Device("no default output device".into()))?;
-            let name = device
-                .description()
+    /// Names of the output devices of the default host.
+    pub fn output_names() -> Vec<String> {
+        cpal::default_host()
+            .output_devices()
+            .map(|devs| {
+                devs.filter_map(|d| d.description().ok().map(|d| d.name().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn find_device(name: Option<&str>) -> Result<(cpal::Device, String), SinkError> {
+        let host = cpal::default_host();
+        let describe = |d: &cpal::Device| {
+            d.description()
                 .map(|d| d.name().to_owned())
-                .unwrap_or_else(|_| "default".into());
+                .unwrap_or_else(|_| "default".into())
+        };
+        match name {
+            None => {
+                let d = host
+                    .default_output_device()
+                    .ok_or_else(|| SinkError::Device("no default output device".into()))?;
+                let n = describe(&d);
+                Ok((d, n))
+            }
+            Some(wanted) => {
+                let devices = host
+                    .output_devices()
+                    .map_err(|e| SinkError::Device(format!("cannot list output devices: {e}")))?;
+                let mut names = Vec::new();
+                for d in devices {
+                    let n = describe(&d);
+                    if n.to_lowercase().contains(&wanted.to_lowercase()) {
+                        return Ok((d, n));
+                    }
+                    names.push(n);
+                }
+                Err(SinkError::Device(format!(
+                    "no output device matches `{wanted}` (devices: {})",
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                )))
+            }
+        }
+    }
+
+    impl DeviceSink {
+        /// Opens the output device whose name contains `name` (default device when
+        /// `None`) at `sample_rate`, stereo f32, advancing `clock` as it plays.
+        pub fn open(
+            sample_rate: u32,
+            name: Option<&str>,
+            clock: AudioClock,
+        ) -> Result<Self, SinkError> {
+            let (device, name) = find_device(name)?;
             let config = cpal::StreamConfig {
                 channels: MIX_CHANNELS as u16,
                 sample_rate,
                 buffer_size: cpal::BufferSize::Default,
             };
-            // Half a second of headroom between the mixer thread and the callback.
-            let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(sample_rate as usize);
-            let clock = AudioClock::default();
+            // A quarter second of headroom between the mixer thread and the callback.
+            let (producer, mut consumer) =
+                rtrb::RingBuffer::<f32>::new(sample_rate as usize / 2);
+            let played = Arc::new(AtomicU64::new(0));
             let underruns = Arc::new(AtomicU64::new(0));
+            let worst_ns = Arc::new(AtomicU64::new(0));
+            let period_frames = Arc::new(AtomicU64::new(0));
             let failed = Arc::new(AtomicBool::new(false));
-            let (cb_clock, cb_under, cb_failed) =
-                (clock.0.clone(), underruns.clone(), failed.clone());
+            let (cb_clock, cb_played, cb_under, cb_worst, cb_period, cb_failed) = (
+                clock.clone(),
+                played.clone(),
+                underruns.clone(),
+                worst_ns.clone(),
+                period_frames.clone(),
+                failed.clone(),
+            );
             let stream = device
                 .build_output_stream(
                     config,
                     move |out: &mut [f32], _| {
-                        let avail = consumer.slots().min(out.len());
-                        if let Ok(chunk) = consumer.read_chunk(avail) {
-                            let (a, b) = chunk.as_slices();
-                            out[..a.len()].copy_from_slice(a);
-                            out[a.len()..a.len() + b.len()].copy_from_slice(b);
-                            chunk.commit_all();
-                        }
-                        if avail < out.len() {
-                            out[avail..].fill(0.0);
+                        let start = Instant::now();
+                        let frames = fill_from_ring(&mut consumer, out);
+                        if frames * MIX_CHANNELS < out.len() {
                             cb_under.fetch_add(1, Ordering::Relaxed);
                         }
-                        cb_clock.fetch_add((avail / MIX_CHANNELS) as u64, Ordering::Release);
+                        cb_clock.advance(frames as u64);
+                        cb_played.fetch_add(frames as u64, Ordering::Release);
+                        cb_period.fetch_max((out.len() / MIX_CHANNELS) as u64, Ordering::Relaxed);
+                        cb_worst.fetch_max(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     },
                     move |_err| cb_failed.store(true, Ordering::Relaxed),
                     None,
@@ -196,14 +425,18 @@ mod device {
                 producer,
                 stream,
                 clock,
+                played,
                 underruns,
+                worst_ns,
+                period_frames,
                 failed,
                 written: 0,
+                rate: sample_rate,
                 name,
             })
         }
 
-        /// The device's clock, for pacing video.
+        /// The clock this device advances.
         pub fn clock(&self) -> AudioClock {
             self.clock.clone()
         }
@@ -216,12 +449,17 @@ mod device {
 
     impl AudioSink for DeviceSink {
         fn write(&mut self, mut block: &[f32]) -> Result<(), SinkError> {
+            let mut stalled = Instant::now();
             while !block.is_empty() {
                 if self.failed.load(Ordering::Relaxed) {
                     return Err(SinkError::Device(format!("{} stopped", self.name)));
                 }
                 let n = self.producer.slots().min(block.len());
                 if n == 0 {
+                    // A device that stops pulling for 2 s is as good as gone.
+                    if stalled.elapsed() > Duration::from_secs(2) {
+                        return Err(SinkError::Device(format!("{} stalled", self.name)));
+                    }
                     std::thread::sleep(Duration::from_millis(2));
                     continue;
                 }
@@ -233,20 +471,28 @@ mod device {
                 }
                 block = &block[n..];
                 self.written += n as u64;
+                stalled = Instant::now();
             }
             Ok(())
         }
 
-        fn finish(self: Box<Self>) -> Result<u64, SinkError> {
+        fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
             // Let the device drain what was queued (bounded wait).
             let target = self.written / MIX_CHANNELS as u64;
-            let deadline = std::time::Instant::now() + Duration::from_secs(2);
-            while self.clock.frames() < target && std::time::Instant::now() < deadline {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.played.load(Ordering::Acquire) < target && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(5));
             }
             drop(self.stream);
-            // Underruns before the first block and after the last are not glitches.
-            Ok(self.underruns.load(Ordering::Relaxed).saturating_sub(2))
+            let period = self.period_frames.load(Ordering::Relaxed);
+            Ok(SinkStats {
+                // Underruns before the first block and after the last are not glitches.
+                underruns: self.underruns.load(Ordering::Relaxed).saturating_sub(2),
+                callback_worst_us: Some(self.worst_ns.load(Ordering::Relaxed) as f64 / 1e3),
+                callback_period_us: (period > 0)
+                    .then(|| period as f64 * 1e6 / self.rate as f64),
+                device_losses: 0,
+            })
         }
     }
 }

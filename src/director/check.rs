@@ -70,7 +70,7 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
             let root = manifest.parent().unwrap_or(Path::new(".")).to_owned();
             for (field, asset) in film.asset_fields() {
                 let full = root.join(&asset);
-                if let Err(message) = check_asset(&field, &full) {
+                if let Err(message) = check_asset(&field, &full, &film) {
                     problems.push(Problem {
                         line: locate(&text, &field),
                         field,
@@ -83,8 +83,37 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
     Ok(CheckReport { manifest, problems })
 }
 
+/// A looping stem must be whole bars long, or each loop would drift off the grid that
+/// cue changes and stingers snap to.
+fn check_stem_length(field: &str, path: &Path, film: &Film) -> Result<(), String> {
+    let stats = crate::audio::inspect::analyze(path).map_err(|e| e.to_string())?;
+    if stats.frames == 0 {
+        return Err("no audio frames (a zero-length stem)".into());
+    }
+    let k = field
+        .strip_prefix("music.stems[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    let (Some(stem), Some(bar)) = (
+        k.and_then(|k| film.music.stems.get(k)),
+        film.music.grid().first_bar_s(),
+    ) else {
+        return Ok(());
+    };
+    let bars = stats.duration_s / bar;
+    let off_s = (bars - bars.round()).abs() * bar;
+    if stem.looping && (off_s > 0.002 || bars.round() < 1.0) {
+        let t = film.music.tempo[0];
+        return Err(format!(
+            "{:.3} s long, not a whole number of bars at {} bpm {}/4 ({bar:.3} s a bar): its loops would drift off the tempo map",
+            stats.duration_s, t.bpm, t.beats_per_bar
+        ));
+    }
+    Ok(())
+}
+
 /// Opens an asset as what its field says it is.
-fn check_asset(field: &str, path: &Path) -> Result<(), String> {
+fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
     if !path.is_file() {
         return Err(format!("asset {} does not exist", path.display()));
     }
@@ -96,10 +125,22 @@ fn check_asset(field: &str, path: &Path) -> Result<(), String> {
         crate::render::Scene::load(path)
             .map(drop)
             .map_err(|e| e.to_string())
+    } else if field.starts_with("music.stems[") {
+        check_stem_length(field, path, film)
     } else if field.ends_with(".file") {
         crate::audio::decode_file(path)
-            .map(drop)
             .map_err(|e| e.to_string())
+            .and_then(|a| {
+                let secs = a.frames() as f64 / a.sample_rate as f64;
+                match a.frames() {
+                    0 => Err("no audio frames".into()),
+                    _ if secs > crate::director::score::MAX_STINGER_S => Err(format!(
+                        "{secs:.1} s long; stingers are at most {} s",
+                        crate::director::score::MAX_STINGER_S
+                    )),
+                    _ => Ok(()),
+                }
+            })
     } else {
         std::fs::read(path).map(drop).map_err(|e| e.to_string())
     };

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use super::score::MusicSpec;
 use sha2::{Digest, Sha256};
 
 /// Why a film could not be loaded; names the file and the field at fault.
@@ -90,28 +92,6 @@ impl GradeSpec {
     }
 }
 
-/// One music stem and its gain curve over music intensity.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StemSpec {
-    /// Name used in reports.
-    pub id: String,
-    /// Audio file (decoded by symphonia).
-    pub file: PathBuf,
-    /// Linear gain at intensity 0 and at intensity 1.
-    pub gain: [f32; 2],
-}
-
-/// The adaptive score.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MusicSpec {
-    /// Range of music intensity the controller may use (0..1).
-    pub intensity: [f32; 2],
-    /// Looping stems mixed by intensity.
-    pub stems: Vec<StemSpec>,
-}
-
 /// An orbit camera move over a segment.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,6 +129,9 @@ pub struct Variant {
     pub exposure: [f32; 2],
     /// Key light colour (linear RGB).
     pub light: [f32; 3],
+    /// Music cue while this variant plays (overrides the segment's).
+    #[serde(default)]
+    pub cue: Option<String>,
 }
 
 /// A segment: one variant (fixed) or several (a decision point), and where it may lead.
@@ -178,6 +161,9 @@ pub struct Segment {
     /// Music intensity range in this segment (default: the film's `music.intensity`).
     #[serde(default)]
     pub music: Option<[f32; 2]>,
+    /// Music cue from this segment's start (default: the cue playing stays).
+    #[serde(default)]
+    pub cue: Option<String>,
     /// Placement slots and the items allowed in them.
     #[serde(default)]
     pub placements: Vec<Slot>,
@@ -399,6 +385,9 @@ impl Film {
         for (k, s) in self.music.stems.iter().enumerate() {
             fields.push((format!("music.stems[{k}].file"), s.file.clone()));
         }
+        for (k, s) in self.music.stingers.iter().enumerate() {
+            fields.push((format!("music.stingers[{k}].file"), s.file.clone()));
+        }
         for (si, seg) in self.segments.iter().enumerate() {
             for (vi, v) in seg.variants.iter().enumerate() {
                 fields.push((
@@ -460,15 +449,33 @@ impl Film {
             self.check_range("music.intensity", self.music.intensity)
                 .err(),
         );
-        if self.music.stems.is_empty() {
-            out.push(self.field_err("music.stems", "at least one stem is required"));
+        for (field, problem) in self.music.problems() {
+            out.push(self.field_err(field, problem));
         }
-        for (k, s) in self.music.stems.iter().enumerate() {
-            if s.gain.iter().any(|g| !(0.0..=4.0).contains(g)) {
-                out.push(self.field_err(
-                    format!("music.stems[{k}].gain"),
-                    "gains must lie within 0..=4",
-                ));
+        let cues = self.music.cues();
+        for (k, st) in self.music.stingers.iter().enumerate() {
+            for id in &st.segments {
+                if !self.segments.iter().any(|s| &s.id == id) {
+                    out.push(self.field_err(
+                        format!("music.stingers[{k}].segments"),
+                        format!("no segment is called `{id}`"),
+                    ));
+                }
+            }
+        }
+        for (si, seg) in self.segments.iter().enumerate() {
+            let variant_cues = seg.variants.iter().enumerate().map(|(vi, v)| {
+                (format!("segments[{si}].variants[{vi}].cue"), v.cue.as_ref())
+            });
+            for (field, cue) in std::iter::once((format!("segments[{si}].cue"), seg.cue.as_ref()))
+                .chain(variant_cues)
+            {
+                if let Some(c) = cue.filter(|c| !cues.contains(&c.as_str())) {
+                    out.push(self.field_err(
+                        field,
+                        format!("no stem belongs to cue `{c}` (cues: {})", cues.join(", ")),
+                    ));
+                }
             }
         }
         if self.segments.is_empty() {
@@ -787,6 +794,10 @@ impl Film {
             .for_each(|l| resolve(&mut l.lut));
         self.music
             .stems
+            .iter_mut()
+            .for_each(|s| resolve(&mut s.file));
+        self.music
+            .stingers
             .iter_mut()
             .for_each(|s| resolve(&mut s.file));
         for seg in &mut self.segments {

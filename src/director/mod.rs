@@ -11,12 +11,14 @@ pub mod explain;
 mod guardrails;
 mod manifest;
 mod response;
+pub mod score;
 
 pub use controller::{
     Controller, Decision, Directive, DirectorEvent, SegmentSummary, Step, DECISION_WINDOW_S, RAMP_S,
 };
 pub use cut_id::{CutId, CutIdError};
 pub use manifest::{
-    Camera, Film, FilmError, GradeSpec, Guardrails, LookSpec, MusicSpec, PlacementItem, Segment,
-    Slot, StemSpec, Variant, MAX_LOOKS,
+    Camera, Film, FilmError, GradeSpec, Guardrails, LookSpec, PlacementItem, Segment, Slot, Variant,
+    MAX_LOOKS,
 };
+pub use score::{MusicSpec, StemSpec};

@@ -71,6 +71,8 @@ pub struct PlayerConfig {
     pub png: bool,
     /// Audio output.
     pub audio: AudioMode,
+    /// Output device whose name contains this (default device when `None`).
+    pub audio_device: Option<String>,
     /// The viewer agreed to send instructional metadata.
     pub consent: bool,
     /// The viewer agreed to placements the director marked `needs_consent`.
@@ -114,9 +116,9 @@ pub enum PlayerError {
     /// A stage failed during playback.
     #[error("{stage} stage failed: {reason}")]
     Stage { stage: &'static str, reason: String },
-    /// Audio set-up failed.
+    /// The score cannot play (a stem or stinger is unusable).
     #[error(transparent)]
-    Audio(#[from] crate::audio::DecodeError),
+    Score(#[from] crate::audio::ScoreError),
     /// A biometric recording (RR lines, ECG/PPG) could not be read.
     #[error(transparent)]
     Recording(#[from] RecordingError),
@@ -203,25 +205,8 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
     let renderer = Renderer::new(GpuContext::new()?, &film, width, height)?;
-    let stems = film
-        .music
-        .stems
-        .iter()
-        .map(|s| Ok((s.clone(), crate::audio::decode_file(&s.file)?)))
-        .collect::<Result<Vec<_>, crate::audio::DecodeError>>()?;
-    for (spec, audio) in &stems {
-        if audio.sample_rate != film.info.sample_rate {
-            return Err(PlayerError::Stage {
-                stage: "audio",
-                reason: format!(
-                    "stem {} is {} Hz, the film mixes at {} Hz (resampling is not supported yet)",
-                    spec.file.display(),
-                    audio.sample_rate,
-                    film.info.sample_rate
-                ),
-            });
-        }
-    }
+    let plan = crate::audio::ScorePlan::new(&film);
+    let score = crate::audio::score::open(&film, &plan)?;
     std::fs::create_dir_all(&cfg.out_dir).map_err(|source| PlayerError::Output {
         path: cfg.out_dir.clone(),
         source,
@@ -282,7 +267,7 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         };
         let aud = {
             let film = film.clone();
-            scope.spawn(move || stages::audio(&film, stems, cfg, audio_rx, clock_tx))
+            scope.spawn(move || stages::audio(&film, score, plan, cfg, audio_rx, clock_tx))
         };
         let upl = {
             let film = film.clone();

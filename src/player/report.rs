@@ -100,10 +100,35 @@ pub struct AudioReport {
     pub peak: f32,
     /// Device buffer underruns (0 headless).
     pub underruns: u64,
+    /// Per stem: underruns and failures.
+    pub stems: Vec<StemReport>,
+    /// Cue crossfades made.
+    pub cue_changes: u32,
+    /// Stingers played.
+    pub stingers: u32,
+    /// Time the music spent ducked under dialogue, seconds.
+    pub ducked_s: f64,
+    /// Slowest device callback, microseconds (device only).
+    pub callback_worst_us: Option<f64>,
+    /// The device's buffer period, microseconds (device only): the callback's budget.
+    pub callback_period_us: Option<f64>,
+    /// Times the device was lost and playback went on on the null sink.
+    pub device_losses: u32,
     /// SHA-256 over the f32 mix (determinism check).
     pub sha256: String,
     /// WAV file.
     pub wav: String,
+}
+
+/// How one stem fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct StemReport {
+    /// The stem's id.
+    pub id: String,
+    /// Mixer slices in which its ring ran dry (0 on the virtual clock).
+    pub underruns: u64,
+    /// Why it was muted, if it was.
+    pub failed: Option<String>,
 }
 
 /// What the uplink did.

@@ -8,7 +8,9 @@ use crossbeam_channel::{Receiver, Sender};
 use sha2::{Digest, Sha256};
 
 use super::profile::{ViewerProfile, MAX_PROFILE_EVIDENCE_S};
-use super::report::{AudioReport, DirectorOutput, InferenceReport, RenderReport, UplinkReport};
+use super::report::{
+    AudioReport, DirectorOutput, InferenceReport, RenderReport, StemReport, UplinkReport,
+};
 use super::{AudioMode, PlayerConfig, PlayerError};
 
 /// What the viewer chose for this viewing, as the director stage needs it.
@@ -21,12 +23,13 @@ pub struct ViewerChoices {
     /// The stored profile to start from.
     pub profile: Option<ViewerProfile>,
 }
+use crate::audio::feeder::Feeder;
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
-use crate::audio::{DecodedAudio, Mixer, MIX_CHANNELS};
+use crate::audio::{Mixer, ScorePlan, MIX_CHANNELS};
 use crate::biometrics::{
     FeatureConfig, FeatureExtractor, Features, SampleSource, CONFIDENCE_DECAY_S, FEATURE_RATE_HZ,
 };
-use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary, StemSpec};
+use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary};
 use crate::inference::{Estimate, TensionModel};
 use crate::media::y4m::{Y4mHeader, Y4mWriter};
 use crate::render::{orbit_camera, output, FrameParams, Renderer};
@@ -197,6 +200,8 @@ struct Timeline {
     current: Option<Directive>,
     pending: Option<DirectorEvent>,
     end: Option<f64>,
+    /// Directives that came into force since the last drain (when collecting).
+    fresh: Option<Vec<Directive>>,
 }
 
 impl Timeline {
@@ -207,7 +212,19 @@ impl Timeline {
             current: None,
             pending,
             end: None,
+            fresh: None,
         }
+    }
+
+    /// Also keeps every directive that comes into force, for [`Timeline::drain`].
+    fn collecting(mut self) -> Self {
+        self.fresh = Some(Vec::new());
+        self
+    }
+
+    /// Directives that came into force since the last call, in time order.
+    fn drain(&mut self) -> Vec<Directive> {
+        self.fresh.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The directive in force at `t`, or `None` once the film has ended (or the director
@@ -217,6 +234,9 @@ impl Timeline {
             match &self.pending {
                 Some(DirectorEvent::Directive(d)) if d.t <= t + 1e-9 => {
                     self.current = Some(*d);
+                    if let Some(fresh) = &mut self.fresh {
+                        fresh.push(*d);
+                    }
                 }
                 Some(DirectorEvent::Preload { t: at, segments }) if *at <= t + 1e-9 => {
                     preload(segments);
@@ -414,15 +434,33 @@ pub fn render(
     })
 }
 
+/// The configured device behind a [`Resilient`](crate::audio::sink::Resilient) sink:
+/// if it is lost the mix goes on, paced, on the same clock, and it is retried each second.
 #[cfg(feature = "audio-device")]
-fn open_device(rate: u32) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
-    let dev = crate::audio::sink::DeviceSink::open(rate)?;
-    let (clock, name) = (dev.clock(), dev.name().to_owned());
-    Ok((Box::new(dev), clock, name))
+fn open_device(
+    rate: u32,
+    name: Option<String>,
+) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
+    use crate::audio::sink::{DeviceSink, Resilient};
+    let clock = AudioClock::default();
+    let first = DeviceSink::open(rate, name.as_deref(), clock.clone())?;
+    let label = first.name().to_owned();
+    let mut first = Some(first);
+    let opener = Box::new(move |clock: &AudioClock| -> Result<Box<dyn AudioSink>, SinkError> {
+        match first.take() {
+            Some(dev) => Ok(Box::new(dev)),
+            None => Ok(Box::new(DeviceSink::open(rate, name.as_deref(), clock.clone())?)),
+        }
+    });
+    let sink = Resilient::new(opener, clock.clone(), rate, Duration::from_secs(1))?;
+    Ok((Box::new(sink), clock, label))
 }
 
 #[cfg(not(feature = "audio-device"))]
-fn open_device(_rate: u32) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
+fn open_device(
+    _rate: u32,
+    _name: Option<String>,
+) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
     Err(SinkError::Device(
         "built without the `audio-device` feature".into(),
     ))
@@ -444,7 +482,7 @@ fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, 
             "wav (virtual clock; no audio output present)".into(),
         ));
     }
-    match open_device(rate) {
+    match open_device(rate, cfg.audio_device.clone()) {
         Ok((dev, clock, name)) => Ok((
             Box::new(Tee(vec![dev, wav_sink])),
             Some(clock),
@@ -455,14 +493,18 @@ fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, 
     }
 }
 
-/// Mixes the stems block by block following the music intensity, into the sinks.
+/// Mixes the score block by block as the directives ask, into the sinks. On the
+/// virtual clock the mixer waits for the feeder (no underruns, byte-identical runs);
+/// on a device it never waits and counts underruns instead.
 pub fn audio(
     film: &Film,
-    stems: Vec<(StemSpec, DecodedAudio)>,
+    score: (Feeder, Mixer),
+    mut plan: ScorePlan,
     cfg: &PlayerConfig,
     rx: Receiver<DirectorEvent>,
     clock_tx: Sender<Option<AudioClock>>,
 ) -> Result<AudioReport, PlayerError> {
+    let (feeder, mut mixer) = score;
     let rate = film.info.sample_rate;
     let wav = cfg.out_dir.join("mix.wav");
     let (mut sink, clock, sink_name) = match open_sinks(cfg, &wav, rate) {
@@ -472,28 +514,41 @@ pub fn audio(
             return Err(e);
         }
     };
+    let on_device = clock.is_some();
     let _ = clock_tx.send(clock);
-    let mut timeline = Timeline::new(rx);
-    let start_intensity = film.music.intensity[0];
-    let mut mixer = Mixer::new(stems, start_intensity);
+    let mut timeline = Timeline::new(rx).collecting();
     let mut block = vec![0f32; AUDIO_BLOCK_FRAMES * MIX_CHANNELS];
     let mut hasher = Sha256::new();
     let (mut sum_sq, mut peak, mut frames) = (0f64, 0f32, 0u64);
+    let mut failures: Vec<Option<String>> = vec![None; film.music.stems.len()];
+    let frames_left = |timeline: &Timeline, frames: u64| {
+        timeline
+            .end
+            .map(|end| ((end * rate as f64).round() as u64).saturating_sub(frames) as usize)
+    };
     loop {
         let t = frames as f64 / rate as f64;
-        let Some(d) = timeline.at(t, |_| {}) else {
+        if timeline.at(t, |_| {}).is_none() {
             break;
-        };
-        let mut n = AUDIO_BLOCK_FRAMES;
-        if let Some(end) = timeline.end {
-            let total = (end * rate as f64).round() as u64;
-            n = n.min(total.saturating_sub(frames) as usize);
-            if n == 0 {
-                break;
-            }
+        }
+        let mut n = AUDIO_BLOCK_FRAMES.min(frames_left(&timeline, frames).unwrap_or(usize::MAX));
+        if n == 0 {
+            break;
+        }
+        // Every directive that starts inside this block, at its exact frame.
+        timeline.at((frames + n as u64 - 1) as f64 / rate as f64, |_| {});
+        n = n.min(frames_left(&timeline, frames).unwrap_or(usize::MAX));
+        if n == 0 {
+            break;
+        }
+        for d in timeline.drain() {
+            mixer.schedule(plan.command(&d, rate));
+        }
+        if !on_device {
+            mixer.wait_for_input(n);
         }
         let out = &mut block[..n * MIX_CHANNELS];
-        mixer.mix(out, d.music_intensity);
+        mixer.process(out);
         for &s in out.iter() {
             sum_sq += (s as f64) * (s as f64);
             peak = peak.max(s.abs());
@@ -501,17 +556,42 @@ pub fn audio(
         }
         sink.write(out)?;
         frames += n as u64;
+        for f in feeder.failures() {
+            failures[f.stem].get_or_insert(f.message);
+        }
     }
-    let underruns = sink.finish()?;
+    let sink_stats = sink.finish()?;
+    let stats = mixer.stats().clone();
+    drop(feeder);
     let n = (frames as f64 * MIX_CHANNELS as f64).max(1.0);
     let rms = (sum_sq / n).sqrt();
+    let stems = film
+        .music
+        .stems
+        .iter()
+        .enumerate()
+        .map(|(k, s)| StemReport {
+            id: s.id.clone(),
+            underruns: stats.underruns[k],
+            failed: failures[k]
+                .take()
+                .or_else(|| stats.failed[k].then(|| "decoding failed".into())),
+        })
+        .collect();
     Ok(AudioReport {
         sink: sink_name,
         sample_rate: rate,
         frames,
         rms_dbfs: 20.0 * rms.max(1e-12).log10(),
         peak,
-        underruns,
+        underruns: sink_stats.underruns,
+        stems,
+        cue_changes: stats.cue_changes,
+        stingers: stats.stingers,
+        ducked_s: stats.ducked_frames as f64 / rate as f64,
+        callback_worst_us: sink_stats.callback_worst_us,
+        callback_period_us: sink_stats.callback_period_us,
+        device_losses: sink_stats.device_losses,
         sha256: hex(&hasher.finalize()),
         wav: wav.display().to_string(),
     })

@@ -52,6 +52,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         height: Some(54),
         png: false,
         audio: AudioMode::Headless,
+        audio_device: None,
         consent: false,
         placement_consent: false,
         directors_cut: false,
