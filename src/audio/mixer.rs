@@ -24,6 +24,9 @@ const QUEUE: usize = 256;
 /// Most stingers sounding at once (a new one takes the oldest voice).
 const VOICES: usize = 4;
 
+/// Fall time of the dialogue level detector, seconds.
+const DETECTOR_RELEASE_S: f32 = 0.05;
+
 /// Entries of each stem's gain table over intensity 0..1.
 const CURVE_POINTS: usize = 257;
 
@@ -273,8 +276,8 @@ impl Mixer {
             return 1.0;
         };
         match self.fade {
-            Some(fade) if f < fade.start + fade.len => {
-                let x = (f.saturating_sub(fade.start)) as f32 / fade.len.max(1) as f32;
+            Some(fade) => {
+                let x = (f.saturating_sub(fade.start) as f32 / fade.len.max(1) as f32).min(1.0);
                 let half_pi = std::f32::consts::FRAC_PI_2;
                 if c == fade.to {
                     (x * half_pi).sin()
@@ -284,7 +287,7 @@ impl Mixer {
                     0.0
                 }
             }
-            _ => {
+            None => {
                 if Some(c) == self.cue {
                     1.0
                 } else {
@@ -466,8 +469,9 @@ impl Mixer {
             .fold(0f32, |m, s| m.max(s.abs()));
         let dt = n as f32 / self.rate as f32;
         let d = self.ducking;
-        // Peak envelope: instant rise, release-time fall.
-        self.duck_env = peak.max(self.duck_env * (-dt / d.release_s).exp());
+        // Level detector: instant rise, 50 ms fall (bridges the gaps inside words);
+        // the music's own recovery then follows `release_s`.
+        self.duck_env = peak.max(self.duck_env * (-dt / DETECTOR_RELEASE_S).exp());
         let speaking = self.duck_env > 10f32.powf(d.threshold_db / 20.0);
         let target = if speaking {
             10f32.powf(d.depth_db / 20.0)

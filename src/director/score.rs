@@ -305,10 +305,11 @@ impl MusicSpec {
                 format!("{} is outside 0..=30", tr.crossfade_s),
             );
         }
-        if tr.quantize != Quantize::Immediate && self.tempo.is_empty() {
+        if tr.quantize != Quantize::Immediate && self.tempo.is_empty() && !self.cues().is_empty()
+        {
             push(
                 "music.transition.quantize".into(),
-                "quantizing to beats or bars needs a tempo map (music.tempo)".into(),
+                "cue changes snap to bars by default, which needs a tempo map: add music.tempo or set quantize = \"immediate\"".into(),
             );
         }
         if !(0.0..=10.0).contains(&self.ramp_s) {
