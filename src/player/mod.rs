@@ -9,6 +9,7 @@
 //! blocks on it, so a headless run is a pure function of film, replay and seed (the
 //! virtual clock). With an audio device the device's frame counter paces the video.
 
+pub mod av_sync;
 pub mod profile;
 mod report;
 mod stages;

@@ -79,6 +79,8 @@ pub struct RenderReport {
     pub scene_stalls: u32,
     /// Most scenes resident on the GPU at once.
     pub peak_resident_scenes: usize,
+    /// Largest gap between the audio clock and a shown frame's time, ms (device only).
+    pub av_drift_max_ms: Option<f64>,
     /// Y4M file.
     pub video: String,
     /// PNG folder, if written.

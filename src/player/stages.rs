@@ -318,7 +318,6 @@ pub fn render(
         std::fs::create_dir_all(&frames_dir).map_err(|e| output_err(&frames_dir, e))?;
     }
     let clock = clock_rx.recv().ok().flatten();
-    let rate = film.info.sample_rate as f64;
     let pb = progress_bar(cfg, film);
     let mut timeline = Timeline::new(rx);
     let scene_of = film.scene_indices();
@@ -337,7 +336,8 @@ pub fn render(
         }
         Ok(())
     };
-    let mut stalled_since: Option<(u64, Instant)> = None;
+    let mut av = super::av_sync::AvSync::new(fps, film.info.sample_rate);
+    let started = Instant::now();
     let mut preload = Vec::new();
     // The opening segment's scenes load before the first frame; later ones when announced.
     for &scene in &scene_of[0] {
@@ -371,18 +371,13 @@ pub fn render(
             scene_stalls += 1; // not announced ahead: loaded at the cut
         }
         if let Some(clock) = &clock {
-            // Video follows the audio clock; stop following a device that no longer advances.
-            while (clock.frames() as f64) < t * rate {
-                let now = clock.frames();
-                match stalled_since {
-                    Some((at, since)) if at == now && since.elapsed() > Duration::from_secs(2) => {
-                        break
-                    }
-                    Some((at, _)) if at == now => {}
-                    _ => stalled_since = Some((now, Instant::now())),
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
+            // Video follows the audio clock (see av_sync).
+            av.wait(
+                submitted as u64,
+                || clock.frames(),
+                || started.elapsed(),
+                std::thread::sleep,
+            );
         }
         let p = frame_params(film, &scene_of, &renderer, &d, t, submitted, seed);
         let start = Instant::now();
@@ -429,6 +424,7 @@ pub fn render(
         scenes_preloaded,
         scene_stalls,
         peak_resident_scenes: peak_resident,
+        av_drift_max_ms: clock.as_ref().map(|_| av.max_drift_s * 1e3),
         video: video.display().to_string(),
         frames_dir: cfg.png.then(|| frames_dir.display().to_string()),
     })
