@@ -119,7 +119,11 @@ fn cue_change_waits_for_the_bar_and_crossfades_with_equal_power() {
     let ga = |i: usize| out[2 * i] / 0.5;
     let gb = |i: usize| out[2 * i + 1] / 0.5;
     for i in 0..bar {
-        assert_eq!((ga(i), gb(i)), (1.0, 0.0), "frame {i}: cue B came in before the bar");
+        assert_eq!(
+            (ga(i), gb(i)),
+            (1.0, 0.0),
+            "frame {i}: cue B came in before the bar"
+        );
     }
     assert!(gb(bar) > 0.0, "the crossfade starts on the bar line");
     let mut worst_power = 0f32;
@@ -132,7 +136,10 @@ fn cue_change_waits_for_the_bar_and_crossfades_with_equal_power() {
     let mid = bar + fade / 2;
     assert!((ga(mid) - std::f32::consts::FRAC_1_SQRT_2).abs() < 2e-3);
     for i in bar + fade..3 * RATE as usize {
-        assert!((ga(i) - 0.0).abs() < 1e-6 && (gb(i) - 1.0).abs() < 1e-6, "frame {i}");
+        assert!(
+            (ga(i) - 0.0).abs() < 1e-6 && (gb(i) - 1.0).abs() < 1e-6,
+            "frame {i}"
+        );
     }
     assert_eq!(mx.stats().cue_changes, 1);
     std::fs::remove_dir_all(&d).ok();
@@ -152,11 +159,19 @@ fn gains_follow_the_authored_curve_after_the_ramp() {
     let out = run(&mut mx, RATE as usize);
     // Opening level is set at once: -54 dB (halfway between -96 and -12 in dB).
     let expect0 = 0.5 * 10f32.powf(-54.0 / 20.0);
-    assert!((out[100] - expect0).abs() < 1e-6, "{} vs {expect0}", out[100]);
+    assert!(
+        (out[100] - expect0).abs() < 1e-6,
+        "{} vs {expect0}",
+        out[100]
+    );
     // After the 0.1 s ramp from 0.25 to 0.75: -6 dB.
     let expect1 = 0.5 * 10f32.powf(-6.0 / 20.0);
     let after = 2 * (24_000 + 4_800 + 64);
-    assert!((out[after] - expect1).abs() < 1e-4, "{} vs {expect1}", out[after]);
+    assert!(
+        (out[after] - expect1).abs() < 1e-4,
+        "{} vs {expect1}",
+        out[after]
+    );
     // The ramp is monotone: no zipper steps back.
     let ramp: Vec<f32> = (24_000..24_000 + 4_900).map(|i| out[2 * i]).collect();
     assert!(ramp.windows(2).all(|w| w[1] >= w[0] - 1e-7));
@@ -217,7 +232,11 @@ fn music_ducks_under_dialogue_and_recovers() {
     let music_gain = |t: f64| out[2 * (t * RATE as f64) as usize] / 0.5;
     let ducked = 10f32.powf(-12.0 / 20.0);
     // Within a few attack times the music sits at -12 dB while dialogue speaks …
-    assert!((music_gain(0.5) - ducked).abs() < 0.01, "{}", music_gain(0.5));
+    assert!(
+        (music_gain(0.5) - ducked).abs() < 0.01,
+        "{}",
+        music_gain(0.5)
+    );
     assert!(music_gain(0.15) < ducked + 0.01);
     // … and is back within a few release times after it stops.
     assert!(music_gain(1.1) < 0.95, "release is gradual");
@@ -236,7 +255,10 @@ fn a_stem_that_fails_mid_film_is_muted_and_reported_while_the_others_play_on() {
     let (good, doomed) = (d.join("good.wav"), d.join("doomed.wav"));
     wav(&good, RATE, RATE as usize / 4, |_| [0.25, 0.25]);
     wav(&doomed, RATE, RATE as usize / 4, |_| [0.5, -0.5]);
-    let m = music(vec![stem("good", &good, None), stem("doomed", &doomed, None)]);
+    let m = music(vec![
+        stem("good", &good, None),
+        stem("doomed", &doomed, None),
+    ]);
     let (feeder, mut mx) = mixer(&m, vec![], None);
     mx.schedule(cmd(0, 0.5, None, None));
     // The file disappears: the loop cannot reopen it.
@@ -245,7 +267,11 @@ fn a_stem_that_fails_mid_film_is_muted_and_reported_while_the_others_play_on() {
     let failures = feeder.failures();
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].stem, 1);
-    assert!(failures[0].message.contains("doomed.wav"), "{}", failures[0].message);
+    assert!(
+        failures[0].message.contains("doomed.wav"),
+        "{}",
+        failures[0].message
+    );
     assert!(mx.stats().failed[1]);
     assert_eq!(mx.stats().underruns, vec![0, 0]);
     // Before: both stems; after: the good stem alone, exactly, with no glitch.
@@ -260,7 +286,13 @@ fn a_resampled_stem_stays_on_the_grid_loop_after_loop() {
     let d = dir("resample");
     // One bar (2 s) at 44.1 kHz with a click on its first frame.
     let f = d.join("click.wav");
-    wav(&f, 44_100, 88_200, |i| if i == 0 { [1.0, 1.0] } else { [0.0, 0.0] });
+    wav(&f, 44_100, 88_200, |i| {
+        if i == 0 {
+            [1.0, 1.0]
+        } else {
+            [0.0, 0.0]
+        }
+    });
     let m = music(vec![stem("click", &f, None)]);
     let (_feeder, mut mx) = mixer(&m, vec![], None);
     mx.schedule(cmd(0, 0.5, None, None));
@@ -269,7 +301,9 @@ fn a_resampled_stem_stays_on_the_grid_loop_after_loop() {
     for bar in 0..5 {
         let at = bar * 2 * RATE as usize;
         let lo = at.saturating_sub(8);
-        let peak = (lo..at + 8).max_by(|&a, &b| out[2 * a].total_cmp(&out[2 * b])).unwrap();
+        let peak = (lo..at + 8)
+            .max_by(|&a, &b| out[2 * a].total_cmp(&out[2 * b]))
+            .unwrap();
         assert_eq!(peak, at, "bar {bar}");
     }
     std::fs::remove_dir_all(&d).ok();

@@ -73,7 +73,11 @@ fn ten_minutes_on_a_drifting_jittery_device_stay_within_a_frame() {
         frame_s * 1e3
     );
     // The bound that matters in practice: one callback period plus the poll.
-    assert!(av.max_drift_s < 1024.0 / RATE as f64 + 0.002 + 1e-9, "{}", av.max_drift_s);
+    assert!(
+        av.max_drift_s < 1024.0 / RATE as f64 + 0.002 + 1e-9,
+        "{}",
+        av.max_drift_s
+    );
 }
 
 #[test]
@@ -98,5 +102,9 @@ fn a_clock_that_stops_for_good_is_followed_no_longer_than_the_stall_limit() {
     assert!(av.free_running());
     // Video waited at most the stall limit once, then ran free (the last 240 frames
     // at render speed, at most 10 ms each).
-    assert!(now.get() < 10.0 + STALL.as_secs_f64() + 240.0 * 0.01 + 0.1, "{}", now.get());
+    assert!(
+        now.get() < 10.0 + STALL.as_secs_f64() + 240.0 * 0.01 + 0.1,
+        "{}",
+        now.get()
+    );
 }

@@ -72,13 +72,14 @@ impl ToMix {
         let resampler = if from == to {
             None
         } else {
-            let r = FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 2, 2).map_err(
-                |e| ConvertError {
-                    from,
-                    to,
-                    reason: e.to_string(),
-                },
-            )?;
+            let r =
+                FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 2, 2).map_err(|e| {
+                    ConvertError {
+                        from,
+                        to,
+                        reason: e.to_string(),
+                    }
+                })?;
             Some(Box::new(r))
         };
         let out = resampler

@@ -251,11 +251,19 @@ impl Mixer {
             self.target = target;
             self.slope = (target - self.intensity) / self.ramp_frames as f32;
         }
-        let wanted = self.pending_cue.map(|(c, _)| c).or(self.fade.map(|f| f.to)).or(self.cue);
+        let wanted = self
+            .pending_cue
+            .map(|(c, _)| c)
+            .or(self.fade.map(|f| f.to))
+            .or(self.cue);
         if let Some(c) = cmd.cue.filter(|&c| Some(c) != wanted) {
             self.pending_cue = Some((c, self.next_line(self.pos, self.cue_quantize)));
         }
-        if let Some(s) = cmd.stinger.map(usize::from).filter(|&s| s < self.stingers.len()) {
+        if let Some(s) = cmd
+            .stinger
+            .map(usize::from)
+            .filter(|&s| s < self.stingers.len())
+        {
             let start = self.next_line(self.pos, self.stingers[s].quantize);
             let slot = (0..VOICES)
                 .find(|&v| self.voices[v].is_none())
@@ -401,14 +409,15 @@ impl Mixer {
             let g1 = self.stem_gain(k, end_frame, end_intensity, 1.0);
             self.read_stem(k, samples);
             let g0 = self.stems[k].gain;
-            ramp_add(&mut self.dialogue[..samples], &self.scratch[..samples], g0, g1);
+            ramp_add(
+                &mut self.dialogue[..samples],
+                &self.scratch[..samples],
+                g0,
+                g1,
+            );
             self.stems[k].gain = g1;
         }
-        let duck_end = if any_dialogue {
-            self.duck(n)
-        } else {
-            1.0
-        };
+        let duck_end = if any_dialogue { self.duck(n) } else { 1.0 };
         for (o, d) in out.iter_mut().zip(&self.dialogue[..samples]) {
             *o += d;
         }

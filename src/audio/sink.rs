@@ -385,8 +385,7 @@ mod device {
                 buffer_size: cpal::BufferSize::Default,
             };
             // A quarter second of headroom between the mixer thread and the callback.
-            let (producer, mut consumer) =
-                rtrb::RingBuffer::<f32>::new(sample_rate as usize / 2);
+            let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(sample_rate as usize / 2);
             let played = Arc::new(AtomicU64::new(0));
             let underruns = Arc::new(AtomicU64::new(0));
             let worst_ns = Arc::new(AtomicU64::new(0));
@@ -489,10 +488,72 @@ mod device {
                 // Underruns before the first block and after the last are not glitches.
                 underruns: self.underruns.load(Ordering::Relaxed).saturating_sub(2),
                 callback_worst_us: Some(self.worst_ns.load(Ordering::Relaxed) as f64 / 1e3),
-                callback_period_us: (period > 0)
-                    .then(|| period as f64 * 1e6 / self.rate as f64),
+                callback_period_us: (period > 0).then(|| period as f64 * 1e6 / self.rate as f64),
                 device_losses: 0,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+    use std::time::Duration;
+
+    /// Stands in for an output device that is unplugged after `life` blocks.
+    struct Unplugged {
+        clock: AudioClock,
+        life: u32,
+    }
+
+    impl AudioSink for Unplugged {
+        fn write(&mut self, block: &[f32]) -> Result<(), SinkError> {
+            if self.life == 0 {
+                return Err(SinkError::Device("test device unplugged".into()));
+            }
+            self.life -= 1;
+            self.clock.advance((block.len() / MIX_CHANNELS) as u64);
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+            Ok(SinkStats::default())
+        }
+    }
+
+    #[test]
+    fn a_lost_device_hands_over_to_the_null_sink_with_the_same_clock_and_comes_back() {
+        let opened = Arc::new(AtomicU32::new(0));
+        let counter = opened.clone();
+        let opener: DeviceOpener = Box::new(move |clock: &AudioClock| {
+            // The device is away for the second open attempt, back for the third.
+            match counter.fetch_add(1, Ordering::Relaxed) {
+                1 => Err(SinkError::Device("still unplugged".into())),
+                _ => Ok(Box::new(Unplugged {
+                    clock: clock.clone(),
+                    life: 3,
+                }) as Box<dyn AudioSink>),
+            }
+        });
+        let clock = AudioClock::default();
+        let mut sink = Resilient::new(opener, clock.clone(), 48_000, Duration::ZERO).unwrap();
+        let block = [0f32; 480 * MIX_CHANNELS];
+        for _ in 0..3 {
+            sink.write(&block).unwrap();
+        }
+        assert!(sink.on_device());
+        // Unplugged: the block goes to the null sink, and the clock keeps counting.
+        sink.write(&block).unwrap();
+        assert!(!sink.on_device());
+        assert_eq!(clock.frames(), 4 * 480);
+        // The retry fails once, then the device is back.
+        sink.write(&block).unwrap();
+        assert!(!sink.on_device());
+        sink.write(&block).unwrap();
+        assert!(sink.on_device());
+        assert_eq!(clock.frames(), 6 * 480);
+        let stats = Box::new(sink).finish().unwrap();
+        assert_eq!(stats.device_losses, 1);
+        assert_eq!(opened.load(Ordering::Relaxed), 3);
     }
 }

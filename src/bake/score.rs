@@ -89,7 +89,9 @@ fn pulse(rate: u32) -> Vec<[f32; 2]> {
 /// attacks: the calm cue's colour.
 fn shimmer(rate: u32) -> Vec<[f32; 1]> {
     let n = (LOOP_S * rate as f64) as usize;
-    let notes = [880.0, 1046.5, 1174.66, 1318.51, 1567.98, 1318.51, 1174.66, 1046.5];
+    let notes = [
+        880.0, 1046.5, 1174.66, 1318.51, 1567.98, 1318.51, 1174.66, 1046.5,
+    ];
     (0..n)
         .map(|i| {
             let t = i as f64 / rate as f64;

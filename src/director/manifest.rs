@@ -464,9 +464,11 @@ impl Film {
             }
         }
         for (si, seg) in self.segments.iter().enumerate() {
-            let variant_cues = seg.variants.iter().enumerate().map(|(vi, v)| {
-                (format!("segments[{si}].variants[{vi}].cue"), v.cue.as_ref())
-            });
+            let variant_cues = seg
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(vi, v)| (format!("segments[{si}].variants[{vi}].cue"), v.cue.as_ref()));
             for (field, cue) in std::iter::once((format!("segments[{si}].cue"), seg.cue.as_ref()))
                 .chain(variant_cues)
             {

@@ -18,7 +18,7 @@ pub use controller::{
 };
 pub use cut_id::{CutId, CutIdError};
 pub use manifest::{
-    Camera, Film, FilmError, GradeSpec, Guardrails, LookSpec, PlacementItem, Segment, Slot, Variant,
-    MAX_LOOKS,
+    Camera, Film, FilmError, GradeSpec, Guardrails, LookSpec, PlacementItem, Segment, Slot,
+    Variant, MAX_LOOKS,
 };
 pub use score::{MusicSpec, StemSpec};

@@ -267,7 +267,10 @@ impl MusicSpec {
         for (k, t) in self.tempo.iter().enumerate() {
             let at = format!("music.tempo[{k}]");
             if !(20.0..=400.0).contains(&t.bpm) {
-                push(format!("{at}.bpm"), format!("{} is outside 20..=400", t.bpm));
+                push(
+                    format!("{at}.bpm"),
+                    format!("{} is outside 20..=400", t.bpm),
+                );
             }
             if !(1..=16).contains(&t.beats_per_bar) {
                 push(
@@ -276,7 +279,10 @@ impl MusicSpec {
                 );
             }
             if k == 0 && t.at_s != 0.0 {
-                push(format!("{at}.at_s"), "the first tempo must start at 0".into());
+                push(
+                    format!("{at}.at_s"),
+                    "the first tempo must start at 0".into(),
+                );
             }
             if k > 0 {
                 let prev = self.tempo[k - 1];
@@ -305,8 +311,7 @@ impl MusicSpec {
                 format!("{} is outside 0..=30", tr.crossfade_s),
             );
         }
-        if tr.quantize != Quantize::Immediate && self.tempo.is_empty() && !self.cues().is_empty()
-        {
+        if tr.quantize != Quantize::Immediate && self.tempo.is_empty() && !self.cues().is_empty() {
             push(
                 "music.transition.quantize".into(),
                 "cue changes snap to bars by default, which needs a tempo map: add music.tempo or set quantize = \"immediate\"".into(),
@@ -450,6 +455,8 @@ mod tests {
             stingers: vec![],
         };
         let p = spec.problems();
-        assert!(p.iter().any(|(f, m)| f == "music.tempo[1].at_s" && m.contains("bar line")));
+        assert!(p
+            .iter()
+            .any(|(f, m)| f == "music.tempo[1].at_s" && m.contains("bar line")));
     }
 }
