@@ -173,7 +173,7 @@ fn decode_bench(reps: usize) {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("tests/data/audio")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "json"))
         .collect();
     files.sort();
     println!(

@@ -67,15 +67,27 @@ pub struct StreamDecoder {
 impl StreamDecoder {
     /// Opens `path` and prepares its default audio track.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
-        let fmt_err = |reason: String| DecodeError::Format {
-            path: path.to_owned(),
-            reason,
-        };
         let file = File::open(path).map_err(|source| DecodeError::Io {
             path: path.to_owned(),
             source,
         })?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        Self::from_source(Box::new(file), path)
+    }
+
+    /// Decodes bytes already in memory (`name` is used for the format hint and errors).
+    pub fn from_bytes(bytes: Vec<u8>, name: &Path) -> Result<Self, DecodeError> {
+        Self::from_source(Box::new(std::io::Cursor::new(bytes)), name)
+    }
+
+    fn from_source(
+        source: Box<dyn symphonia::core::io::MediaSource>,
+        path: &Path,
+    ) -> Result<Self, DecodeError> {
+        let fmt_err = |reason: String| DecodeError::Format {
+            path: path.to_owned(),
+            reason,
+        };
+        let mss = MediaSourceStream::new(source, Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
