@@ -164,7 +164,8 @@ struct PlayArgs {
     /// Also write every frame as frames/frame_NNNNN.png.
     #[arg(long)]
     png: bool,
-    /// Audio output: `auto` uses the device when one opens; `headless` never does.
+    /// Audio output: `auto` uses the device when one opens; `device` requires one;
+    /// `headless` writes mix.wav on a virtual clock; `null` mixes and discards.
     #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
     audio: AudioMode,
     /// Output device to play on: the first whose name contains this text (the
@@ -206,7 +207,8 @@ struct ReplayArgs {
     /// Also write every frame as frames/frame_NNNNN.png.
     #[arg(long)]
     png: bool,
-    /// Audio output: `auto` uses the device when one opens; `headless` never does.
+    /// Audio output: `auto` uses the device when one opens; `device` requires one;
+    /// `headless` writes mix.wav on a virtual clock; `null` mixes and discards.
     #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
     audio: AudioMode,
     /// Output device to play on: the first whose name contains this text (the

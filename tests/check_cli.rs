@@ -229,3 +229,91 @@ fn variant_count_problem_is_located_in_its_own_segment() {
         "a protected segment only ever plays its first variant",
     );
 }
+
+#[test]
+fn score_problems_are_reported_with_line_and_field() {
+    let dir = common::out_dir("check_bad_score");
+    copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let manifest = manifest
+        // A tempo change off the 2 s bar grid.
+        .replacen(
+            "tempo = [{ bpm = 120, beats_per_bar = 4 }]",
+            "tempo = [{ bpm = 120, beats_per_bar = 4 }, { at_s = 7.0, bpm = 90 }]",
+            1,
+        )
+        // A cue no stem belongs to, and a stinger for a segment that does not exist.
+        .replacen(
+            "cue = \"calm\"\nscene = \"scenes/garden.lfgrid\"",
+            "cue = \"calmm\"\nscene = \"scenes/garden.lfgrid\"",
+            1,
+        )
+        .replacen("segments = [\"escape\"]", "segments = [\"escpae\"]", 1)
+        // A curve out of order.
+        .replacen(
+            "[[0.2, -96.0], [0.5, -12.0], [1.0, 0.0]]",
+            "[[0.5, -12.0], [0.2, -96.0]]",
+            1,
+        );
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+    // A looping stem 8.3 s long: not whole bars at 120 bpm 4/4.
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(dir.join("audio/pad.wav"), spec).unwrap();
+    for _ in 0..(8.3 * 48_000.0) as usize {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    // A zero-length stinger.
+    hound::WavWriter::create(dir.join("audio/hit.wav"), spec)
+        .unwrap()
+        .finalize()
+        .unwrap();
+    let line_of = |needle: &str| manifest.lines().position(|l| l.contains(needle)).unwrap() + 1;
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok, "{out}{err}");
+    for (line, field, what) in [
+        (
+            line_of("at_s = 7.0"),
+            "music.tempo[1].at_s",
+            "not on a bar line",
+        ),
+        (
+            line_of("[[0.5, -12.0], [0.2, -96.0]]"),
+            "music.stems[1].curve",
+            "increasing intensity",
+        ),
+        (
+            line_of("segments = [\"escpae\"]"),
+            "music.stingers[0].segments",
+            "no segment is called `escpae`",
+        ),
+        (
+            line_of("cue = \"calmm\""),
+            "segments[1].variants[0].cue",
+            "no stem belongs to cue `calmm`",
+        ),
+        (
+            line_of("file = \"audio/pad.wav\""),
+            "music.stems[0].file",
+            "not a whole number of bars",
+        ),
+        (
+            line_of("file = \"audio/hit.wav\""),
+            "music.stingers[0].file",
+            "no audio frames",
+        ),
+    ] {
+        let want = format!("film.toml:{line}: field `{field}`");
+        let hit = out.lines().find(|l| l.contains(&want));
+        assert!(
+            hit.is_some_and(|l| l.contains(what)),
+            "missing `{want}` … `{what}` in:\n{out}"
+        );
+    }
+}

@@ -19,6 +19,20 @@ fn same_inputs_give_byte_identical_outputs() {
             "{f} differs"
         );
     }
+    // The null output mixes the very same score and writes no file.
+    let n = out_dir("det_null");
+    let mut cfg = config(Some("tense"), &n);
+    cfg.audio = livingfilm::AudioMode::Null;
+    let rn = play(&cfg).unwrap();
+    assert_eq!(rn.audio.sha256, ra.audio.sha256);
+    assert!(rn.audio.wav.is_none() && !n.join("mix.wav").exists());
+    // The demo's score did its work: cue changes on bars and the stinger into the escape.
+    assert!(ra.audio.cue_changes >= 1, "{:?}", ra.audio.cue_changes);
+    assert!(ra
+        .audio
+        .stems
+        .iter()
+        .all(|s| s.underruns == 0 && s.failed.is_none()));
     // A different seed changes the grain, hence the frames and the cut ID, not the decisions.
     let c = out_dir("det_c");
     let mut cfg = config(Some("tense"), &c);

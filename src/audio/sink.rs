@@ -86,6 +86,19 @@ pub fn fill_from_ring(consumer: &mut rtrb::Consumer<f32>, out: &mut [f32]) -> us
     avail / MIX_CHANNELS
 }
 
+/// Discards the mix at once (the virtual clock's `null` output).
+pub struct NullSink;
+
+impl AudioSink for NullSink {
+    fn write(&mut self, _block: &[f32]) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        Ok(SinkStats::default())
+    }
+}
+
 /// Discards the mix at the pace of a real device, advancing the clock: what plays
 /// while a lost device is away, so video and the score keep their timing.
 pub struct PacedNullSink {

@@ -38,6 +38,9 @@ pub enum AudioMode {
     Device,
     /// No device: write the mix to a WAV file on a virtual clock.
     Headless,
+    /// No device and no file: mix on the virtual clock and discard it (firmware smoke
+    /// runs, benchmarks); the report still carries the mix's level and hash.
+    Null,
 }
 
 /// Everything a viewing needs.

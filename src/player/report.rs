@@ -118,8 +118,8 @@ pub struct AudioReport {
     pub device_losses: u32,
     /// SHA-256 over the f32 mix (determinism check).
     pub sha256: String,
-    /// WAV file.
-    pub wav: String,
+    /// WAV record of the mix (none with `--audio null`).
+    pub wav: Option<String>,
 }
 
 /// How one stem fared.

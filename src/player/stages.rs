@@ -473,6 +473,13 @@ type OpenedSinks = (Box<dyn AudioSink>, Option<AudioClock>, String);
 
 /// The WAV record always; the device too unless headless (or if it cannot open in `auto`).
 fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, PlayerError> {
+    if cfg.audio == AudioMode::Null {
+        return Ok((
+            Box::new(crate::audio::sink::NullSink),
+            None,
+            "null (virtual clock)".into(),
+        ));
+    }
     let wav_sink = Box::new(WavSink::create(wav, rate)?);
     if cfg.audio == AudioMode::Headless {
         return Ok((wav_sink, None, "wav (virtual clock)".into()));
@@ -595,7 +602,7 @@ pub fn audio(
         callback_period_us: sink_stats.callback_period_us,
         device_losses: sink_stats.device_losses,
         sha256: hex(&hasher.finalize()),
-        wav: wav.display().to_string(),
+        wav: (cfg.audio != AudioMode::Null).then(|| wav.display().to_string()),
     })
 }
 
