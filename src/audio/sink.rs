@@ -86,6 +86,14 @@ pub fn fill_from_ring(consumer: &mut rtrb::Consumer<f32>, out: &mut [f32]) -> us
     avail / MIX_CHANNELS
 }
 
+/// Mix frames played by `frames` device frames after `before` device frames, when the
+/// device runs at `dev_rate` and the mix at `mix_rate`: exact over any run of callbacks
+/// (the total is always `floor(device frames × mix / dev)`), so the clock never drifts.
+pub fn mix_frames(before: u64, frames: u64, mix_rate: u64, dev_rate: u64) -> u64 {
+    let after = before + frames;
+    after * mix_rate / dev_rate - before * mix_rate / dev_rate
+}
+
 /// Discards the mix at once (the virtual clock's `null` output).
 pub struct NullSink;
 
@@ -329,7 +337,10 @@ mod device {
         period_frames: Arc<AtomicU64>,
         failed: Arc<AtomicBool>,
         written: u64,
+        /// The device's own rate (the mix is converted to it when it differs).
         rate: u32,
+        to_device: Option<crate::audio::convert::ToMix>,
+        converted: Vec<f32>,
         name: String,
     }
 
@@ -391,12 +402,41 @@ mod device {
             name: Option<&str>,
             clock: AudioClock,
         ) -> Result<Self, SinkError> {
-            let (device, name) = find_device(name)?;
+            let (device, mut name) = find_device(name)?;
+            // Play at the mix rate when the device can; otherwise at its own rate, with
+            // the mix resampled on the way (the clock still counts mix frames).
+            let supports = |rate: u32| {
+                device.supported_output_configs().map_or(true, |mut cs| {
+                    cs.any(|c| {
+                        c.channels() as usize == MIX_CHANNELS
+                            && c.min_sample_rate() <= rate
+                            && rate <= c.max_sample_rate()
+                    })
+                })
+            };
+            let device_rate = if supports(sample_rate) {
+                sample_rate
+            } else {
+                device
+                    .default_output_config()
+                    .map(|c| c.sample_rate())
+                    .unwrap_or(sample_rate)
+            };
+            let to_device = if device_rate == sample_rate {
+                None
+            } else {
+                name = format!("{name} (mix resampled {sample_rate} -> {device_rate} Hz)");
+                Some(
+                    crate::audio::convert::ToMix::new(MIX_CHANNELS, sample_rate, device_rate)
+                        .map_err(|e| SinkError::Device(e.to_string()))?,
+                )
+            };
             let config = cpal::StreamConfig {
                 channels: MIX_CHANNELS as u16,
-                sample_rate,
+                sample_rate: device_rate,
                 buffer_size: cpal::BufferSize::Default,
             };
+            let (mix_rate, dev_rate) = (sample_rate as u64, device_rate as u64);
             // A quarter second of headroom between the mixer thread and the callback.
             let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(sample_rate as usize / 2);
             let played = Arc::new(AtomicU64::new(0));
@@ -421,8 +461,8 @@ mod device {
                         if frames * MIX_CHANNELS < out.len() {
                             cb_under.fetch_add(1, Ordering::Relaxed);
                         }
-                        cb_clock.advance(frames as u64);
-                        cb_played.fetch_add(frames as u64, Ordering::Release);
+                        let before = cb_played.fetch_add(frames as u64, Ordering::Release);
+                        cb_clock.advance(mix_frames(before, frames as u64, mix_rate, dev_rate));
                         cb_period.fetch_max((out.len() / MIX_CHANNELS) as u64, Ordering::Relaxed);
                         cb_worst.fetch_max(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     },
@@ -443,7 +483,9 @@ mod device {
                 period_frames,
                 failed,
                 written: 0,
-                rate: sample_rate,
+                rate: device_rate,
+                to_device,
+                converted: Vec::with_capacity(8192),
                 name,
             })
         }
@@ -460,7 +502,33 @@ mod device {
     }
 
     impl AudioSink for DeviceSink {
-        fn write(&mut self, mut block: &[f32]) -> Result<(), SinkError> {
+        fn write(&mut self, block: &[f32]) -> Result<(), SinkError> {
+            match self.to_device.as_mut() {
+                Some(conv) => {
+                    let mut converted = std::mem::take(&mut self.converted);
+                    converted.clear();
+                    conv.push(block, &mut converted);
+                    let r = self.push(&converted);
+                    self.converted = converted;
+                    r
+                }
+                None => self.push(block),
+            }
+        }
+
+        fn finish(mut self: Box<Self>) -> Result<SinkStats, SinkError> {
+            if let Some(conv) = self.to_device.as_mut() {
+                let mut tail = Vec::new();
+                conv.finish(&mut tail);
+                self.push(&tail)?;
+            }
+            self.drain()
+        }
+    }
+
+    impl DeviceSink {
+        /// Queues device-rate samples for the callback, waiting while the ring is full.
+        fn push(&mut self, mut block: &[f32]) -> Result<(), SinkError> {
             let mut stalled = Instant::now();
             while !block.is_empty() {
                 if self.failed.load(Ordering::Relaxed) {
@@ -488,7 +556,8 @@ mod device {
             Ok(())
         }
 
-        fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        /// Lets the device play what was queued (bounded wait) and reports.
+        fn drain(self: Box<Self>) -> Result<SinkStats, SinkError> {
             // Let the device drain what was queued (bounded wait).
             let target = self.written / MIX_CHANNELS as u64;
             let deadline = Instant::now() + Duration::from_secs(2);
@@ -532,6 +601,21 @@ mod tests {
         fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
             Ok(SinkStats::default())
         }
+    }
+
+    #[test]
+    fn a_resampling_device_clock_counts_mix_frames_without_drift() {
+        // Ten minutes of a 44.1 kHz device under a 48 kHz mix, in uneven callbacks.
+        let (mut device, mut mix) = (0u64, 0u64);
+        let mut k = 0u64;
+        while device < 600 * 44_100 {
+            let frames = 441 + (k * 7919) % 600;
+            mix += mix_frames(device, frames, 48_000, 44_100);
+            device += frames;
+            k += 1;
+        }
+        assert_eq!(mix, device * 48_000 / 44_100);
+        assert_eq!(mix_frames(0, 44_100, 48_000, 44_100), 48_000);
     }
 
     #[test]
