@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use livingfilm::inference::Provider;
+use livingfilm::uplink::consent::{default_data_dir, ConsentStore, NOTICE};
 use livingfilm::{play, AudioMode, PlayerConfig};
 
 mod grade_cmd;
@@ -15,6 +16,7 @@ mod inspect_cmd;
 mod listen_cmd;
 mod model_cmd;
 mod sim_cmd;
+mod uplink_cmd;
 
 /// A provider preference list as given on the command line.
 #[derive(Clone)]
@@ -64,6 +66,16 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Time-domain HRV of a recording (RR, replay, ECG/PPG) with artifact correction.
     Hrv(hrv_cmd::HrvArgs),
+    /// Your consent to sending anonymised tension deltas: show the disclosure, grant,
+    /// or revoke (revoking deletes anything waiting to be sent).
+    ///
+    /// Example: livingfilm consent show
+    Consent(uplink_cmd::ConsentArgs),
+    /// Run a collector for instructional metadata: receive batches, de-duplicate, and
+    /// write the de-biased population tension curve (population.json, population.png).
+    ///
+    /// Example: livingfilm collect --listen 127.0.0.1:8787 --dir collected/
+    Collect(uplink_cmd::CollectArgs),
     /// Codec, rate, channels, bit depth, length and per-channel RMS/peak of an audio file.
     ///
     /// Example: livingfilm inspect assets/demo/audio/pad.wav --json
@@ -172,9 +184,19 @@ struct PlayArgs {
     /// default device when left out). An unknown name is an error listing the devices.
     #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
     audio_device: Option<String>,
-    /// Allow anonymised tension deltas to be sent to --uplink-url (off by default).
+    /// Allow anonymised tension deltas to be sent to --uplink-url for this viewing only
+    /// (off by default; `livingfilm consent grant` stores the choice).
     #[arg(long)]
     consent: bool,
+    /// The viewer profile's data folder (stored consent, uplink queue).
+    #[arg(long, value_name = "DIR", env = "LIVINGFILM_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Privacy parameter ε per uplink record: smaller is more private and noisier.
+    #[arg(long, default_value_t = 1.0, value_name = "EPS")]
+    epsilon: f64,
+    /// Most ε one viewing may spend on uplink records.
+    #[arg(long, default_value_t = 4.0, value_name = "EPS")]
+    epsilon_budget: f64,
     /// Allow placements the director marked `needs_consent` (off by default).
     #[arg(long)]
     placement_consent: bool,
@@ -243,6 +265,9 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         audio: a.audio,
         audio_device: a.audio_device,
         consent: false,
+        data_dir: None,
+        epsilon: 1.0,
+        epsilon_budget: 4.0,
         placement_consent: a.placement_consent,
         directors_cut: false,
         profile: None,
@@ -252,6 +277,16 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
 }
 
 fn run_play(a: PlayArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        a.epsilon > 0.0 && a.epsilon <= 10.0 && a.epsilon_budget >= 0.0,
+        "--epsilon must lie in (0, 10] and --epsilon-budget be at least 0"
+    );
+    let data_dir = a.data_dir.unwrap_or_else(default_data_dir);
+    let stored = ConsentStore::new(&data_dir).load()?;
+    let reads_body = a.cut.is_none() && !a.directors_cut && a.biometrics.is_some();
+    if reads_body {
+        eprintln!("note: {NOTICE}");
+    }
     let cfg = PlayerConfig {
         film: a.film,
         biometrics: a.biometrics,
@@ -268,11 +303,15 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         png: a.png,
         audio: a.audio,
         audio_device: a.audio_device,
-        consent: a.consent,
+        consent: reads_body && (a.consent || stored.granted),
         placement_consent: a.placement_consent,
         directors_cut: a.directors_cut,
         profile: a.profile,
         uplink_url: a.uplink_url,
+        data_dir,
+        epsilon: a.epsilon,
+        epsilon_budget: a.epsilon_budget,
+        queue_capacity: 10_000,
         progress: !a.quiet && std::io::stderr().is_terminal(),
     };
     if cfg.directors_cut {
@@ -400,6 +439,8 @@ fn main() -> ExitCode {
         Command::Simulate(a) => sim_cmd::run(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
+        Command::Consent(a) => uplink_cmd::consent(a),
+        Command::Collect(a) => uplink_cmd::collect(a),
         Command::Inspect(a) => inspect_cmd::run(a),
         Command::Explain { cut, film, json } => run_explain(&cut, &film, json),
         Command::Check { film, json } => run_check(&film, json),

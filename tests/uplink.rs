@@ -74,8 +74,32 @@ fn assert_no_canary(what: &str, text: &str) {
     }
 }
 
+/// Every file under `dir`, recursively, as bytes.
+fn files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push((p, b));
+        }
+    }
+    out
+}
+
+fn assert_no_canary_bytes(path: &Path, bytes: &[u8]) {
+    for c in CANARY_RR.iter().chain(&CANARY_HR) {
+        assert!(
+            !bytes.windows(c.len()).any(|w| w == c.as_bytes()),
+            "{} contains raw biometric value {c}",
+            path.display()
+        );
+    }
+}
+
 #[test]
-fn with_consent_only_quantised_deltas_cross_the_wire() {
+fn with_consent_only_randomized_deltas_cross_the_wire() {
     let o = out_dir("uplink_consent");
     let (url, server) = collector();
     let mut cfg = config(None, &o);
@@ -83,21 +107,19 @@ fn with_consent_only_quantised_deltas_cross_the_wire() {
     cfg.consent = true;
     cfg.uplink_url = Some(url);
     let r = play(&cfg).unwrap();
-    assert!(r.uplink.delivered, "{:?}", r.uplink.error);
+    assert!(r.uplink.delivered > 0, "{:?}", r.uplink);
+    assert_eq!(r.uplink.pending, 0);
     let body = server.join().unwrap().expect("collector received a batch");
     assert_no_canary("uplink body", &body);
 
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let obj = v.as_object().unwrap();
-    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(
-        keys,
-        ["film_id", "film_version", "records", "schema", "viewing"]
-    );
-    assert_eq!(v["schema"], "livingfilm.instructional-metadata/1");
+    assert_eq!(keys, ["records", "schema"]);
+    assert_eq!(v["schema"], "livingfilm.instructional-metadata/2");
     let records = v["records"].as_array().unwrap();
-    assert!(!records.is_empty());
+    assert_eq!(records.len(), r.uplink.delivered);
+    let mut viewings = std::collections::HashSet::new();
     for rec in records {
         let mut k: Vec<&str> = rec
             .as_object()
@@ -106,25 +128,49 @@ fn with_consent_only_quantised_deltas_cross_the_wire() {
             .map(String::as_str)
             .collect();
         k.sort();
-        assert_eq!(k, ["segment", "tension_delta_pct", "variant"]);
+        // Exactly these fields, and no time of day anywhere.
+        assert_eq!(
+            k,
+            [
+                "epsilon",
+                "film_id",
+                "film_version",
+                "record",
+                "segment",
+                "tension_delta_pct",
+                "variant",
+                "viewing"
+            ]
+        );
         let d = rec["tension_delta_pct"].as_i64().unwrap();
         assert!(d % 10 == 0 && (-100..=100).contains(&d), "delta {d}");
+        assert_eq!(rec["epsilon"], 1.0);
+        assert_eq!(rec["record"].as_str().unwrap().len(), 16);
+        viewings.insert(rec["viewing"].as_str().unwrap().to_owned());
     }
-    // The pseudonym is 64 random bits: a second viewing gets another one.
-    assert_eq!(v["viewing"].as_str().unwrap().len(), 16);
+    // One pseudonym per viewing, 64 random bits.
+    assert_eq!(viewings.len(), 1);
+    assert_eq!(viewings.iter().next().unwrap().len(), 16);
 
-    // Nothing written by default carries the raw values either (every text output).
-    let mut checked = 0;
-    for entry in std::fs::read_dir(&o).unwrap() {
-        let path = entry.unwrap().path();
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if path.file_name().unwrap() != "canary.csv" {
-                assert_no_canary(&path.display().to_string(), &text);
-                checked += 1;
+    // Nothing written (outputs, the queue, its state) carries a raw value or a device id.
+    let written = files(&o);
+    assert!(written.iter().any(|(p, _)| p.ends_with("report.json")));
+    assert!(written
+        .iter()
+        .any(|(p, _)| p.to_string_lossy().contains("uplink-queue")));
+    for (path, bytes) in &written {
+        if !path.ends_with("canary.csv") {
+            assert_no_canary_bytes(path, bytes);
+            let text = String::from_utf8_lossy(bytes);
+            if let Ok(id) = std::fs::read_to_string("/etc/machine-id") {
+                assert!(
+                    id.trim().is_empty() || !text.contains(id.trim()),
+                    "{}",
+                    path.display()
+                );
             }
         }
     }
-    assert!(checked >= 1, "report.json was not checked");
 }
 
 #[test]
@@ -139,7 +185,14 @@ fn without_consent_nothing_is_sent() {
         listener.local_addr().unwrap()
     ));
     let r = play(&cfg).unwrap();
-    assert!(!r.uplink.consent && !r.uplink.delivered && r.uplink.endpoint.is_none());
+    assert!(!r.uplink.consent && r.uplink.delivered == 0 && r.uplink.endpoint.is_none());
+    assert_eq!(r.uplink.queued, 0);
+    // Not even a queue on disk.
+    assert!(
+        !cfg.data_dir.exists(),
+        "{} was created",
+        cfg.data_dir.display()
+    );
     match listener.accept() {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
         other => panic!("the collector was contacted without consent: {other:?}"),
@@ -147,7 +200,7 @@ fn without_consent_nothing_is_sent() {
 }
 
 #[test]
-fn an_unreachable_collector_does_not_stop_the_film() {
+fn an_unreachable_collector_keeps_the_records_for_the_next_viewing() {
     let o = out_dir("uplink_down");
     // Bind then drop: the port is closed.
     let port = TcpListener::bind("127.0.0.1:0")
@@ -155,19 +208,64 @@ fn an_unreachable_collector_does_not_stop_the_film() {
         .local_addr()
         .unwrap()
         .port();
-    let mut cfg = config(Some("calm"), &o);
+    let mut cfg = config(Some("tense"), &o);
     cfg.consent = true;
     cfg.uplink_url = Some(format!("http://127.0.0.1:{port}/v1/instructional"));
     let r = play(&cfg).unwrap();
-    assert!(!r.uplink.delivered);
+    assert_eq!(r.uplink.delivered, 0);
+    assert!(
+        r.uplink.queued > 0 && r.uplink.pending == r.uplink.queued,
+        "{:?}",
+        r.uplink
+    );
     assert!(
         r.uplink
             .error
             .as_deref()
             .unwrap_or("")
-            .contains("127.0.0.1"),
+            .contains("127.0.0.1")
+            || r.uplink
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("connect"),
         "{:?}",
         r.uplink.error
     );
     assert!(o.join("film.y4m").is_file());
+    // The collector comes up: the next viewing delivers both viewings' records.
+    let (url, stop, server) = spawn_collector(&o.join("collected"));
+    cfg.uplink_url = Some(url);
+    cfg.out_dir = o.join("second");
+    let r2 = play(&cfg).unwrap();
+    assert_eq!(r2.uplink.pending, 0, "{:?}", r2.uplink);
+    assert_eq!(r2.uplink.delivered, r.uplink.queued + r2.uplink.queued);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let c = server.join().unwrap();
+    assert_eq!(c.records().len(), r2.uplink.delivered);
+    assert!(o.join("collected/population.png").is_file());
+}
+
+/// A real collector (`livingfilm collect`'s server) on a loopback port.
+fn spawn_collector(
+    dir: &Path,
+) -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<livingfilm::uplink::collector::Collector>,
+) {
+    use livingfilm::uplink::collector::{serve, Collector};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/instructional", listener.local_addr().unwrap());
+    let collector = Collector::open(dir).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        serve(listener, collector, || {
+            flag.load(std::sync::atomic::Ordering::Relaxed)
+        })
+        .unwrap()
+    });
+    (url, stop, handle)
 }

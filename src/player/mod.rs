@@ -88,6 +88,14 @@ pub struct PlayerConfig {
     pub profile: Option<PathBuf>,
     /// Where instructional metadata goes (only with consent).
     pub uplink_url: Option<String>,
+    /// The viewer profile's data folder: consent and the uplink queue live here.
+    pub data_dir: PathBuf,
+    /// Privacy parameter ε per uplink record (randomized response).
+    pub epsilon: f64,
+    /// Most ε one viewing may spend (records beyond it are not made).
+    pub epsilon_budget: f64,
+    /// Most records the uplink queue holds (the oldest are dropped beyond it).
+    pub queue_capacity: usize,
     /// Show progress bars on the terminal.
     pub progress: bool,
 }

@@ -134,17 +134,31 @@ pub struct StemReport {
 }
 
 /// What the uplink did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct UplinkReport {
-    /// The viewer's consent.
+    /// The viewer's consent for this viewing.
     pub consent: bool,
-    /// Endpoint posted to, if any.
+    /// Endpoint delivered to, if any.
     pub endpoint: Option<String>,
-    /// Number of instructional-metadata records produced.
+    /// Segments with a confident enough delta.
     pub records: usize,
-    /// Whether the batch was accepted.
-    pub delivered: bool,
-    /// Why not, if it failed.
+    /// ε spent per record (k-ary randomized response over 21 levels).
+    pub epsilon: f64,
+    /// Records appended to the durable queue this viewing.
+    pub queued: usize,
+    /// Records not made because the viewing's privacy budget was spent.
+    pub over_budget: usize,
+    /// Records the collector accepted this viewing (this and earlier viewings' records).
+    pub delivered: usize,
+    /// Records still waiting in the queue.
+    pub pending: usize,
+    /// Records ever dropped because the queue was full.
+    pub dropped: u64,
+    /// Bytes of a torn queue tail cut on opening (a crash during a write).
+    pub truncated_bytes: u64,
+    /// The queue's folder (with consent only).
+    pub queue: Option<String>,
+    /// The last problem, if any.
     pub error: Option<String>,
 }
 

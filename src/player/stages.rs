@@ -606,36 +606,96 @@ pub fn audio(
     })
 }
 
-/// Collects per-segment deltas and, with consent and an endpoint, posts them once at the end.
+/// Uniform in [0, 1) from the operating system's generator (privacy noise must not be
+/// predictable, so never the film's seed).
+fn os_uniform() -> f64 {
+    let mut b = [0u8; 8];
+    // Without OS randomness nothing is queued (see `uplink`), so 0 is never used.
+    let _ = getrandom::fill(&mut b);
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn random_hex() -> Result<String, String> {
+    let mut id = [0u8; 8];
+    getrandom::fill(&mut id).map_err(|e| format!("no OS randomness: {e}"))?;
+    Ok(hex(&id))
+}
+
+/// With consent: randomizes each segment's quantized delta (ε per record, within the
+/// viewing's budget), appends the records to the durable queue, and delivers what is
+/// queued to the endpoint if there is one. Without consent nothing is written or sent.
 pub fn uplink(film: &Film, cfg: &PlayerConfig, rx: Receiver<SegmentSummary>) -> UplinkReport {
-    let records: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
+    let deltas: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
     let mut report = UplinkReport {
         consent: cfg.consent,
-        endpoint: None,
-        records: records.len(),
-        delivered: false,
-        error: None,
+        records: deltas.len(),
+        epsilon: cfg.epsilon,
+        ..UplinkReport::default()
     };
-    let (true, Some(url)) = (cfg.consent, cfg.uplink_url.as_deref()) else {
-        return report;
-    };
-    report.endpoint = Some(url.to_owned());
-    let mut id = [0u8; 8];
-    if let Err(e) = getrandom::fill(&mut id) {
-        report.error = Some(format!("no randomness for the viewing pseudonym: {e}"));
+    if !cfg.consent {
         return report;
     }
-    let batch = uplink::Batch {
-        schema: uplink::SCHEMA,
-        film_id: film.info.id.clone(),
-        film_version: film.version(),
-        viewing: hex(&id),
-        records,
+    let store = uplink::consent::ConsentStore::new(&cfg.data_dir);
+    let queue_dir = store.queue_dir();
+    report.queue = Some(queue_dir.display().to_string());
+    let mut queue = match uplink::queue::Queue::open(&queue_dir, cfg.queue_capacity) {
+        Ok((q, rec)) => {
+            report.truncated_bytes = rec.truncated_bytes;
+            q
+        }
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
     };
-    match uplink::post_batch(url, &batch) {
-        Ok(()) => report.delivered = true,
-        Err(e) => report.error = Some(e.to_string()),
+    let viewing = match random_hex() {
+        Ok(v) => v,
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
+    };
+    let rr = uplink::ldp::RandomizedResponse {
+        epsilon: cfg.epsilon,
+    };
+    let allowed = (cfg.epsilon_budget / cfg.epsilon + 1e-9).floor().max(0.0) as usize;
+    report.over_budget = deltas.len().saturating_sub(allowed);
+    for d in deltas.into_iter().take(allowed) {
+        let Ok(record) = random_hex() else { break };
+        let r = uplink::Record {
+            film_id: film.info.id.clone(),
+            film_version: film.version(),
+            segment: d.segment,
+            variant: d.variant,
+            tension_delta_pct: rr.report(d.tension_delta_pct, os_uniform),
+            epsilon: cfg.epsilon,
+            viewing: viewing.clone(),
+            record,
+        };
+        match queue.push(&serde_json::to_vec(&r).unwrap_or_default()) {
+            Ok(()) => report.queued += 1,
+            Err(e) => report.error = Some(e.to_string()),
+        }
     }
+    if let Some(url) = cfg.uplink_url.as_deref() {
+        report.endpoint = Some(url.to_owned());
+        let policy = uplink::sender::SendPolicy {
+            max_attempts: 3,
+            timeout: Duration::from_secs(5),
+            ..Default::default()
+        };
+        match uplink::sender::deliver(&mut queue, url, &policy, std::thread::sleep, os_uniform) {
+            Ok(s) => {
+                report.delivered = s.delivered;
+                if s.last_error.is_some() {
+                    report.error = s.last_error;
+                }
+            }
+            Err(e) => report.error = Some(e.to_string()),
+        }
+    }
+    report.pending = queue.len();
+    report.dropped = queue.dropped();
     report
 }
 

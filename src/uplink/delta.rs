@@ -1,15 +1,16 @@
 //! The instructional-metadata contract: what may go upstream, and how it is quantised.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SegmentSummary;
 
-/// Schema name and version carried by every batch.
-pub const SCHEMA: &str = "livingfilm.instructional-metadata/1";
+/// Schema name and version carried by every batch and record.
+pub const SCHEMA: &str = "livingfilm.instructional-metadata/2";
 /// Segments whose mean confidence is below this are not reported.
 pub const MIN_CONFIDENCE: f32 = 0.5;
 
-/// One segment's tension relative to the director's target, quantised.
+/// One segment's tension relative to the director's target, quantised (never sent as
+/// is: it goes through randomized response first, see [`super::ldp`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Delta {
     /// Segment id from the manifest.
@@ -21,19 +22,36 @@ pub struct Delta {
     pub tension_delta_pct: i32,
 }
 
-/// One upload: the deltas of one viewing under a pseudonym that is never reused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Batch {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
+/// One record as it leaves the device: everything in it is on this list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
     /// Film id from the manifest.
     pub film_id: String,
     /// Film version (content hash prefix).
     pub film_version: String,
-    /// Random per-viewing pseudonym (64 bits, hex); not linked to the device.
+    /// Segment id.
+    pub segment: String,
+    /// Variant id that played.
+    pub variant: String,
+    /// The randomized tension delta: one of −100, −90 … +100.
+    pub tension_delta_pct: i32,
+    /// The ε this record was randomized with.
+    pub epsilon: f64,
+    /// Random per-viewing pseudonym (64 bits, hex); never reused, not linked to the device.
     pub viewing: String,
+    /// Random record id (64 bits, hex), for de-duplication of at-least-once delivery.
+    pub record: String,
+}
+
+/// What a collector receives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Always [`SCHEMA`].
+    pub schema: String,
     /// The records.
-    pub records: Vec<Delta>,
+    pub records: Vec<Record>,
 }
 
 /// The delta for a finished segment, or `None` if the signal was too weak to say.

@@ -4,10 +4,13 @@
 //! may leave the device, only with consent, and only to the configured endpoint.
 //! The wire format is documented in README "Instructional metadata".
 
+pub mod collector;
+pub mod consent;
 mod delta;
-mod transport;
+pub mod ldp;
+pub mod queue;
+pub mod sender;
 
-pub use delta::{quantize, Batch, Delta, MIN_CONFIDENCE, SCHEMA};
-pub use transport::{post_batch, UplinkError};
+pub use delta::{quantize, Batch, Delta, Record, MIN_CONFIDENCE, SCHEMA};
 
 use crate::director::SegmentSummary;

@@ -58,6 +58,10 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         directors_cut: false,
         profile: None,
         uplink_url: None,
+        data_dir: out.join("data"),
+        epsilon: 1.0,
+        epsilon_budget: 4.0,
+        queue_capacity: 10_000,
         progress: false,
     }
 }
