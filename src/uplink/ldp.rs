@@ -1,29 +1,23 @@
-//! Local differential privacy for tension deltas: k-ary randomized response.
+//! Local differential privacy for tension deltas: stochastic rounding to one bit, then
+//! randomized response on that bit (Duchi, Jordan & Wainwright's mechanism for means).
 //!
-//! A delta is one of [`LEVELS`] values, −100 … +100 in steps of 10. With privacy
-//! parameter ε the true level is reported with probability p = e^ε / (e^ε + k − 1), and
-//! each other level with q = 1 / (e^ε + k − 1), so any report is at most e^ε times more
-//! likely under one true value than under another: ε-LDP per record. A viewing spends
-//! ε per record up to its budget; records beyond it are not sent.
+//! A delta d ∈ [−100, +100] (percentage points) is first rounded at random to ±100 so
+//! that its expectation is d: +100 with probability (1 + d/100)/2. The bit is then
+//! kept with probability p = e^ε / (1 + e^ε) and flipped otherwise. Whatever the true
+//! delta, a report is at most e^ε times more likely than under any other delta: ε-LDP
+//! per record. A viewing spends ε per record up to its budget; records beyond it are
+//! not made.
 //!
-//! De-biasing: the levels are symmetric around 0, so E[report] = (p − q) · true value,
-//! and mean(reports) / (p − q) is an unbiased estimate of the population mean, with
-//! standard error √(E[report²] / n) / (p − q) (see [`Estimate`]).
+//! De-biasing: E[report] = (2p − 1) · d, so mean(reports) / (2p − 1) estimates the
+//! population mean without bias, with standard error 100 / ((2p − 1) √n) at most. For
+//! means this one-bit mechanism is far more accurate than k-ary randomized response
+//! over the 21 delta levels (at ε = 1 and 10 000 viewers: ±4.2 points at 95 % instead of
+//! ±26), and every report is just "tenser" or "calmer" than the director intended.
 
-/// Number of report levels.
-pub const LEVELS: usize = 21;
+/// The two values a report can take, percentage points.
+pub const REPORT_PCT: i32 = 100;
 
-/// Value of level `k`, percentage points.
-pub fn level_value(k: usize) -> i32 {
-    k as i32 * 10 - 100
-}
-
-/// Level of a quantized delta (clamped to ±100).
-pub fn level_of(delta_pct: i32) -> usize {
-    ((delta_pct.clamp(-100, 100) + 100) / 10) as usize
-}
-
-/// Randomized response with a given ε.
+/// The one-bit mechanism with a given ε.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RandomizedResponse {
     /// Privacy parameter per record.
@@ -31,35 +25,32 @@ pub struct RandomizedResponse {
 }
 
 impl RandomizedResponse {
-    /// Probability of reporting the true level.
+    /// Probability of keeping the rounded bit.
     pub fn p(&self) -> f64 {
         let e = self.epsilon.exp();
-        e / (e + LEVELS as f64 - 1.0)
+        e / (1.0 + e)
     }
 
-    /// Probability of reporting one particular other level.
-    pub fn q(&self) -> f64 {
-        1.0 / (self.epsilon.exp() + LEVELS as f64 - 1.0)
+    /// How much of the true delta survives in expectation (2p − 1).
+    pub fn gain(&self) -> f64 {
+        2.0 * self.p() - 1.0
     }
 
-    /// The reported delta for a true `delta_pct`, drawing from `uniform` (values in [0, 1)).
+    /// The report for a true `delta_pct`: ±100, drawing from `uniform` (values in [0, 1)).
     pub fn report(&self, delta_pct: i32, mut uniform: impl FnMut() -> f64) -> i32 {
-        let truth = level_of(delta_pct);
-        if uniform() < self.p() {
-            return level_value(truth);
+        let x = delta_pct.clamp(-100, 100) as f64 / 100.0;
+        let up = uniform() < (1.0 + x) / 2.0;
+        let keep = uniform() < self.p();
+        if up == keep {
+            REPORT_PCT
+        } else {
+            -REPORT_PCT
         }
-        // One of the other k − 1 levels, uniformly.
-        let mut k = ((uniform() * (LEVELS - 1) as f64) as usize).min(LEVELS - 2);
-        if k >= truth {
-            k += 1;
-        }
-        level_value(k)
     }
 
-    /// The population mean from randomized reports, de-biased, with its error.
+    /// The population mean from reports, de-biased, with its standard error.
     pub fn estimate(&self, reports: &[i32]) -> Estimate {
         let n = reports.len();
-        let gain = self.p() - self.q();
         if n == 0 {
             return Estimate {
                 n,
@@ -72,15 +63,15 @@ impl RandomizedResponse {
         let var = (second - mean * mean).max(0.0);
         Estimate {
             n,
-            mean_pct: mean / gain,
-            std_error_pct: (var / n as f64).sqrt() / gain,
+            mean_pct: mean / self.gain(),
+            std_error_pct: (var / n as f64).sqrt() / self.gain(),
         }
     }
 
-    /// The standard error the mechanism predicts for `n` reports before seeing any
-    /// (worst case: every report at ±100).
+    /// The standard error the mechanism predicts for `n` reports, before seeing any
+    /// (its worst case: reports split evenly).
     pub fn predicted_std_error(&self, n: usize) -> f64 {
-        100.0 / (self.p() - self.q()) / (n.max(1) as f64).sqrt()
+        REPORT_PCT as f64 / self.gain() / (n.max(1) as f64).sqrt()
     }
 }
 
@@ -113,26 +104,23 @@ mod tests {
     #[test]
     fn the_mechanism_is_epsilon_ldp_and_unbiased() {
         let rr = RandomizedResponse { epsilon: 1.0 };
-        // p/q = e^ε exactly.
-        assert!((rr.p() / rr.q() - 1f64.exp()).abs() < 1e-12);
-        assert!((rr.p() + 20.0 * rr.q() - 1.0).abs() < 1e-12);
-        // Empirical report distribution for truth +30.
         let mut u = rng(5);
         let n = 200_000;
-        let mut counts = [0usize; LEVELS];
-        for _ in 0..n {
-            counts[level_of(rr.report(30, &mut u))] += 1;
-        }
-        let truth = level_of(30);
-        assert!((counts[truth] as f64 / n as f64 - rr.p()).abs() < 0.005);
-        for (k, &c) in counts.iter().enumerate() {
-            if k != truth {
-                assert!((c as f64 / n as f64 - rr.q()).abs() < 0.003, "level {k}");
-            }
-        }
-        // De-biased mean of those reports is the truth.
+        let share_up = |d: i32, u: &mut dyn FnMut() -> f64| {
+            (0..n).filter(|_| rr.report(d, &mut *u) > 0).count() as f64 / n as f64
+        };
+        // The extremes: P(+100 | +100) = p, P(+100 | −100) = 1 − p: ratio e^ε.
+        let hi = share_up(100, &mut u);
+        let lo = share_up(-100, &mut u);
+        assert!((hi - rr.p()).abs() < 0.004 && (lo - (1.0 - rr.p())).abs() < 0.004);
+        assert!((rr.p() / (1.0 - rr.p()) - 1f64.exp()).abs() < 1e-12);
+        // Any delta lies in between, so the ratio bound holds for every pair.
+        let mid = share_up(30, &mut u);
+        assert!(lo < mid && mid < hi);
+        // De-biased, the reports give back the true delta.
         let reports: Vec<i32> = (0..n).map(|_| rr.report(30, &mut u)).collect();
         let e = rr.estimate(&reports);
         assert!((e.mean_pct - 30.0).abs() < 4.0 * e.std_error_pct, "{e:?}");
+        assert!(e.std_error_pct <= rr.predicted_std_error(n));
     }
 }
