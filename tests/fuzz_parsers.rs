@@ -210,3 +210,40 @@ fn audio_decoder_survives_mutations() {
         });
     }
 }
+
+#[test]
+fn uplink_queue_and_collector_survive_mutations() {
+    use livingfilm::uplink::collector::Collector;
+    use livingfilm::uplink::queue::Queue;
+    let dir = std::env::temp_dir().join(format!("lf-fuzz-queue-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut q, _) = Queue::open(&dir, 100).unwrap();
+    for k in 0..20 {
+        q.push(format!("{{\"record\":\"{k}\"}}").as_bytes())
+            .unwrap();
+    }
+    q.ack(5).unwrap();
+    drop(q);
+    let log = std::fs::read(dir.join("queue.0.log")).unwrap();
+    let state = std::fs::read(dir.join("queue.state")).unwrap();
+    fuzz("queue log", &log, 300, |bytes| {
+        std::fs::write(dir.join("queue.0.log"), bytes).unwrap();
+        std::fs::write(dir.join("queue.state"), &state).unwrap();
+        let (mut q, _) = Queue::open(&dir, 100).unwrap();
+        let n = q.len();
+        assert_eq!(q.peek(1000).unwrap().len(), n);
+    });
+    fuzz("queue state", &state, 200, |bytes| {
+        std::fs::write(dir.join("queue.0.log"), &log).unwrap();
+        std::fs::write(dir.join("queue.state"), bytes).unwrap();
+        let _ = Queue::open(&dir, 100).map(|(mut q, _)| q.peek(1000).unwrap());
+    });
+    let batch = br#"{"schema":"livingfilm.instructional-metadata/2","records":[{"film_id":"f","film_version":"v","segment":"s","variant":"x","tension_delta_pct":100,"epsilon":1.0,"viewing":"0000000000000001","record":"0000000000000001"}]}"#;
+    let cdir = dir.join("collector");
+    let c = std::cell::RefCell::new(Collector::open(&cdir).unwrap());
+    fuzz("collector batch", batch, 500, |bytes| {
+        let _ = c.borrow_mut().ingest(bytes);
+    });
+    let _ = c.borrow().population();
+    std::fs::remove_dir_all(&dir).ok();
+}

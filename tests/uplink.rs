@@ -269,3 +269,103 @@ fn spawn_collector(
     });
     (url, stop, handle)
 }
+
+#[test]
+fn stored_consent_queues_and_revoking_deletes_the_queue() {
+    let o = out_dir("uplink_cli_consent");
+    let data = o.join("profile");
+    let data_s = data.to_str().unwrap();
+    // The disclosure is there to read before anything is agreed.
+    let (ok, out, _) = livingfilm(&["consent", "show", "--data-dir", data_s]);
+    assert!(
+        ok && out.contains("emotion recognition") && out.contains("nothing is sent"),
+        "{out}"
+    );
+    assert!(!data.exists(), "showing the disclosure stores nothing");
+    let (ok, _, err) = livingfilm(&["consent", "grant", "--data-dir", data_s]);
+    assert!(ok, "{err}");
+    // A viewing with stored consent and no endpoint yet: records wait in the queue.
+    let replay = canary_replay(&o);
+    let view = o.join("view");
+    let play_args = [
+        "play",
+        "assets/demo",
+        "-b",
+        replay.to_str().unwrap(),
+        "--audio",
+        "null",
+        "--width",
+        "32",
+        "--height",
+        "18",
+        "-q",
+        "--data-dir",
+        data_s,
+        "-o",
+        view.to_str().unwrap(),
+    ];
+    let (ok, _, err) = livingfilm(&play_args);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("estimates your tension"),
+        "the viewer is told: {err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o.join("view/report.json")).unwrap()).unwrap();
+    assert_eq!(report["uplink"]["consent"], true);
+    let queued = report["uplink"]["queued"].as_u64().unwrap();
+    assert!(queued > 0 && report["uplink"]["pending"].as_u64() == Some(queued));
+    assert!(data.join("uplink-queue").is_dir());
+    for (path, bytes) in files(&data) {
+        assert_no_canary_bytes(&path, &bytes);
+    }
+    // Withdrawn: the queue and everything in it are gone, and the next viewing sends nothing.
+    let (ok, out, _) = livingfilm(&["consent", "revoke", "--data-dir", data_s]);
+    assert!(ok && out.contains("deleted"), "{out}");
+    assert!(!data.join("uplink-queue").exists());
+    let (ok, _, err) = livingfilm(&play_args);
+    assert!(ok, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o.join("view/report.json")).unwrap()).unwrap();
+    assert_eq!(report["uplink"]["consent"], false);
+    assert!(!data.join("uplink-queue").exists());
+}
+
+#[test]
+fn the_collector_command_summarises_what_it_holds() {
+    use livingfilm::uplink::collector::Collector;
+    let o = out_dir("uplink_collect_cli");
+    let dir = o.join("collected");
+    let mut c = Collector::open(&dir).unwrap();
+    let mut body =
+        String::from("{\"schema\":\"livingfilm.instructional-metadata/2\",\"records\":[");
+    for k in 0..400 {
+        if k > 0 {
+            body.push(',');
+        }
+        let d = if k % 4 == 0 { -100 } else { 100 };
+        body += &format!(
+            "{{\"film_id\":\"night-walk\",\"film_version\":\"v1\",\"segment\":\"escape\",\"variant\":\"short\",\"tension_delta_pct\":{d},\"epsilon\":1.0,\"viewing\":\"{k:016x}\",\"record\":\"{k:016x}\"}}"
+        );
+    }
+    body += "]}";
+    assert_eq!(c.ingest(body.as_bytes()).unwrap(), (400, 0));
+    // The same batch again (a retry after a lost ack): all duplicates.
+    assert_eq!(c.ingest(body.as_bytes()).unwrap(), (0, 400));
+    // Hostile input is refused with a reason, nothing stored.
+    assert!(c.ingest(b"{\"schema\":\"x\",\"records\":[]}").is_err());
+    assert!(c.ingest(b"\xff\xfe garbage").is_err());
+    drop(c);
+    let (ok, out, err) = livingfilm(&["collect", "--dir", dir.to_str().unwrap(), "--summary"]);
+    assert!(ok, "{err}");
+    // 75 % "tenser" reports at ε = 1: mean report +50, de-biased 50 / 0.462 = +108 →
+    // the estimate is printed with its interval.
+    assert!(out.contains("escape") && out.contains("400"), "{out}");
+    let curves: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("population.json")).unwrap()).unwrap();
+    let mean = curves[0]["estimate"]["mean_pct"].as_f64().unwrap();
+    assert!((mean - 50.0 / (2.0 * (1f64.exp() / (1.0 + 1f64.exp())) - 1.0)).abs() < 1e-9);
+    let png = image::open(dir.join("population.png")).unwrap().to_rgb8();
+    // A red bar (tenser than intended) is drawn above the zero line.
+    assert!(png.pixels().any(|p| p.0 == [200, 70, 60]));
+}
