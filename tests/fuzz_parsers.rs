@@ -238,7 +238,7 @@ fn uplink_queue_and_collector_survive_mutations() {
         std::fs::write(dir.join("queue.state"), bytes).unwrap();
         let _ = Queue::open(&dir, 100).map(|(mut q, _)| q.peek(1000).unwrap());
     });
-    let batch = br#"{"schema":"livingfilm.instructional-metadata/2","records":[{"film_id":"f","film_version":"v","segment":"s","variant":"x","tension_delta_pct":100,"epsilon":1.0,"viewing":"0000000000000001","record":"0000000000000001"}]}"#;
+    let batch = br#"{"schema":"livingfilm.instructional-metadata/2","records":[{"film_id":"f","film_version":"v","segment":"s","tension_delta_pct":100,"epsilon":1.0,"viewing":"0000000000000001","record":"0000000000000001"}]}"#;
     let cdir = dir.join("collector");
     let c = std::cell::RefCell::new(Collector::open(&cdir).unwrap());
     fuzz("collector batch", batch, 500, |bytes| {

@@ -138,7 +138,6 @@ fn with_consent_only_randomized_deltas_cross_the_wire() {
                 "record",
                 "segment",
                 "tension_delta_pct",
-                "variant",
                 "viewing"
             ]
         );
@@ -345,7 +344,7 @@ fn the_collector_command_summarises_what_it_holds() {
         }
         let d = if k % 4 == 0 { -100 } else { 100 };
         body += &format!(
-            "{{\"film_id\":\"night-walk\",\"film_version\":\"v1\",\"segment\":\"escape\",\"variant\":\"short\",\"tension_delta_pct\":{d},\"epsilon\":1.0,\"viewing\":\"{k:016x}\",\"record\":\"{k:016x}\"}}"
+            "{{\"film_id\":\"night-walk\",\"film_version\":\"v1\",\"segment\":\"escape\",\"tension_delta_pct\":{d},\"epsilon\":1.0,\"viewing\":\"{k:016x}\",\"record\":\"{k:016x}\"}}"
         );
     }
     body += "]}";

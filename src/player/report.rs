@@ -142,7 +142,7 @@ pub struct UplinkReport {
     pub endpoint: Option<String>,
     /// Segments with a confident enough delta.
     pub records: usize,
-    /// ε spent per record (k-ary randomized response over 21 levels).
+    /// ε spent per record (one-bit randomized response, see uplink::ldp).
     pub epsilon: f64,
     /// Records appended to the durable queue this viewing.
     pub queued: usize,

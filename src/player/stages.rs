@@ -666,7 +666,6 @@ pub fn uplink(film: &Film, cfg: &PlayerConfig, rx: Receiver<SegmentSummary>) -> 
             film_id: film.info.id.clone(),
             film_version: film.version(),
             segment: d.segment,
-            variant: d.variant,
             tension_delta_pct: rr.report(d.tension_delta_pct, os_uniform),
             epsilon: cfg.epsilon,
             viewing: viewing.clone(),

@@ -30,11 +30,11 @@ pub struct Record {
     pub film_id: String,
     /// Film version (content hash prefix).
     pub film_version: String,
-    /// Segment id.
+    /// Segment id. (Which take played is not sent: the controller chose it from the
+    /// viewer's tension, so it would leak what the noise protects.)
     pub segment: String,
-    /// Variant id that played.
-    pub variant: String,
-    /// The randomized tension delta: one of −100, −90 … +100.
+    /// The randomized tension delta: −100 (calmer than intended) or +100 (tenser);
+    /// see [`super::ldp`].
     pub tension_delta_pct: i32,
     /// The ε this record was randomized with.
     pub epsilon: f64,

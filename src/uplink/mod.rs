@@ -1,8 +1,9 @@
 //! Uplink stage: [`SegmentSummary`]s in, anonymised instructional metadata out.
 //!
-//! Only [`Delta`] records (segment id, variant id, tension delta in 10-point steps)
-//! may leave the device, only with consent, and only to the configured endpoint.
-//! The wire format is documented in README "Instructional metadata".
+//! Only [`Record`]s (film, segment, a tension delta randomized on the device with
+//! ε-local differential privacy, a per-viewing pseudonym) may leave the device, only
+//! with consent, only through the durable queue, and only to the configured endpoint.
+//! The contract is docs/privacy.md and docs/instructional-metadata.schema.json.
 
 pub mod collector;
 pub mod consent;
