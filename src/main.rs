@@ -191,6 +191,9 @@ struct PlayArgs {
     /// The viewer profile's data folder (stored consent, uplink queue).
     #[arg(long, value_name = "DIR", env = "LIVINGFILM_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Trust only this CA (PEM) for an https --uplink-url (a private collector).
+    #[arg(long, value_name = "PEM")]
+    uplink_ca: Option<PathBuf>,
     /// Privacy parameter ε per uplink record: smaller is more private and noisier.
     #[arg(long, default_value_t = 1.0, value_name = "EPS")]
     epsilon: f64,
@@ -266,6 +269,7 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         audio_device: a.audio_device,
         consent: false,
         data_dir: None,
+        uplink_ca: None,
         epsilon: 1.0,
         epsilon_budget: 4.0,
         placement_consent: a.placement_consent,
@@ -309,6 +313,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         profile: a.profile,
         uplink_url: a.uplink_url,
         data_dir,
+        uplink_ca: a.uplink_ca,
         epsilon: a.epsilon,
         epsilon_budget: a.epsilon_budget,
         queue_capacity: 10_000,

@@ -179,6 +179,7 @@ fn closed_port_url() -> String {
 
 fn quick() -> SendPolicy {
     SendPolicy {
+        ca_pem: None,
         max_attempts: 3,
         base_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(40),
@@ -371,4 +372,120 @@ fn ten_thousand_viewers_de_bias_within_the_bound_epsilon_predicts() {
             assert!(c.estimate.std_error_pct <= predicted * 1.001);
         }
     }
+}
+
+/// A one-connection-at-a-time https collector with a certificate from a private CA;
+/// returns the URL, the CA (PEM), and the received bodies.
+fn https_collector() -> (
+    String,
+    Vec<u8>,
+    Arc<AtomicBool>,
+    std::thread::JoinHandle<Vec<String>>,
+) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://{}/v1/instructional",
+        listener.local_addr().unwrap()
+    );
+    listener.set_nonblocking(true).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let mut bodies = Vec::new();
+        while !flag.load(Ordering::Relaxed) {
+            let Ok((tcp, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let _ = tcp.set_nonblocking(false);
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut reader = BufReader::new(&mut tls);
+            let mut len = 0usize;
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; len];
+            if reader.read_exact(&mut body).is_ok() {
+                bodies.push(String::from_utf8_lossy(&body).into_owned());
+                let _ = tls.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+        }
+        bodies
+    });
+    (url, ca.pem().into_bytes(), stop, handle)
+}
+
+#[test]
+fn https_delivery_succeeds_to_a_trusted_collector_and_refuses_an_untrusted_one() {
+    let d = dir("https");
+    let (mut q, _) = Queue::open(&d, 1_000).unwrap();
+    for k in 0..20 {
+        q.push(&record(k, "escape", 40, 1.0)).unwrap();
+    }
+    let (url, ca, stop, server) = https_collector();
+    // With the public roots only, the private certificate is not trusted: nothing sent.
+    let r = deliver(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
+    assert_eq!((r.delivered, q.len()), (0, 20), "{r:?}");
+    assert!(r
+        .last_error
+        .unwrap_or_default()
+        .to_lowercase()
+        .contains("cert"));
+    // Trusting the film maker's CA: delivered over TLS, acknowledged, queue empty.
+    let policy = SendPolicy {
+        ca_pem: Some(ca),
+        ..quick()
+    };
+    let r = deliver(&mut q, &url, &policy, |_| {}, || 0.5).unwrap();
+    assert_eq!((r.delivered, r.pending), (20, 0), "{r:?}");
+    stop.store(true, Ordering::Relaxed);
+    let bodies = server.join().unwrap();
+    let batch: serde_json::Value = serde_json::from_str(bodies.last().unwrap()).unwrap();
+    assert_eq!(batch["records"].as_array().unwrap().len(), 20);
+    // A CA file that is not PEM is refused up front, naming the problem.
+    let bad = SendPolicy {
+        ca_pem: Some(b"not a certificate".to_vec()),
+        ..quick()
+    };
+    q.push(&record(99, "escape", 40, 1.0)).unwrap();
+    assert!(deliver(&mut q, &url, &bad, |_| {}, || 0.5).is_err());
+    std::fs::remove_dir_all(&d).ok();
 }

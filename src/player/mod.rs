@@ -88,6 +88,8 @@ pub struct PlayerConfig {
     pub profile: Option<PathBuf>,
     /// Where instructional metadata goes (only with consent).
     pub uplink_url: Option<String>,
+    /// A CA (PEM) to trust for an https uplink endpoint instead of the public roots.
+    pub uplink_ca: Option<PathBuf>,
     /// The viewer profile's data folder: consent and the uplink queue live here.
     pub data_dir: PathBuf,
     /// Privacy parameter ε per uplink record (randomized response).

@@ -678,7 +678,16 @@ pub fn uplink(film: &Film, cfg: &PlayerConfig, rx: Receiver<SegmentSummary>) -> 
     }
     if let Some(url) = cfg.uplink_url.as_deref() {
         report.endpoint = Some(url.to_owned());
+        let ca_pem = match cfg.uplink_ca.as_ref().map(std::fs::read).transpose() {
+            Ok(pem) => pem,
+            Err(e) => {
+                report.error = Some(format!("uplink CA: {e}"));
+                report.pending = queue.len();
+                return report;
+            }
+        };
         let policy = uplink::sender::SendPolicy {
+            ca_pem,
             max_attempts: 3,
             timeout: Duration::from_secs(5),
             ..Default::default()

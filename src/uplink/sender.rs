@@ -11,9 +11,12 @@ use std::time::Duration;
 use super::queue::{Queue, QueueError};
 use super::SCHEMA;
 
-/// How hard to try.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How hard to try, and whom to trust.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendPolicy {
+    /// Trust only this CA (PEM) for https instead of the public web roots: a film
+    /// maker's private collector.
+    pub ca_pem: Option<Vec<u8>>,
     /// Attempts that may fail before giving up for now.
     pub max_attempts: u32,
     /// First backoff; doubles per failure up to `max_backoff` (full jitter).
@@ -29,6 +32,7 @@ pub struct SendPolicy {
 impl Default for SendPolicy {
     fn default() -> Self {
         Self {
+            ca_pem: None,
             max_attempts: 5,
             base_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
@@ -62,6 +66,23 @@ pub enum SendError {
     /// The queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The CA given to trust is not PEM certificates.
+    #[error("uplink CA: {0}")]
+    Ca(String),
+}
+
+fn tls_roots(pem: &[u8]) -> Result<ureq::tls::RootCerts, SendError> {
+    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(SendError::Ca(e.to_string()))),
+        })
+        .collect::<Result<_, _>>()?;
+    if certs.is_empty() {
+        return Err(SendError::Ca("no certificate in the file".into()));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
 }
 
 /// Checks that `url` may carry records: https anywhere, plain http only on loopback.
@@ -99,7 +120,12 @@ pub fn deliver(
     mut uniform: impl FnMut() -> f64,
 ) -> Result<SendReport, SendError> {
     check_endpoint(url)?;
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(pem) = &policy.ca_pem {
+        tls = tls.root_certs(tls_roots(pem)?);
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls.build())
         .timeout_global(Some(policy.timeout))
         .http_status_as_error(false)
         .max_redirects(0)

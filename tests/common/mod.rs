@@ -59,6 +59,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         profile: None,
         uplink_url: None,
         data_dir: out.join("data"),
+        uplink_ca: None,
         epsilon: 1.0,
         epsilon_budget: 4.0,
         queue_capacity: 10_000,
