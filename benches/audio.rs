@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use livingfilm::audio::feeder::{FeedSpec, Feeder};
+use livingfilm::audio::feeder::Feeder;
 use livingfilm::audio::sink::fill_from_ring;
 use livingfilm::audio::{MixCommand, Mixer, StingerSound, StreamDecoder};
 use livingfilm::director::score::{
@@ -57,14 +57,7 @@ fn mixer_bench(seconds: usize) {
         ducking: DuckingSpec::default(),
         stingers: vec![],
     };
-    let specs: Vec<FeedSpec> = music
-        .stems
-        .iter()
-        .map(|s| FeedSpec {
-            path: s.file.clone(),
-            looping: true,
-        })
-        .collect();
+    let specs = livingfilm::audio::score::feed_specs(&music);
     let (_feeder, inputs) = Feeder::start(&specs, RATE, RATE as usize).expect("stems");
     let hit = StingerSound {
         samples: vec![0.1; 2 * RATE as usize / 2],

@@ -147,20 +147,27 @@ fn load_stingers(film: &Film, rate: u32) -> Result<Vec<StingerSound>, ScoreError
         .collect()
 }
 
-/// Opens the score of `film` for a mix at its sample rate: the feeder streaming every
-/// stem, and a mixer at the opening intensity and cue.
-pub fn open(film: &Film, plan: &ScorePlan) -> Result<(Feeder, Mixer), ScoreError> {
-    let rate = film.info.sample_rate;
-    let specs: Vec<FeedSpec> = film
-        .music
+/// What the feeder streams for `music`'s stems, in stem order.
+pub fn feed_specs(music: &crate::director::MusicSpec) -> Vec<FeedSpec> {
+    music
         .stems
         .iter()
         .map(|s| FeedSpec {
             path: s.file.clone(),
             looping: s.looping,
         })
-        .collect();
-    let (feeder, inputs) = Feeder::start(&specs, rate, (RING_S * rate as f64) as usize)?;
+        .collect()
+}
+
+/// Opens the score of `film` for a mix at its sample rate: the feeder streaming every
+/// stem, and a mixer at the opening intensity and cue.
+pub fn open(film: &Film, plan: &ScorePlan) -> Result<(Feeder, Mixer), ScoreError> {
+    let rate = film.info.sample_rate;
+    let (feeder, inputs) = Feeder::start(
+        &feed_specs(&film.music),
+        rate,
+        (RING_S * rate as f64) as usize,
+    )?;
     let stingers = load_stingers(film, rate)?;
     let mixer = Mixer::new(
         &film.music,

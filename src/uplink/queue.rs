@@ -153,10 +153,7 @@ impl Queue {
             self.state.acked = self.frames.front().map_or(self.end, |&(o, _)| o);
             self.save_state()?;
         }
-        let mut frame = Vec::with_capacity(8 + payload.len());
-        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        frame.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-        frame.extend_from_slice(payload);
+        let frame = encode_frame(payload);
         self.log.write_all(&frame).map_err(io(&path))?;
         self.log.sync_data().map_err(io(&path))?;
         self.frames.push_back((self.end, payload.len() as u32));
@@ -222,10 +219,7 @@ impl Queue {
         let mut frames = std::collections::VecDeque::new();
         let mut end = 0u64;
         for p in &live {
-            let mut frame = Vec::with_capacity(8 + p.len());
-            frame.extend_from_slice(&(p.len() as u32).to_le_bytes());
-            frame.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
-            frame.extend_from_slice(p);
+            let frame = encode_frame(p);
             file.write_all(&frame).map_err(io(&path))?;
             frames.push_back((end, p.len() as u32));
             end += frame.len() as u64;
@@ -258,6 +252,15 @@ impl Queue {
         }
         Ok(())
     }
+}
+
+/// `[len u32 LE][crc32 u32 LE][payload]`.
+fn encode_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(8 + payload.len());
+    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
 }
 
 /// Length of a whole, checksum-valid frame at `at`, if there is one.
