@@ -67,7 +67,7 @@ fn music(stems: Vec<StemSpec>) -> MusicSpec {
 }
 
 fn mixer(m: &MusicSpec, stingers: Vec<StingerSound>, cue: Option<u16>) -> (Feeder, Mixer) {
-    let specs = livingfilm::audio::score::feed_specs(&m);
+    let specs = livingfilm::audio::score::feed_specs(m);
     let (feeder, inputs) = Feeder::start(&specs, RATE, RATE as usize / 2).unwrap();
     let mixer = Mixer::new(m, RATE, inputs, stingers, 0.5, cue);
     (feeder, mixer)
