@@ -173,17 +173,8 @@ struct PlayArgs {
     /// Override the film's frame height.
     #[arg(long)]
     height: Option<u32>,
-    /// Also write every frame as frames/frame_NNNNN.png.
-    #[arg(long)]
-    png: bool,
-    /// Audio output: `auto` uses the device when one opens; `device` requires one;
-    /// `headless` writes mix.wav on a virtual clock; `null` mixes and discards.
-    #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
-    audio: AudioMode,
-    /// Output device to play on: the first whose name contains this text (the
-    /// default device when left out). An unknown name is an error listing the devices.
-    #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
-    audio_device: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Allow anonymised tension deltas to be sent to --uplink-url for this viewing only
     /// (off by default; `livingfilm consent grant` stores the choice).
     #[arg(long)]
@@ -219,16 +210,9 @@ struct PlayArgs {
     quiet: bool,
 }
 
+/// Where frames and sound go; the same for `play` and `replay`.
 #[derive(clap::Args)]
-struct ReplayArgs {
-    /// The cut ID (printed by `play`, in report.json, or shared).
-    cut: String,
-    /// The film it was made for (another version is refused).
-    #[arg(long, default_value = "assets/demo")]
-    film: PathBuf,
-    /// Output folder: film.y4m, mix.wav, report.json.
-    #[arg(short, long, value_name = "DIR", default_value = "out")]
-    out: PathBuf,
+struct OutputArgs {
     /// Also write every frame as frames/frame_NNNNN.png.
     #[arg(long)]
     png: bool,
@@ -240,6 +224,20 @@ struct ReplayArgs {
     /// default device when left out). An unknown name is an error listing the devices.
     #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
     audio_device: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The cut ID (printed by `play`, in report.json, or shared).
+    cut: String,
+    /// The film it was made for (another version is refused).
+    #[arg(long, default_value = "assets/demo")]
+    film: PathBuf,
+    /// Output folder: film.y4m, mix.wav, report.json.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Allow placements that need consent (a replay never shows them without it).
     #[arg(long)]
     placement_consent: bool,
@@ -264,9 +262,7 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         seed: 1,
         width: None,
         height: None,
-        png: a.png,
-        audio: a.audio,
-        audio_device: a.audio_device,
+        output: a.output,
         consent: false,
         data_dir: None,
         uplink_ca: None,
@@ -304,9 +300,9 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         seed: a.seed,
         width: a.width,
         height: a.height,
-        png: a.png,
-        audio: a.audio,
-        audio_device: a.audio_device,
+        png: a.output.png,
+        audio: a.output.audio,
+        audio_device: a.output.audio_device,
         consent: reads_body && (a.consent || stored.granted),
         placement_consent: a.placement_consent,
         directors_cut: a.directors_cut,

@@ -215,17 +215,20 @@ impl Feeder {
         for (index, spec) in specs.iter().enumerate() {
             let mut dec = StreamDecoder::open(&spec.path)?;
             let info = dec.info().clone();
-            let conv = ToMix::new(info.channels, info.sample_rate, mix_rate).map_err(|source| {
-                StartError::Convert {
-                    path: spec.path.clone(),
-                    source,
-                }
-            })?;
-            if dec.next_block()?.is_none() {
+            let mut conv =
+                ToMix::new(info.channels, info.sample_rate, mix_rate).map_err(|source| {
+                    StartError::Convert {
+                        path: spec.path.clone(),
+                        source,
+                    }
+                })?;
+            // The first packet proves there is audio; it becomes the first samples fed.
+            let mut pending = Vec::with_capacity(8192);
+            let Some(first) = dec.next_block()? else {
                 return Err(StartError::Empty(spec.path.clone()));
-            }
-            // Start again from the top now that we know there is audio.
-            dec = StreamDecoder::open(&spec.path)?;
+            };
+            let pass_frames = (first.len() / info.channels) as u64;
+            conv.push(first, &mut pending);
             let (producer, consumer) = rtrb::RingBuffer::new(ring_frames * MIX_CHANNELS);
             let status = Arc::new(AtomicU8::new(PLAYING));
             inputs.push(StemInput {
@@ -238,9 +241,9 @@ impl Feeder {
                 dec,
                 channels: info.channels,
                 conv,
-                pending: Vec::with_capacity(8192),
+                pending,
                 at: 0,
-                pass_frames: 0,
+                pass_frames,
                 finishing: false,
                 producer,
                 status,

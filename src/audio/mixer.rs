@@ -46,8 +46,6 @@ pub struct MixCommand {
 /// Counters for the session report.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MixStats {
-    /// Frames mixed.
-    pub frames: u64,
     /// Per stem: slices in which its ring ran dry while it should have been playing.
     pub underruns: Vec<u64>,
     /// Per stem: muted because decoding failed.
@@ -142,7 +140,6 @@ impl Mixer {
         intensity: f32,
         cue: Option<u16>,
     ) -> Self {
-        let cues = music.cues();
         let stems: Vec<MixStem> = music
             .stems
             .iter()
@@ -152,15 +149,10 @@ impl Mixer {
                 for (k, g) in table.iter_mut().enumerate() {
                     *g = spec.gain_at(k as f32 / (CURVE_POINTS - 1) as f32);
                 }
-                let cue = spec
-                    .cue
-                    .as_deref()
-                    .and_then(|c| cues.iter().position(|&x| x == c))
-                    .map(|i| i as u16);
                 MixStem {
                     input,
                     role: spec.role,
-                    cue,
+                    cue: music.cue_index(spec.cue.as_deref()),
                     table,
                     gain: 0.0,
                 }
@@ -382,7 +374,6 @@ impl Mixer {
             done += n;
             self.pos += n as u64;
         }
-        self.stats.frames = self.pos;
     }
 
     fn mix_slice(&mut self, out: &mut [f32], n: usize) {

@@ -8,7 +8,7 @@ use super::convert::ToMix;
 use super::decode::{decode_file, DecodeError};
 use super::feeder::{FeedSpec, Feeder, StartError};
 use super::mixer::{MixCommand, Mixer, StingerSound};
-use crate::director::score::MAX_STINGER_S;
+use crate::director::score::stinger_problem;
 use crate::director::{Directive, Film};
 
 /// Why the score cannot play; names the file.
@@ -43,12 +43,7 @@ pub struct ScorePlan {
 impl ScorePlan {
     /// The plan for `film`'s score.
     pub fn new(film: &Film) -> Self {
-        let cues = film.music.cues();
-        let index = |c: &Option<String>| {
-            c.as_deref()
-                .and_then(|c| cues.iter().position(|&x| x == c))
-                .map(|i| i as u16)
-        };
+        let index = |c: &Option<String>| film.music.cue_index(c.as_deref());
         let cue_of: Vec<Vec<Option<u16>>> = film
             .segments
             .iter()
@@ -79,7 +74,7 @@ impl ScorePlan {
         let start_cue = cue_of
             .first()
             .and_then(|v| v.first().copied().flatten())
-            .or_else(|| (!cues.is_empty()).then_some(0));
+            .or_else(|| (!film.music.cues().is_empty()).then_some(0));
         Self {
             cue_of,
             stinger_of,
@@ -124,14 +119,8 @@ fn load_stingers(film: &Film, rate: u32) -> Result<Vec<StingerSound>, ScoreError
                 reason,
             };
             let audio = decode_file(&st.file)?;
-            let secs = audio.frames() as f64 / audio.sample_rate as f64;
-            if secs > MAX_STINGER_S {
-                return Err(bad(format!(
-                    "{secs:.1} s long; stingers are at most {MAX_STINGER_S} s"
-                )));
-            }
-            if audio.frames() == 0 {
-                return Err(bad("no audio frames".into()));
+            if let Some(problem) = stinger_problem(audio.frames(), audio.sample_rate) {
+                return Err(bad(problem));
             }
             let mut conv = ToMix::new(audio.channels, audio.sample_rate, rate)
                 .map_err(|e| bad(e.to_string()))?;

@@ -131,14 +131,9 @@ fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
         crate::audio::decode_file(path)
             .map_err(|e| e.to_string())
             .and_then(|a| {
-                let secs = a.frames() as f64 / a.sample_rate as f64;
-                match a.frames() {
-                    0 => Err("no audio frames".into()),
-                    _ if secs > crate::director::score::MAX_STINGER_S => Err(format!(
-                        "{secs:.1} s long; stingers are at most {} s",
-                        crate::director::score::MAX_STINGER_S
-                    )),
-                    _ => Ok(()),
+                match crate::director::score::stinger_problem(a.frames(), a.sample_rate) {
+                    Some(problem) => Err(problem),
+                    None => Ok(()),
                 }
             })
     } else {

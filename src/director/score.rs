@@ -187,6 +187,21 @@ fn beat() -> Quantize {
 /// Longest stinger, seconds.
 pub const MAX_STINGER_S: f64 = 10.0;
 
+/// What is wrong with a decoded stinger of `frames` frames at `rate`, if anything
+/// (shared by `check` and the player, which refuse the same stingers).
+pub fn stinger_problem(frames: usize, rate: u32) -> Option<String> {
+    let secs = frames as f64 / rate.max(1) as f64;
+    if frames == 0 {
+        Some("no audio frames".into())
+    } else if secs > MAX_STINGER_S {
+        Some(format!(
+            "{secs:.1} s long; stingers are at most {MAX_STINGER_S} s"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The adaptive score.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,6 +241,15 @@ impl MusicSpec {
             }
         }
         out
+    }
+
+    /// Index of cue `name` in [`MusicSpec::cues`] (how mixer commands name cues).
+    pub fn cue_index(&self, name: Option<&str>) -> Option<u16> {
+        let name = name?;
+        self.cues()
+            .iter()
+            .position(|&c| c == name)
+            .map(|i| i as u16)
     }
 
     /// The tempo grid (empty when no tempo map is authored).
