@@ -164,25 +164,24 @@ pub struct Resilient {
 }
 
 impl Resilient {
-    /// Opens the device with `open` (an error now is returned: there is no device to
-    /// lose yet).
+    /// Plays on `device` (already open, advancing `clock`); `open` reopens it after a loss.
     pub fn new(
-        mut open: DeviceOpener,
+        device: Box<dyn AudioSink>,
+        open: DeviceOpener,
         clock: AudioClock,
         rate: u32,
         retry: std::time::Duration,
-    ) -> Result<Self, SinkError> {
-        let current = open(&clock)?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             open,
-            current,
+            current: device,
             on_device: true,
             clock,
             rate,
             retry,
             last_try: std::time::Instant::now(),
             stats: SinkStats::default(),
-        })
+        }
     }
 
     /// Whether the device (rather than the null sink) is playing now.
@@ -329,7 +328,6 @@ mod device {
     pub struct DeviceSink {
         producer: rtrb::Producer<f32>,
         stream: cpal::Stream,
-        clock: AudioClock,
         /// Frames this device has played (the clock may have started before it).
         played: Arc<AtomicU64>,
         underruns: Arc<AtomicU64>,
@@ -438,14 +436,14 @@ mod device {
             };
             let (mix_rate, dev_rate) = (sample_rate as u64, device_rate as u64);
             // A quarter second of headroom between the mixer thread and the callback.
-            let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(sample_rate as usize / 2);
+            let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(device_rate as usize / 2);
             let played = Arc::new(AtomicU64::new(0));
             let underruns = Arc::new(AtomicU64::new(0));
             let worst_ns = Arc::new(AtomicU64::new(0));
             let period_frames = Arc::new(AtomicU64::new(0));
             let failed = Arc::new(AtomicBool::new(false));
             let (cb_clock, cb_played, cb_under, cb_worst, cb_period, cb_failed) = (
-                clock.clone(),
+                clock,
                 played.clone(),
                 underruns.clone(),
                 worst_ns.clone(),
@@ -476,7 +474,6 @@ mod device {
             Ok(Self {
                 producer,
                 stream,
-                clock,
                 played,
                 underruns,
                 worst_ns,
@@ -488,11 +485,6 @@ mod device {
                 converted: Vec::with_capacity(8192),
                 name,
             })
-        }
-
-        /// The clock this device advances.
-        pub fn clock(&self) -> AudioClock {
-            self.clock.clone()
         }
 
         /// Device name for reports.
@@ -622,7 +614,7 @@ mod tests {
     fn a_lost_device_hands_over_to_the_null_sink_with_the_same_clock_and_comes_back() {
         let opened = Arc::new(AtomicU32::new(0));
         let counter = opened.clone();
-        let opener: DeviceOpener = Box::new(move |clock: &AudioClock| {
+        let mut opener: DeviceOpener = Box::new(move |clock: &AudioClock| {
             // The device is away for the second open attempt, back for the third.
             match counter.fetch_add(1, Ordering::Relaxed) {
                 1 => Err(SinkError::Device("still unplugged".into())),
@@ -633,7 +625,8 @@ mod tests {
             }
         });
         let clock = AudioClock::default();
-        let mut sink = Resilient::new(opener, clock.clone(), 48_000, Duration::ZERO).unwrap();
+        let device = opener(&clock).unwrap();
+        let mut sink = Resilient::new(device, opener, clock.clone(), 48_000, Duration::ZERO);
         let block = [0f32; 480 * MIX_CHANNELS];
         for _ in 0..3 {
             sink.write(&block).unwrap();

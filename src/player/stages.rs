@@ -441,20 +441,22 @@ fn open_device(
     let clock = AudioClock::default();
     let first = DeviceSink::open(rate, name.as_deref(), clock.clone())?;
     let label = first.name().to_owned();
-    let mut first = Some(first);
     let opener = Box::new(
         move |clock: &AudioClock| -> Result<Box<dyn AudioSink>, SinkError> {
-            match first.take() {
-                Some(dev) => Ok(Box::new(dev)),
-                None => Ok(Box::new(DeviceSink::open(
-                    rate,
-                    name.as_deref(),
-                    clock.clone(),
-                )?)),
-            }
+            Ok(Box::new(DeviceSink::open(
+                rate,
+                name.as_deref(),
+                clock.clone(),
+            )?))
         },
     );
-    let sink = Resilient::new(opener, clock.clone(), rate, Duration::from_secs(1))?;
+    let sink = Resilient::new(
+        Box::new(first),
+        opener,
+        clock.clone(),
+        rate,
+        Duration::from_secs(1),
+    );
     Ok((Box::new(sink), clock, label))
 }
 
