@@ -6,7 +6,6 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use livingfilm::audio::sink::fill_from_ring;
 use livingfilm::audio::{score, MixCommand, ScorePlan};
@@ -14,15 +13,16 @@ use livingfilm::director::Film;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
+    // Per thread: tests run in parallel, and another armed test's allocations must not
+    // land in this one's count.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note() {
     if ARMED.with(|a| a.get()) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
     }
 }
 
@@ -50,11 +50,11 @@ static GLOBAL: Counting = Counting;
 
 /// Runs `f` with this thread's allocations counted; returns the count.
 fn counted(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(|n| n.get());
     ARMED.with(|a| a.set(true));
     f();
     ARMED.with(|a| a.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    ALLOCATIONS.with(|n| n.get()) - before
 }
 
 #[test]
