@@ -10,10 +10,12 @@
 //! virtual clock). With an audio device the device's frame counter paces the video.
 
 pub mod av_sync;
+pub mod host;
 pub mod profile;
 mod report;
 mod stages;
 
+pub use host::{HostFrame, HostIo, PlayerEvent};
 pub use report::{AudioReport, InferenceReport, ProfileReport, RenderReport, Report, UplinkReport};
 
 use std::path::PathBuf;
@@ -27,7 +29,7 @@ use crate::biometrics::simulate::{simulate, Profile};
 use crate::biometrics::{load_replay, ReplayError, ReplaySource, Sample};
 use crate::director::{CutId, CutIdError, Film, FilmError};
 use crate::inference::{SessionOptions, TensionModel};
-use crate::render::{GpuContext, GpuError, RenderError, Renderer};
+use crate::render::{FrameRenderer, GpuError, RenderBackend, RenderError};
 
 /// How the mix is played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,6 +102,8 @@ pub struct PlayerConfig {
     pub queue_capacity: usize,
     /// Show progress bars on the terminal.
     pub progress: bool,
+    /// Which renderer draws the frames.
+    pub render: RenderBackend,
 }
 
 /// Why a viewing could not start or finish.
@@ -162,6 +166,12 @@ fn beats_as_samples(rec: &Recording) -> Vec<Sample> {
 
 /// Plays one viewing to the end and writes its outputs; returns the report.
 pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
+    play_with(cfg, HostIo::default())
+}
+
+/// Plays one viewing with some inputs and outputs owned by an embedding host (the C ABI):
+/// what `host` supplies replaces the file or device `cfg` names.
+pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerError> {
     let started = Instant::now();
     let film = Arc::new(Film::load(&cfg.film)?);
     let replay_cut = cfg.cut.as_deref().map(CutId::parse).transpose()?;
@@ -202,8 +212,12 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         },
         _ => Vec::new(),
     };
+    let host_samples = host
+        .samples
+        .take()
+        .filter(|_| forced.is_none() && !cfg.directors_cut);
     // Without biometrics (or when replaying a cut) the model is never needed.
-    let (model, load_error) = if samples.is_empty() {
+    let (model, load_error) = if samples.is_empty() && host_samples.is_none() {
         (None, None)
     } else {
         let opts = SessionOptions {
@@ -218,13 +232,21 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     };
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
-    let renderer = Renderer::new(GpuContext::new()?, &film, width, height)?;
+    let (renderer, fallback) = FrameRenderer::open(cfg.render, &film, width, height)?;
+    if let Some(w) = &fallback {
+        host.warn(w);
+    }
+    if let Some(e) = &load_error {
+        host.warn(e);
+    }
     let plan = crate::audio::ScorePlan::new(&film);
     let score = crate::audio::score::open(&film, &plan)?;
-    std::fs::create_dir_all(&cfg.out_dir).map_err(|source| PlayerError::Output {
-        path: cfg.out_dir.clone(),
-        source,
-    })?;
+    if host.writes_files() {
+        std::fs::create_dir_all(&cfg.out_dir).map_err(|source| PlayerError::Output {
+            path: cfg.out_dir.clone(),
+            source,
+        })?;
+    }
 
     // A replay or the director's cut learns nothing about the viewer: no profile then.
     let profile_path = cfg
@@ -262,8 +284,18 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
     let (clock_tx, clock_rx) = bounded(1);
 
     let out = std::thread::scope(|scope| {
-        let source = ReplaySource::new(samples, "replay");
-        let bio = scope.spawn(|| stages::biometrics(Box::new(source), feat_tx));
+        let source: Box<dyn crate::biometrics::SampleSource> = match host_samples {
+            Some(s) => s,
+            None => Box::new(ReplaySource::new(samples, "replay")),
+        };
+        let bio = scope.spawn(|| stages::biometrics(source, feat_tx));
+        let HostIo {
+            frames: host_frames,
+            audio: host_audio,
+            events,
+            ..
+        } = host;
+        let events_for_director = events.clone();
         let inf =
             scope.spawn(move || stages::inference(model, load_error, &cfg.model, feat_rx, est_tx));
         let dir = {
@@ -276,12 +308,15 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
                     est_rx,
                     vec![render_tx, audio_tx],
                     summary_tx,
+                    events_for_director,
                 )
             })
         };
         let aud = {
             let film = film.clone();
-            scope.spawn(move || stages::audio(&film, score, plan, cfg, audio_rx, clock_tx))
+            scope.spawn(move || {
+                stages::audio(&film, score, plan, cfg, host_audio, audio_rx, clock_tx)
+            })
         };
         let upl = {
             let film = film.clone();
@@ -289,7 +324,13 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         };
         let ren = {
             let film = film.clone();
-            scope.spawn(move || stages::render(&film, renderer, seed, cfg, render_rx, clock_rx))
+            scope.spawn(move || {
+                let outputs = stages::RenderOutputs {
+                    fallback,
+                    host: host_frames,
+                };
+                stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)
+            })
         };
         joined("biometrics", bio.join())?;
         let inference = joined("inference", inf.join())?;
@@ -297,9 +338,9 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         let render = joined("render", ren.join())??;
         let audio = joined("audio", aud.join())??;
         let uplink = joined("uplink", upl.join())?;
-        Ok::<_, PlayerError>((inference, director, render, audio, uplink))
+        Ok::<_, PlayerError>((inference, director, render, audio, uplink, events))
     });
-    let (inference, director, render, audio, uplink) = out?;
+    let (inference, director, render, audio, uplink, events) = out?;
     // Write back what was learned, unless the stored profile could not be read (kept as is).
     if let (Some(p), Some(r), Some(learned)) =
         (profile_path, profile_report.as_mut(), director.learned)
@@ -325,7 +366,18 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
         profile_report,
         started.elapsed(),
     );
-    report.write(&cfg.out_dir)?;
+    if !cfg.out_dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(&cfg.out_dir).map_err(|source| PlayerError::Output {
+            path: cfg.out_dir.clone(),
+            source,
+        })?;
+        report.write(&cfg.out_dir)?;
+    }
+    if let Some(events) = &events {
+        events(PlayerEvent::End {
+            cut_id: report.cut_id.clone(),
+        });
+    }
     Ok(report)
 }
 

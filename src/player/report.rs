@@ -58,8 +58,11 @@ pub struct ProfileReport {
 /// Render statistics and outputs.
 #[derive(Debug, Clone, Serialize)]
 pub struct RenderReport {
-    /// GPU adapter.
+    /// GPU adapter, or the CPU renderer.
     pub adapter: String,
+    /// Why the CPU rendered although the GPU was tried first (`--render auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
     /// Frame width.
     pub width: u32,
     /// Frame height.
@@ -81,8 +84,8 @@ pub struct RenderReport {
     pub peak_resident_scenes: usize,
     /// Largest gap between the audio clock and a shown frame's time, ms (device only).
     pub av_drift_max_ms: Option<f64>,
-    /// Y4M file.
-    pub video: String,
+    /// Y4M file (none when the host took the frames).
+    pub video: Option<String>,
     /// PNG folder, if written.
     pub frames_dir: Option<String>,
 }

@@ -32,7 +32,7 @@ use crate::biometrics::{
 use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary};
 use crate::inference::{Estimate, TensionModel};
 use crate::media::y4m::{Y4mHeader, Y4mWriter};
-use crate::render::{orbit_camera, output, FrameParams, Renderer};
+use crate::render::{orbit_camera, output, FrameParams, FrameRenderer};
 use crate::uplink;
 
 /// Seconds between feature frames, estimates and directives.
@@ -144,6 +144,7 @@ pub fn director(
     rx: Receiver<Estimate>,
     outs: Vec<Sender<DirectorEvent>>,
     summaries: Sender<SegmentSummary>,
+    events: Option<super::host::EventHandler>,
 ) -> DirectorOutput {
     let mut ctl = match forced {
         Some(d) => Controller::replaying(film, d),
@@ -166,7 +167,13 @@ pub fn director(
                 confidence: 0.0,
             },
         };
+        let told = ctl.decisions().len();
         let step = ctl.tick(&est, TICK_S);
+        if let Some(events) = &events {
+            for d in &ctl.decisions()[told..] {
+                events(super::host::PlayerEvent::Decision(d.clone()));
+            }
+        }
         for s in step.finished {
             let _ = summaries.send(s.clone());
             finished.push(s);
@@ -260,7 +267,7 @@ impl Timeline {
 fn frame_params(
     film: &Film,
     scene_of: &[Vec<usize>],
-    renderer: &Renderer,
+    renderer: &FrameRenderer,
     d: &Directive,
     t: f64,
     frame_index: u32,
@@ -298,23 +305,43 @@ fn progress_bar(cfg: &PlayerConfig, film: &Film) -> indicatif::ProgressBar {
     pb
 }
 
-/// Renders every frame at its film time and writes Y4M (and PNGs).
+/// Where rendered frames go besides the report, and how the renderer was chosen.
+pub struct RenderOutputs {
+    /// Why the CPU renders although a GPU was asked for (auto fallback).
+    pub fallback: Option<String>,
+    /// The host takes every frame instead of `film.y4m` and PNGs.
+    pub host: Option<Sender<super::host::HostFrame>>,
+}
+
+/// Renders every frame at its film time and writes Y4M (and PNGs), or hands them to
+/// the host.
 pub fn render(
     film: &Film,
-    mut renderer: Renderer,
+    mut renderer: FrameRenderer,
     seed: u32,
     cfg: &PlayerConfig,
+    outputs: RenderOutputs,
     rx: Receiver<DirectorEvent>,
     clock_rx: Receiver<Option<AudioClock>>,
 ) -> Result<RenderReport, PlayerError> {
     let fps = film.info.fps;
     let (w, h) = renderer.size();
     let video = cfg.out_dir.join("film.y4m");
-    let file = std::fs::File::create(&video).map_err(|e| output_err(&video, e))?;
-    let mut y4m = Y4mWriter::new(std::io::BufWriter::new(file), Y4mHeader::new(w, h, fps))
-        .map_err(|e| output_err(&video, e))?;
+    let mut y4m = match outputs.host {
+        Some(_) => None,
+        None => {
+            let file = std::fs::File::create(&video).map_err(|e| output_err(&video, e))?;
+            Some(
+                Y4mWriter::new(std::io::BufWriter::new(file), Y4mHeader::new(w, h, fps))
+                    .map_err(|e| output_err(&video, e))?,
+            )
+        }
+    };
+    let host = outputs.host;
+    let y4m_written = y4m.is_some();
+    let png = cfg.png && host.is_none();
     let frames_dir = cfg.out_dir.join("frames");
-    if cfg.png {
+    if png {
         std::fs::create_dir_all(&frames_dir).map_err(|e| output_err(&frames_dir, e))?;
     }
     let clock = clock_rx.recv().ok().flatten();
@@ -329,8 +356,21 @@ pub fn render(
     let mut frames = 0u32;
     let mut write = |rgba: &[u8], n: u32| -> Result<(), PlayerError> {
         hasher.update(rgba);
-        y4m.write_rgba8(rgba).map_err(|e| output_err(&video, e))?;
-        if cfg.png {
+        if let Some(host) = &host {
+            let frame = super::host::HostFrame {
+                index: n,
+                t: n as f64 / fps as f64,
+                rgba: rgba.to_vec(),
+            };
+            return host.send(frame).map_err(|_| PlayerError::Stage {
+                stage: "render",
+                reason: "the host stopped taking frames".into(),
+            });
+        }
+        if let Some(y4m) = y4m.as_mut() {
+            y4m.write_rgba8(rgba).map_err(|e| output_err(&video, e))?;
+        }
+        if png {
             let path = frames_dir.join(format!("frame_{n:05}.png"));
             output::write_png(&path, w, h, rgba).map_err(|e| output_err(&path, e))?;
         }
@@ -401,7 +441,9 @@ pub fn render(
         frames += 1;
     }
     pb.finish_and_clear();
-    y4m.finish().map_err(|e| output_err(&video, e))?;
+    if let Some(y4m) = y4m {
+        y4m.finish().map_err(|e| output_err(&video, e))?;
+    }
     if timeline.end.is_none() {
         return Err(PlayerError::Stage {
             stage: "director",
@@ -410,7 +452,8 @@ pub fn render(
     }
     let secs = gpu_time.as_secs_f64();
     Ok(RenderReport {
-        adapter: renderer.adapter_name().to_owned(),
+        adapter: renderer.adapter_name(),
+        fallback: outputs.fallback,
         width: w,
         height: h,
         fps,
@@ -425,8 +468,8 @@ pub fn render(
         scene_stalls,
         peak_resident_scenes: peak_resident,
         av_drift_max_ms: clock.as_ref().map(|_| av.max_drift_s * 1e3),
-        video: video.display().to_string(),
-        frames_dir: cfg.png.then(|| frames_dir.display().to_string()),
+        video: y4m_written.then(|| video.display().to_string()),
+        frames_dir: png.then(|| frames_dir.display().to_string()),
     })
 }
 
@@ -512,13 +555,19 @@ pub fn audio(
     score: (Feeder, Mixer),
     mut plan: ScorePlan,
     cfg: &PlayerConfig,
+    host: Option<Box<dyn AudioSink + Send>>,
     rx: Receiver<DirectorEvent>,
     clock_tx: Sender<Option<AudioClock>>,
 ) -> Result<AudioReport, PlayerError> {
     let (feeder, mut mixer) = score;
     let rate = film.info.sample_rate;
     let wav = cfg.out_dir.join("mix.wav");
-    let (mut sink, clock, sink_name) = match open_sinks(cfg, &wav, rate) {
+    let hosted = host.is_some();
+    let opened = match host {
+        Some(sink) => Ok((sink as Box<dyn AudioSink>, None, "host (C ABI)".to_owned())),
+        None => open_sinks(cfg, &wav, rate),
+    };
+    let (mut sink, clock, sink_name) = match opened {
         Ok(s) => s,
         Err(e) => {
             let _ = clock_tx.send(None);
@@ -604,7 +653,7 @@ pub fn audio(
         callback_period_us: sink_stats.callback_period_us,
         device_losses: sink_stats.device_losses,
         sha256: hex(&hasher.finalize()),
-        wav: (cfg.audio != AudioMode::Null).then(|| wav.display().to_string()),
+        wav: (cfg.audio != AudioMode::Null && !hosted).then(|| wav.display().to_string()),
     })
 }
 

@@ -23,6 +23,40 @@ const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// Upper bound of ray-march steps across the grid diagonal.
 pub const MAX_STEPS: u32 = 160;
+/// Colour the fog fades distant geometry to.
+pub(crate) const FOG_COLOUR: [f32; 3] = [0.09, 0.1, 0.13];
+/// Film-grain amplitude (peak to peak, display-referred).
+pub(crate) const GRAIN: f32 = 0.02;
+/// Vignette strength at full drive.
+pub(crate) const VIGNETTE_PER_DRIVE: f32 = 0.35;
+
+/// The film's looks on one lattice, ready to blend per frame; looks not over [0, 1] are
+/// resampled (both renderers assume it).
+pub(crate) fn film_looks(film: &Film) -> Result<LookMixer, RenderError> {
+    let looks = film
+        .grade
+        .looks
+        .iter()
+        .map(|l| {
+            let cube = CubeLut::load(&l.lut)?;
+            Ok(match &cube.cube {
+                Some(c)
+                    if cube.shaper.is_none()
+                        && c.domain_min == [0.0; 3]
+                        && c.domain_max == [1.0; 3] =>
+                {
+                    cube
+                }
+                _ => CubeLut {
+                    title: cube.title.clone(),
+                    shaper: None,
+                    cube: Some(cube.bake(COMMON_SIZE, Interp::Tetrahedral)),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, LutError>>()?;
+    Ok(LookMixer::new(&looks, Interp::Tetrahedral))
+}
 
 /// Why the renderer could not be set up or could not render.
 #[derive(Debug, thiserror::Error)]
@@ -264,31 +298,7 @@ impl Renderer {
             .collect();
         let scenes = scene_paths.iter().map(|_| None).collect();
 
-        // The looks on one lattice; the blend for the current weights is uploaded per frame
-        // when the weights change. Looks not over [0, 1] are resampled (the shader assumes it).
-        let looks = film
-            .grade
-            .looks
-            .iter()
-            .map(|l| {
-                let cube = CubeLut::load(&l.lut)?;
-                Ok(match &cube.cube {
-                    Some(c)
-                        if cube.shaper.is_none()
-                            && c.domain_min == [0.0; 3]
-                            && c.domain_max == [1.0; 3] =>
-                    {
-                        cube
-                    }
-                    _ => CubeLut {
-                        title: cube.title.clone(),
-                        shaper: None,
-                        cube: Some(cube.bake(COMMON_SIZE, Interp::Tetrahedral)),
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, LutError>>()?;
-        let mixer = LookMixer::new(&looks, Interp::Tetrahedral);
+        let mixer = film_looks(film)?;
         let n = mixer.size() as u32;
         let lut_data = vec![0u8; (n * n * n * 8) as usize];
         let (lut_tex, lut_view) = texture_3d(
@@ -581,8 +591,13 @@ impl Renderer {
                 (p.seed & 0xff_ffff) as f32,
             ],
             light: [p.light[0], p.light[1], p.light[2], p.exposure],
-            fog: [0.09, 0.1, 0.13, p.fog],
-            grade: [1.0, self.mixer.size() as f32, 0.02, 0.35 * p.drive],
+            fog: [FOG_COLOUR[0], FOG_COLOUR[1], FOG_COLOUR[2], p.fog],
+            grade: [
+                1.0,
+                self.mixer.size() as f32,
+                GRAIN,
+                VIGNETTE_PER_DRIVE * p.drive,
+            ],
         };
         self.ctx
             .queue

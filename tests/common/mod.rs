@@ -64,6 +64,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         epsilon_budget: 4.0,
         queue_capacity: 10_000,
         progress: false,
+        render: livingfilm::render::RenderBackend::Gpu,
     }
 }
 

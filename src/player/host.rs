@@ -1,0 +1,255 @@
+//! The seam an embedding host plugs into (the C ABI in `ffi/` is its one user): the host
+//! pushes biometric samples, pulls frames and audio, and hears about decisions. Each
+//! piece replaces the file or device a [`PlayerConfig`](super::PlayerConfig) would use.
+//!
+//! Everything here keeps the virtual clock: the player waits for the host's samples
+//! (until a sample later than the tick arrives, or the host says there are no more),
+//! so a host gets the same cut ID as the CLI for the same samples, however it paces
+//! its calls.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::audio::sink::{AudioSink, SinkError, SinkStats};
+use crate::biometrics::{Sample, SampleSource};
+use crate::director::Decision;
+
+/// Something the host is told as it happens.
+#[derive(Debug, Clone)]
+pub enum PlayerEvent {
+    /// The director chose what a segment plays (at its start).
+    Decision(Decision),
+    /// Something degraded but the viewing goes on (a CPU render fallback, no model).
+    Warning(String),
+    /// The viewing ended; this cut ID replays it.
+    End {
+        /// The `lf1-…` ID.
+        cut_id: String,
+    },
+}
+
+/// The host's event handler; it runs on the player's threads and must return quickly.
+pub type EventHandler = Arc<dyn Fn(PlayerEvent) + Send + Sync>;
+
+/// One finished frame for the host.
+#[derive(Debug, Clone)]
+pub struct HostFrame {
+    /// Frame number from 0.
+    pub index: u32,
+    /// Viewing time of the frame, seconds.
+    pub t: f64,
+    /// Tightly packed RGBA8 rows.
+    pub rgba: Vec<u8>,
+}
+
+/// Inputs and outputs owned by the host; `None` leaves the configured file or device.
+#[derive(Default)]
+pub struct HostIo {
+    /// Biometric samples pushed by the host instead of `--biometrics`.
+    pub samples: Option<Box<dyn SampleSource>>,
+    /// Every frame, in order, instead of `film.y4m` (and PNGs).
+    pub frames: Option<Sender<HostFrame>>,
+    /// The mix, instead of `mix.wav` or the audio device.
+    pub audio: Option<Box<dyn AudioSink + Send>>,
+    /// Decisions, warnings and the end, as they happen.
+    pub events: Option<EventHandler>,
+}
+
+impl HostIo {
+    /// Whether anything goes to the output folder besides the report.
+    pub(crate) fn writes_files(&self) -> bool {
+        self.frames.is_none() || self.audio.is_none()
+    }
+
+    pub(crate) fn warn(&self, message: &str) {
+        if let Some(e) = &self.events {
+            e(PlayerEvent::Warning(message.to_owned()));
+        }
+    }
+}
+
+/// Samples the host pushes, handed to the viewing clock in time order.
+pub struct HostSamples {
+    rx: Receiver<Sample>,
+    pending: Option<Sample>,
+    last_t: f64,
+}
+
+/// The host's end of [`HostSamples`].
+#[derive(Clone)]
+pub struct SamplePusher {
+    tx: Sender<Sample>,
+}
+
+impl SamplePusher {
+    /// Queues one sample; false once the viewing no longer reads samples.
+    pub fn push(&self, s: Sample) -> bool {
+        self.tx.send(s).is_ok()
+    }
+}
+
+/// A pushed-sample source and the handle that feeds it (dropping every handle ends it).
+pub fn host_samples() -> (HostSamples, SamplePusher) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    (
+        HostSamples {
+            rx,
+            pending: None,
+            last_t: f64::NEG_INFINITY,
+        },
+        SamplePusher { tx },
+    )
+}
+
+impl SampleSource for HostSamples {
+    /// Blocks until the host has pushed past `t` or ended, so results never depend on
+    /// how the host paces its pushes. Samples out of time order are dropped.
+    fn poll(&mut self, t: f64, out: &mut Vec<Sample>) -> bool {
+        loop {
+            let s = match self.pending.take() {
+                Some(s) => s,
+                None => match self.rx.recv() {
+                    Ok(s) => s,
+                    Err(_) => return false,
+                },
+            };
+            if !(s.t.is_finite() && s.t >= self.last_t) {
+                continue;
+            }
+            if s.t > t {
+                self.pending = Some(s);
+                return true;
+            }
+            self.last_t = s.t;
+            out.push(s);
+        }
+    }
+
+    fn describe(&self) -> String {
+        "host (C ABI)".into()
+    }
+}
+
+/// The mix into a lock-free ring the host's audio callback drains.
+pub struct HostAudio {
+    producer: rtrb::Producer<f32>,
+    stop: Arc<AtomicBool>,
+    frames: u64,
+}
+
+/// The host's end of [`HostAudio`]: never blocks, never allocates.
+pub struct AudioPuller {
+    consumer: rtrb::Consumer<f32>,
+}
+
+/// A ring of `capacity_frames` stereo frames: the sink, its reader, and the flag that
+/// makes a blocked sink give up (set when the host stops the viewing).
+pub fn host_audio(capacity_frames: usize) -> (HostAudio, AudioPuller, Arc<AtomicBool>) {
+    let (producer, consumer) = rtrb::RingBuffer::new(capacity_frames * 2);
+    let stop = Arc::new(AtomicBool::new(false));
+    (
+        HostAudio {
+            producer,
+            stop: stop.clone(),
+            frames: 0,
+        },
+        AudioPuller { consumer },
+        stop,
+    )
+}
+
+impl AudioSink for HostAudio {
+    /// Waits for room in the ring (the host sets the pace), unless the viewing stops.
+    fn write(&mut self, mut block: &[f32]) -> Result<(), SinkError> {
+        while !block.is_empty() {
+            if self.stop.load(Ordering::Acquire) || self.producer.is_abandoned() {
+                return Err(SinkError::Device("the host stopped reading audio".into()));
+            }
+            let n = self.producer.slots().min(block.len()) & !1;
+            if n == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            if let Ok(mut chunk) = self.producer.write_chunk(n) {
+                let (a, b) = chunk.as_mut_slices();
+                a.copy_from_slice(&block[..a.len()]);
+                b.copy_from_slice(&block[a.len()..n]);
+                chunk.commit_all();
+            }
+            self.frames += (n / 2) as u64;
+            block = &block[n..];
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        Ok(SinkStats::default())
+    }
+}
+
+impl AudioPuller {
+    /// Copies up to `out.len() / 2` stereo frames; `None` once the mix has ended and
+    /// everything was read.
+    pub fn pull(&mut self, out: &mut [f32]) -> Option<usize> {
+        let want = out.len() & !1;
+        let n = self.consumer.slots().min(want);
+        if let Ok(chunk) = self.consumer.read_chunk(n) {
+            let (a, b) = chunk.as_slices();
+            out[..a.len()].copy_from_slice(a);
+            out[a.len()..a.len() + b.len()].copy_from_slice(b);
+            chunk.commit_all();
+        }
+        if n == 0 && self.consumer.is_abandoned() {
+            return None;
+        }
+        Some(n / 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::biometrics::Reading;
+
+    fn rr(t: f64) -> Sample {
+        Sample {
+            t,
+            reading: Reading::Rr { ms: 800.0 },
+        }
+    }
+
+    #[test]
+    fn pushed_samples_arrive_in_time_order_and_the_end_is_seen() {
+        let (mut src, push) = host_samples();
+        for t in [0.1, 0.2, 0.15, 0.6, f64::NAN, 1.1] {
+            assert!(push.push(rr(t)));
+        }
+        drop(push);
+        let mut out = Vec::new();
+        assert!(src.poll(0.5, &mut out));
+        assert_eq!(out.iter().map(|s| s.t).collect::<Vec<_>>(), [0.1, 0.2]);
+        out.clear();
+        assert!(!src.poll(2.0, &mut out));
+        assert_eq!(out.iter().map(|s| s.t).collect::<Vec<_>>(), [0.6, 1.1]);
+    }
+
+    #[test]
+    fn audio_ring_round_trips_and_reports_the_end() {
+        let (mut sink, mut puller, _stop) = host_audio(8);
+        let writer = std::thread::spawn(move || {
+            let block: Vec<f32> = (0..40).map(|i| i as f32).collect();
+            sink.write(&block).unwrap();
+            drop(sink);
+        });
+        let mut got = Vec::new();
+        let mut buf = [0f32; 6];
+        while let Some(n) = puller.pull(&mut buf) {
+            got.extend_from_slice(&buf[..n * 2]);
+        }
+        writer.join().unwrap();
+        assert_eq!(got, (0..40).map(|i| i as f32).collect::<Vec<_>>());
+    }
+}
