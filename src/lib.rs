@@ -9,6 +9,8 @@ pub mod audio;
 pub mod bake;
 pub mod biometrics;
 pub mod director;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod grade;
 pub mod inference;
 pub mod media;

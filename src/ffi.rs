@@ -1,0 +1,867 @@
+//! The C ABI (`--features ffi`; header `include/livingfilm.h`, made by cbindgen) for TV
+//! and streaming-stick hosts that own Bluetooth, the compositor and the audio device.
+//!
+//! A host creates a player from a film and a JSON config, optionally sets consent and an
+//! event callback, starts it, pushes biometric samples as its sensors deliver them, and
+//! pulls frames (into its own RGBA buffer) and audio (interleaved stereo f32). Playback
+//! runs on the player's own threads on the virtual clock: the same samples give the same
+//! cut ID as `livingfilm play`, however the host paces its calls.
+//!
+//! Rules every function keeps: a null or dangling-looking argument is an error, never a
+//! crash; no panic crosses the boundary (each body runs under `catch_unwind` and a panic
+//! becomes `LF_ERR_PANIC`); the reason for the last error on the calling thread is
+//! `lf_last_error()`.
+//!
+//! Threads: one player may be used from several threads. `lf_player_read_audio` is
+//! meant for the host's real-time audio callback: it never blocks, allocates or locks
+//! (it only *tries* a lock that no other call holds while playing). The event callback
+//! runs on the player's threads and must return quickly.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Receiver;
+
+use crate::biometrics::{Reading, Sample};
+use crate::player::host::{host_audio, host_samples, AudioPuller, HostFrame, SamplePusher};
+use crate::player::{HostIo, PlayerConfig, PlayerEvent, Report};
+use crate::render::RenderBackend;
+
+/// Success.
+pub const LF_OK: i32 = 0;
+/// A required pointer was null.
+pub const LF_ERR_NULL: i32 = -1;
+/// An argument was invalid (bad JSON, wrong frame size, non-UTF-8 path…).
+pub const LF_ERR_ARG: i32 = -2;
+/// The call does not fit the player's state (consent after start, start twice…).
+pub const LF_ERR_STATE: i32 = -3;
+/// The film could not be loaded or playback failed.
+pub const LF_ERR_PLAYBACK: i32 = -4;
+/// A bug inside livingfilm was caught at the boundary.
+pub const LF_ERR_PANIC: i32 = -5;
+/// `lf_player_next_frame` wrote a frame.
+pub const LF_FRAME: i32 = 1;
+/// No more frames (or audio): the film has ended.
+pub const LF_END: i32 = 0;
+
+/// An interval between two heartbeats, ms (ends at the sample's time).
+pub const LF_SAMPLE_RR_MS: u32 = 1;
+/// A heart rate from a sensor without beat-to-beat data, bpm.
+pub const LF_SAMPLE_HR_BPM: u32 = 2;
+/// A pupil diameter, mm (0 or less during a blink).
+pub const LF_SAMPLE_PUPIL_MM: u32 = 3;
+
+/// The director chose what a segment plays (`segment`, `variant`, `message` = reason).
+pub const LF_EVENT_DECISION: u32 = 1;
+/// Something degraded but playback goes on (`message`).
+pub const LF_EVENT_WARNING: u32 = 2;
+/// The film ended; `message` is the cut ID.
+pub const LF_EVENT_END: u32 = 3;
+/// Playback failed (`message`); no more frames will come.
+pub const LF_EVENT_ERROR: u32 = 4;
+
+/// One biometric reading from the host's sensors.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct LfSample {
+    /// Viewing time in seconds since the film started.
+    pub t_s: f64,
+    /// `LF_SAMPLE_*`.
+    pub kind: u32,
+    /// The value in the unit `kind` names.
+    pub value: f64,
+}
+
+/// What an event says; strings are valid only during the callback.
+#[repr(C)]
+pub struct LfEvent {
+    /// `LF_EVENT_*`.
+    pub kind: u32,
+    /// Viewing time of a decision, seconds (0 for other events).
+    pub t_s: f64,
+    /// Segment id of a decision, else null.
+    pub segment: *const c_char,
+    /// Variant id of a decision, else null.
+    pub variant: *const c_char,
+    /// The reason, warning, error or cut ID.
+    pub message: *const c_char,
+}
+
+/// Where a pulled frame sits in the film.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LfFrameInfo {
+    /// Frame number from 0.
+    pub index: u32,
+    /// Viewing time of the frame, seconds.
+    pub t_s: f64,
+}
+
+/// The host's event handler: `user` is what was given with it.
+pub type LfEventCallback = Option<unsafe extern "C" fn(user: *mut c_void, event: *const LfEvent)>;
+
+/// The host's user pointer, handed back on the player's threads (the host promised it
+/// may be, by registering it).
+#[derive(Clone, Copy)]
+struct UserData(*mut c_void);
+// SAFETY: the header documents that the callback and its user data are called from the
+// player's threads; the host takes responsibility for that by registering them.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// Settings a host may give as JSON; every field is optional.
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct HostConfig {
+    model: Option<PathBuf>,
+    seed: Option<u32>,
+    width: Option<u32>,
+    height: Option<u32>,
+    render: Option<String>,
+    audio: Option<String>,
+    out_dir: Option<PathBuf>,
+    directors_cut: bool,
+    cut: Option<String>,
+    data_dir: Option<PathBuf>,
+    uplink_url: Option<String>,
+    profile: Option<PathBuf>,
+    providers: Option<String>,
+}
+
+struct Running {
+    thread: Option<JoinHandle<Result<Report, crate::PlayerError>>>,
+    pusher: Option<SamplePusher>,
+    frames: Receiver<HostFrame>,
+}
+
+struct Outcome {
+    cut_id: Option<CString>,
+    report: Option<CString>,
+}
+
+/// A player; opaque to the host.
+pub struct LfPlayer {
+    cfg: Mutex<PlayerConfig>,
+    pull_audio: bool,
+    size: (u32, u32),
+    /// The film's mix rate: the audio ring holds one second.
+    rate: u32,
+    callback: Mutex<Option<(unsafe extern "C" fn(*mut c_void, *const LfEvent), UserData)>>,
+    running: Mutex<Option<Running>>,
+    audio: Mutex<Option<AudioPuller>>,
+    stop: Mutex<Option<Arc<AtomicBool>>>,
+    outcome: Mutex<Option<Outcome>>,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_error(msg: impl std::fmt::Display) {
+    let text = CString::new(msg.to_string().replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = text);
+}
+
+/// Runs `f`, turning a panic into `on_panic` and a recorded error.
+fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            set_error(format!("internal error (panic: {what}); please report it"));
+            on_panic
+        }
+    }
+}
+
+fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
+    set_error(msg);
+    code
+}
+
+/// A borrowed C string as UTF-8, or the error to return.
+unsafe fn utf8<'a>(p: *const c_char, what: &str) -> Result<&'a str, i32> {
+    if p.is_null() {
+        return Err(fail(LF_ERR_NULL, format!("{what} is null")));
+    }
+    // SAFETY: the caller passes a NUL-terminated string (documented in the header).
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| fail(LF_ERR_ARG, format!("{what} is not UTF-8")))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The player's settings from the host's JSON, with the film checked on the way.
+struct Settings {
+    cfg: PlayerConfig,
+    pull_audio: bool,
+    size: (u32, u32),
+    rate: u32,
+}
+
+fn player_config(film: &str, json: &str) -> Result<Settings, String> {
+    let hc: HostConfig = if json.trim().is_empty() {
+        HostConfig::default()
+    } else {
+        serde_json::from_str(json).map_err(|e| format!("config JSON: {e}"))?
+    };
+    let render = match hc.render.as_deref() {
+        None => RenderBackend::Auto,
+        Some(s) => <RenderBackend as clap::ValueEnum>::from_str(s, true)
+            .map_err(|_| format!("config field `render`: `{s}` is not auto, gpu or cpu"))?,
+    };
+    let pull_audio = match hc.audio.as_deref() {
+        None | Some("pull") => true,
+        Some("none") => false,
+        Some(s) => return Err(format!("config field `audio`: `{s}` is not pull or none")),
+    };
+    let providers = match hc.providers.as_deref() {
+        None => Vec::new(),
+        Some(s) => crate::inference::Provider::parse_list(s)
+            .map_err(|e| format!("config field `providers`: {e}"))?,
+    };
+    let film_path = PathBuf::from(film);
+    let loaded = crate::director::Film::load(&film_path).map_err(|e| e.to_string())?;
+    let size = (
+        hc.width.unwrap_or(loaded.info.width),
+        hc.height.unwrap_or(loaded.info.height),
+    );
+    if size.0 == 0 || size.1 == 0 || size.0 > 16384 || size.1 > 16384 {
+        return Err(format!("frame size {}x{} is out of range", size.0, size.1));
+    }
+    let cfg = PlayerConfig {
+        film: film_path,
+        biometrics: None,
+        biometrics_format: None,
+        biometrics_rate: None,
+        cut: hc.cut,
+        model: hc
+            .model
+            .unwrap_or_else(|| PathBuf::from("models/tension.onnx")),
+        providers,
+        model_cache: None,
+        out_dir: hc.out_dir.unwrap_or_default(),
+        seed: hc.seed.unwrap_or(1),
+        width: Some(size.0),
+        height: Some(size.1),
+        png: false,
+        audio: crate::AudioMode::Null,
+        audio_device: None,
+        consent: false,
+        placement_consent: false,
+        directors_cut: hc.directors_cut,
+        profile: hc.profile,
+        uplink_url: hc.uplink_url,
+        uplink_ca: None,
+        data_dir: hc
+            .data_dir
+            .unwrap_or_else(crate::uplink::consent::default_data_dir),
+        epsilon: 1.0,
+        epsilon_budget: 4.0,
+        queue_capacity: 10_000,
+        progress: false,
+        render,
+    };
+    Ok(Settings {
+        cfg,
+        pull_audio,
+        size,
+        rate: loaded.info.sample_rate,
+    })
+}
+
+/// The library version, e.g. "0.1.0" (static; never free it).
+#[no_mangle]
+pub extern "C" fn lf_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Why the last call on this thread failed ("" if none yet). Valid until the next
+/// failing call on the same thread; never free it.
+#[no_mangle]
+pub extern "C" fn lf_last_error() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// Creates a player for the film (`film.toml` or its folder) with a JSON config (may be
+/// null or "" for defaults). Fields: `model`, `seed`, `width`, `height`,
+/// `render` ("auto"|"gpu"|"cpu"), `audio` ("pull"|"none"), `out_dir` (report.json goes
+/// there; absent: nothing is written), `directors_cut`, `cut` (replay a cut ID),
+/// `data_dir`, `uplink_url`, `profile`, `providers`. Returns null on error (see
+/// `lf_last_error`). Free it with `lf_player_free`.
+///
+/// # Safety
+/// `film` must be a NUL-terminated string; `config_json` NUL-terminated or null.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_new(
+    film: *const c_char,
+    config_json: *const c_char,
+) -> *mut LfPlayer {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: forwarded from the caller's contract.
+        let Ok(film) = (unsafe { utf8(film, "film") }) else {
+            return std::ptr::null_mut();
+        };
+        let json = if config_json.is_null() {
+            ""
+        } else {
+            // SAFETY: as above.
+            match unsafe { utf8(config_json, "config_json") } {
+                Ok(s) => s,
+                Err(_) => return std::ptr::null_mut(),
+            }
+        };
+        match player_config(film, json) {
+            Ok(s) => Box::into_raw(Box::new(LfPlayer {
+                cfg: Mutex::new(s.cfg),
+                pull_audio: s.pull_audio,
+                size: s.size,
+                rate: s.rate,
+                callback: Mutex::new(None),
+                running: Mutex::new(None),
+                audio: Mutex::new(None),
+                stop: Mutex::new(None),
+                outcome: Mutex::new(None),
+            })),
+            Err(e) => {
+                set_error(e);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// A player reference from the host's pointer, or `LF_ERR_NULL`.
+unsafe fn player<'a>(p: *const LfPlayer) -> Result<&'a LfPlayer, i32> {
+    if p.is_null() {
+        return Err(fail(LF_ERR_NULL, "player is null"));
+    }
+    // SAFETY: the caller passes a pointer from `lf_player_new` not yet freed.
+    Ok(unsafe { &*p })
+}
+
+/// Frame size in pixels. Any thread.
+///
+/// # Safety
+/// `p` from `lf_player_new`; `width` and `height` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_size(
+    p: *const LfPlayer,
+    width: *mut u32,
+    height: *mut u32,
+) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        if width.is_null() || height.is_null() {
+            return fail(LF_ERR_NULL, "width or height is null");
+        }
+        // SAFETY: checked non-null; the caller gives writable u32s.
+        unsafe {
+            *width = pl.size.0;
+            *height = pl.size.1;
+        }
+        LF_OK
+    })
+}
+
+/// Consent for this viewing, before `lf_player_start`: `uplink` allows anonymised
+/// tension deltas to go to the config's `uplink_url`; `placements` allows placements
+/// the director marked as needing consent. Both are off until set.
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_set_consent(
+    p: *const LfPlayer,
+    uplink: bool,
+    placements: bool,
+) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        if lock(&pl.running).is_some() {
+            return fail(LF_ERR_STATE, "consent must be set before lf_player_start");
+        }
+        let mut cfg = lock(&pl.cfg);
+        cfg.consent = uplink;
+        cfg.placement_consent = placements;
+        LF_OK
+    })
+}
+
+/// Registers the event callback (null to remove), before `lf_player_start`. It is
+/// called on the player's threads, one event at a time; `user` is passed back as is.
+///
+/// # Safety
+/// `p` from `lf_player_new`; `callback` and `user` usable from other threads until the
+/// player is freed.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_set_event_callback(
+    p: *const LfPlayer,
+    callback: LfEventCallback,
+    user: *mut c_void,
+) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        if lock(&pl.running).is_some() {
+            return fail(
+                LF_ERR_STATE,
+                "the callback must be set before lf_player_start",
+            );
+        }
+        *lock(&pl.callback) = callback.map(|c| (c, UserData(user)));
+        LF_OK
+    })
+}
+
+fn deliver(cb: unsafe extern "C" fn(*mut c_void, *const LfEvent), user: UserData, e: &PlayerEvent) {
+    let text = |s: &str| CString::new(s.replace('\0', " ")).unwrap_or_default();
+    let (kind, t_s, segment, variant, message) = match e {
+        PlayerEvent::Decision(d) => (
+            LF_EVENT_DECISION,
+            d.t,
+            Some(text(&d.segment_id)),
+            Some(text(&d.variant_id)),
+            text(&d.reason),
+        ),
+        PlayerEvent::Warning(w) => (LF_EVENT_WARNING, 0.0, None, None, text(w)),
+        PlayerEvent::End { cut_id } => (LF_EVENT_END, 0.0, None, None, text(cut_id)),
+    };
+    let ev = LfEvent {
+        kind,
+        t_s,
+        segment: segment.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+        variant: variant.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+        message: message.as_ptr(),
+    };
+    // SAFETY: the host registered `cb` for exactly this; `ev` outlives the call.
+    unsafe { cb(user.0, &ev) };
+}
+
+/// Starts playback on the player's threads. Then push samples, pull frames and audio.
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        let mut running = lock(&pl.running);
+        if running.is_some() {
+            return fail(LF_ERR_STATE, "the player was already started");
+        }
+        let cfg = lock(&pl.cfg).clone();
+        let callback = *lock(&pl.callback);
+        let (samples, pusher) = host_samples();
+        let (frames_tx, frames_rx) = crossbeam_channel::bounded(2);
+        let (sink, puller, stop) = host_audio(pl.rate as usize);
+        let audio: Box<dyn crate::audio::sink::AudioSink + Send> = if pl.pull_audio {
+            *lock(&pl.audio) = Some(puller);
+            Box::new(sink)
+        } else {
+            Box::new(crate::audio::sink::NullSink)
+        };
+        *lock(&pl.stop) = Some(stop);
+        let events = callback.map(|(cb, user)| {
+            let serial = Arc::new(Mutex::new(()));
+            Arc::new(move |e: PlayerEvent| {
+                let _one_at_a_time = lock(&serial);
+                deliver(cb, user, &e);
+            }) as crate::player::host::EventHandler
+        });
+        let host = HostIo {
+            samples: Some(Box::new(samples)),
+            frames: Some(frames_tx),
+            audio: Some(audio),
+            events: events.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("livingfilm-player".into())
+            .spawn(move || {
+                let r = crate::player::play_with(&cfg, host);
+                if let (Err(e), Some((cb, user))) = (&r, callback) {
+                    let msg = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+                    let ev = LfEvent {
+                        kind: LF_EVENT_ERROR,
+                        t_s: 0.0,
+                        segment: std::ptr::null(),
+                        variant: std::ptr::null(),
+                        message: msg.as_ptr(),
+                    };
+                    // SAFETY: as in `deliver`.
+                    unsafe { cb(user.0, &ev) };
+                }
+                r
+            });
+        match thread {
+            Ok(t) => {
+                *running = Some(Running {
+                    thread: Some(t),
+                    pusher: Some(pusher),
+                    frames: frames_rx,
+                });
+                LF_OK
+            }
+            Err(e) => fail(
+                LF_ERR_PLAYBACK,
+                format!("cannot start the player thread: {e}"),
+            ),
+        }
+    })
+}
+
+/// Queues `count` samples (in time order). Never blocks. The player reads them as the
+/// viewing clock reaches their times and waits for samples up to each moment it renders,
+/// so push as readings arrive and call `lf_player_end_samples` when there will be none.
+///
+/// # Safety
+/// `p` from `lf_player_new`; `samples` points to `count` readable `LfSample`s.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_push_samples(
+    p: *const LfPlayer,
+    samples: *const LfSample,
+    count: usize,
+) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        if count == 0 {
+            return LF_OK;
+        }
+        if samples.is_null() {
+            return fail(LF_ERR_NULL, "samples is null");
+        }
+        // SAFETY: non-null, and the caller gives `count` readable samples.
+        let given = unsafe { std::slice::from_raw_parts(samples, count) };
+        let running = lock(&pl.running);
+        let Some(pusher) = running.as_ref().and_then(|r| r.pusher.as_ref()) else {
+            return fail(
+                LF_ERR_STATE,
+                "push samples after lf_player_start and before lf_player_end_samples",
+            );
+        };
+        for (i, s) in given.iter().enumerate() {
+            let reading = match s.kind {
+                LF_SAMPLE_RR_MS => Reading::Rr { ms: s.value },
+                LF_SAMPLE_HR_BPM => Reading::Hr { bpm: s.value },
+                LF_SAMPLE_PUPIL_MM => Reading::Pupil { mm: s.value },
+                k => return fail(LF_ERR_ARG, format!("sample {i}: unknown kind {k}")),
+            };
+            if !(s.t_s.is_finite() && s.value.is_finite()) {
+                return fail(
+                    LF_ERR_ARG,
+                    format!("sample {i}: time and value must be finite"),
+                );
+            }
+            // A viewing that has ended reads no more; that is not the host's error.
+            let _ = pusher.push(Sample { t: s.t_s, reading });
+        }
+        LF_OK
+    })
+}
+
+/// Says no more samples will come (the sensor is gone or the host has no more): the
+/// player stops waiting for them and plays on with what it has.
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_end_samples(p: *const LfPlayer) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        match lock(&pl.running).as_mut() {
+            Some(r) => {
+                r.pusher = None;
+                LF_OK
+            }
+            None => fail(LF_ERR_STATE, "the player has not started"),
+        }
+    })
+}
+
+/// Waits for the next frame and copies it into the host's `rgba` buffer: `height` rows
+/// of `width` RGBA8 pixels, `stride` bytes apart (at least `width * 4`). The size must
+/// be `lf_player_size`'s. Returns `LF_FRAME`, `LF_END` when the film is over, or an
+/// error. Pull audio too (unless the config said `"audio": "none"`): the player does
+/// not run ahead of either by more than a second.
+///
+/// # Safety
+/// `p` from `lf_player_new`; `rgba` writable for `stride * height` bytes; `info` null
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_next_frame(
+    p: *const LfPlayer,
+    rgba: *mut u8,
+    stride: usize,
+    width: u32,
+    height: u32,
+    info: *mut LfFrameInfo,
+) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        if rgba.is_null() {
+            return fail(LF_ERR_NULL, "rgba is null");
+        }
+        if (width, height) != pl.size {
+            return fail(
+                LF_ERR_ARG,
+                format!(
+                    "buffer is {width}x{height}, frames are {}x{}",
+                    pl.size.0, pl.size.1
+                ),
+            );
+        }
+        let row = width as usize * 4;
+        if stride < row {
+            return fail(
+                LF_ERR_ARG,
+                format!("stride {stride} is less than width * 4 = {row}"),
+            );
+        }
+        let Some(rx) = lock(&pl.running).as_ref().map(|r| r.frames.clone()) else {
+            return fail(LF_ERR_STATE, "the player has not started");
+        };
+        let Ok(frame) = rx.recv() else {
+            return LF_END;
+        };
+        for (y, src) in frame.rgba.chunks_exact(row).enumerate() {
+            // SAFETY: the caller gives `stride * height` writable bytes; y < height.
+            unsafe {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), rgba.add(y * stride), row);
+            }
+        }
+        if !info.is_null() {
+            // SAFETY: non-null and writable by contract.
+            unsafe {
+                *info = LfFrameInfo {
+                    index: frame.index,
+                    t_s: frame.t,
+                };
+            }
+        }
+        LF_FRAME
+    })
+}
+
+/// Copies up to `frames` stereo frames of the mix (interleaved f32, the film's rate)
+/// into `out`; returns how many (0 when none are ready yet), or `LF_AUDIO_END` once the
+/// mix is over and drained. What is not filled is silence. Real-time safe: never
+/// blocks, allocates or does I/O, so call it from the host's audio callback.
+///
+/// # Safety
+/// `p` from `lf_player_new`; `out` writable for `frames * 2` floats.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_read_audio(
+    p: *const LfPlayer,
+    out: *mut f32,
+    frames: usize,
+) -> i64 {
+    guard(LF_ERR_PANIC as i64, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code as i64,
+        };
+        if out.is_null() {
+            return fail(LF_ERR_NULL, "out is null") as i64;
+        }
+        // SAFETY: the caller gives `frames * 2` writable floats.
+        let buf = unsafe { std::slice::from_raw_parts_mut(out, frames.saturating_mul(2)) };
+        let Ok(mut audio) = pl.audio.try_lock() else {
+            buf.fill(0.0);
+            return 0;
+        };
+        match audio.as_mut() {
+            Some(a) => match a.pull(buf) {
+                Some(n) => {
+                    buf[n * 2..].fill(0.0);
+                    n as i64
+                }
+                None => {
+                    buf.fill(0.0);
+                    LF_AUDIO_END
+                }
+            },
+            None => {
+                buf.fill(0.0);
+                if lock(&pl.running).is_none() {
+                    fail(LF_ERR_STATE, "the player has not started") as i64
+                } else {
+                    LF_AUDIO_END
+                }
+            }
+        }
+    })
+}
+
+/// `lf_player_read_audio`: the mix has ended and everything was read.
+pub const LF_AUDIO_END: i64 = -6;
+
+/// Waits until playback has finished (every frame pulled), then makes the cut ID and
+/// report available. Returns `LF_OK` or `LF_ERR_PLAYBACK` (see `lf_last_error`).
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_wait(p: *const LfPlayer) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        // SAFETY: caller's contract.
+        let pl = match unsafe { player(p) } {
+            Ok(pl) => pl,
+            Err(code) => return code,
+        };
+        let thread = match lock(&pl.running).as_mut() {
+            Some(r) => r.thread.take(),
+            None => return fail(LF_ERR_STATE, "the player has not started"),
+        };
+        let Some(thread) = thread else {
+            return if lock(&pl.outcome)
+                .as_ref()
+                .is_some_and(|o| o.cut_id.is_some())
+            {
+                LF_OK
+            } else {
+                fail(LF_ERR_PLAYBACK, "playback failed (see the earlier error)")
+            };
+        };
+        let result = thread.join();
+        let mut outcome = lock(&pl.outcome);
+        match result {
+            Ok(Ok(report)) => {
+                let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+                *outcome = Some(Outcome {
+                    cut_id: CString::new(report.cut_id.clone()).ok(),
+                    report: CString::new(json).ok(),
+                });
+                LF_OK
+            }
+            Ok(Err(e)) => {
+                *outcome = Some(Outcome {
+                    cut_id: None,
+                    report: None,
+                });
+                fail(LF_ERR_PLAYBACK, e)
+            }
+            Err(_) => {
+                *outcome = Some(Outcome {
+                    cut_id: None,
+                    report: None,
+                });
+                fail(LF_ERR_PANIC, "the player thread panicked")
+            }
+        }
+    })
+}
+
+/// The cut ID of a finished viewing (after `lf_player_wait` returned `LF_OK`), else
+/// null. Owned by the player: valid until `lf_player_free`.
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_cut_id(p: *const LfPlayer) -> *const c_char {
+    guard(std::ptr::null(), || {
+        // SAFETY: caller's contract.
+        let Ok(pl) = (unsafe { player(p) }) else {
+            return std::ptr::null();
+        };
+        let outcome = lock(&pl.outcome);
+        match outcome.as_ref().and_then(|o| o.cut_id.as_ref()) {
+            Some(c) => c.as_ptr(),
+            None => {
+                set_error("no cut ID yet: call lf_player_wait after the last frame");
+                std::ptr::null()
+            }
+        }
+    })
+}
+
+/// The viewing's report (the JSON `report.json` holds) after `lf_player_wait`, else
+/// null. Owned by the player: valid until `lf_player_free`.
+///
+/// # Safety
+/// `p` from `lf_player_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_report_json(p: *const LfPlayer) -> *const c_char {
+    guard(std::ptr::null(), || {
+        // SAFETY: caller's contract.
+        let Ok(pl) = (unsafe { player(p) }) else {
+            return std::ptr::null();
+        };
+        let outcome = lock(&pl.outcome);
+        match outcome.as_ref().and_then(|o| o.report.as_ref()) {
+            Some(c) => c.as_ptr(),
+            None => {
+                set_error("no report yet: call lf_player_wait after the last frame");
+                std::ptr::null()
+            }
+        }
+    })
+}
+
+/// Stops playback if it runs (nothing is left half-written) and frees the player.
+/// Null is ignored. Call it once, after every other call on this player has returned.
+///
+/// # Safety
+/// `p` from `lf_player_new`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn lf_player_free(p: *mut LfPlayer) {
+    guard((), || {
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: the caller hands back ownership of a pointer from `lf_player_new`.
+        let pl = unsafe { Box::from_raw(p) };
+        if let Some(stop) = lock(&pl.stop).as_ref() {
+            stop.store(true, Ordering::Release);
+        }
+        let running = lock(&pl.running).take();
+        *lock(&pl.audio) = None;
+        if let Some(mut r) = running {
+            r.pusher = None;
+            let thread = r.thread.take();
+            drop(r); // the frame channel closes: the render stage stops
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+        }
+    })
+}
