@@ -26,20 +26,22 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-lib=.cache/onnxruntime/libonnxruntime.so
+# ORT_ARCH/ORT_DIR fetch another architecture's library (scripts/cross_aarch64.sh).
+ort_dir="${ORT_DIR:-.cache/onnxruntime}"
+lib=$ort_dir/libonnxruntime.so
 if [ ! -f "$lib" ]; then
-  echo "setup: fetching onnxruntime $ORT_VERSION (PyPI wheel)" >&2
+  arch="${ORT_ARCH:-$(uname -m)}"
+  echo "setup: fetching onnxruntime $ORT_VERSION for $arch (PyPI wheel)" >&2
   tmp=$(mktemp -d)
-  arch=$(uname -m)
   python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
     --platform "manylinux_2_28_${arch}" "onnxruntime==${ORT_VERSION}" -d "$tmp"
-  mkdir -p .cache/onnxruntime
-  python3 - "$tmp" "$ORT_VERSION" <<'PY'
+  mkdir -p "$ort_dir"
+  python3 - "$tmp" "$ORT_VERSION" "$ort_dir" <<'PY'
 import glob, sys, zipfile
-tmp, version = sys.argv[1], sys.argv[2]
+tmp, version, dest = sys.argv[1], sys.argv[2], sys.argv[3]
 wheel = glob.glob(f"{tmp}/onnxruntime-*.whl")[0]
 member = f"onnxruntime/capi/libonnxruntime.so.{version}"
-with zipfile.ZipFile(wheel) as z, open(f".cache/onnxruntime/libonnxruntime.so.{version}", "wb") as out:
+with zipfile.ZipFile(wheel) as z, open(f"{dest}/libonnxruntime.so.{version}", "wb") as out:
     out.write(z.read(member))
 PY
   ln -sf "libonnxruntime.so.${ORT_VERSION}" "$lib"

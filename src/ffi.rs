@@ -20,7 +20,6 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -28,9 +27,10 @@ use std::thread::JoinHandle;
 use crossbeam_channel::Receiver;
 
 use crate::biometrics::{Reading, Sample};
-use crate::player::host::{host_audio, host_samples, AudioPuller, HostFrame, SamplePusher};
+use crate::player::host::{
+    host_audio, host_samples, AudioPuller, HostFrame, HostSettings, SamplePusher,
+};
 use crate::player::{HostIo, PlayerConfig, PlayerEvent, Report};
-use crate::render::RenderBackend;
 
 /// Success.
 pub const LF_OK: i32 = 0;
@@ -114,25 +114,6 @@ struct UserData(*mut c_void);
 unsafe impl Send for UserData {}
 unsafe impl Sync for UserData {}
 
-/// Settings a host may give as JSON; every field is optional.
-#[derive(Debug, serde::Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct HostConfig {
-    model: Option<PathBuf>,
-    seed: Option<u32>,
-    width: Option<u32>,
-    height: Option<u32>,
-    render: Option<String>,
-    audio: Option<String>,
-    out_dir: Option<PathBuf>,
-    directors_cut: bool,
-    cut: Option<String>,
-    data_dir: Option<PathBuf>,
-    uplink_url: Option<String>,
-    profile: Option<PathBuf>,
-    providers: Option<String>,
-}
-
 struct Running {
     thread: Option<JoinHandle<Result<Report, crate::PlayerError>>>,
     pusher: Option<SamplePusher>,
@@ -203,85 +184,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The player's settings from the host's JSON, with the film checked on the way.
-struct Settings {
-    cfg: PlayerConfig,
-    pull_audio: bool,
-    size: (u32, u32),
-    rate: u32,
-}
-
-fn player_config(film: &str, json: &str) -> Result<Settings, String> {
-    let hc: HostConfig = if json.trim().is_empty() {
-        HostConfig::default()
-    } else {
-        serde_json::from_str(json).map_err(|e| format!("config JSON: {e}"))?
-    };
-    let render = match hc.render.as_deref() {
-        None => RenderBackend::Auto,
-        Some(s) => <RenderBackend as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| format!("config field `render`: `{s}` is not auto, gpu or cpu"))?,
-    };
-    let pull_audio = match hc.audio.as_deref() {
-        None | Some("pull") => true,
-        Some("none") => false,
-        Some(s) => return Err(format!("config field `audio`: `{s}` is not pull or none")),
-    };
-    let providers = match hc.providers.as_deref() {
-        None => Vec::new(),
-        Some(s) => crate::inference::Provider::parse_list(s)
-            .map_err(|e| format!("config field `providers`: {e}"))?,
-    };
-    let film_path = PathBuf::from(film);
-    let loaded = crate::director::Film::load(&film_path).map_err(|e| e.to_string())?;
-    let size = (
-        hc.width.unwrap_or(loaded.info.width),
-        hc.height.unwrap_or(loaded.info.height),
-    );
-    if size.0 == 0 || size.1 == 0 || size.0 > 16384 || size.1 > 16384 {
-        return Err(format!("frame size {}x{} is out of range", size.0, size.1));
-    }
-    let cfg = PlayerConfig {
-        film: film_path,
-        biometrics: None,
-        biometrics_format: None,
-        biometrics_rate: None,
-        cut: hc.cut,
-        model: hc
-            .model
-            .unwrap_or_else(|| PathBuf::from("models/tension.onnx")),
-        providers,
-        model_cache: None,
-        out_dir: hc.out_dir.unwrap_or_default(),
-        seed: hc.seed.unwrap_or(1),
-        width: Some(size.0),
-        height: Some(size.1),
-        png: false,
-        audio: crate::AudioMode::Null,
-        audio_device: None,
-        consent: false,
-        placement_consent: false,
-        directors_cut: hc.directors_cut,
-        profile: hc.profile,
-        uplink_url: hc.uplink_url,
-        uplink_ca: None,
-        data_dir: hc
-            .data_dir
-            .unwrap_or_else(crate::uplink::consent::default_data_dir),
-        epsilon: 1.0,
-        epsilon_budget: 4.0,
-        queue_capacity: 10_000,
-        progress: false,
-        render,
-    };
-    Ok(Settings {
-        cfg,
-        pull_audio,
-        size,
-        rate: loaded.info.sample_rate,
-    })
-}
-
 /// The library version, e.g. "0.1.0" (static; never free it).
 #[no_mangle]
 pub extern "C" fn lf_version() -> *const c_char {
@@ -323,7 +225,7 @@ pub unsafe extern "C" fn lf_player_new(
                 Err(_) => return std::ptr::null_mut(),
             }
         };
-        match player_config(film, json) {
+        match HostSettings::from_json(film, json) {
             Ok(s) => Box::into_raw(Box::new(LfPlayer {
                 cfg: Mutex::new(s.cfg),
                 pull_audio: s.pull_audio,

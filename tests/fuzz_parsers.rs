@@ -247,3 +247,26 @@ fn uplink_queue_and_collector_survive_mutations() {
     let _ = c.borrow().population();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn host_config_parser_survives_mutations() {
+    let film = root().join("assets/demo");
+    let film = film.to_str().unwrap();
+    let seed = br#"{"render": "cpu", "audio": "pull", "width": 48, "height": 27, "seed": 7, "providers": "xnnpack,cpu", "directors_cut": false, "out_dir": "x"}"#;
+    fuzz("host config", seed, 300, |b| {
+        let _ =
+            livingfilm::player::host::HostSettings::from_json(film, &String::from_utf8_lossy(b));
+    });
+    for (json, field) in [
+        (r#"{"render": "vulkan"}"#, "render"),
+        (r#"{"audio": "speakers"}"#, "audio"),
+        (r#"{"widht": 3}"#, "widht"),
+        (r#"{"width": 0}"#, "frame size"),
+        (r#"{"width": -4}"#, "config JSON"),
+    ] {
+        let e = livingfilm::player::host::HostSettings::from_json(film, json)
+            .err()
+            .unwrap_or_else(|| panic!("{json} accepted"));
+        assert!(e.contains(field), "{json}: {e}");
+    }
+}

@@ -100,6 +100,7 @@ pub struct PreparedLut3d<'a> {
 
 impl PreparedLut3d<'_> {
     /// Size, domain start, index scale, last index and table, for vector kernels.
+    #[cfg(target_arch = "x86_64")]
     pub(crate) fn parts(&self) -> (usize, [f32; 3], [f32; 3], f32, &[[f32; 3]]) {
         (self.n, self.lo, self.scale, self.last, self.table)
     }

@@ -7,6 +7,7 @@
 //! so a host gets the same cut ID as the CLI for the same samples, however it paces
 //! its calls.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,9 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::audio::sink::{AudioSink, SinkError, SinkStats};
 use crate::biometrics::{Sample, SampleSource};
 use crate::director::Decision;
+use crate::render::RenderBackend;
+
+use super::PlayerConfig;
 
 /// Something the host is told as it happens.
 #[derive(Debug, Clone)]
@@ -206,6 +210,112 @@ impl AudioPuller {
             return None;
         }
         Some(n / 2)
+    }
+}
+
+/// Settings a host may give as JSON; every field is optional.
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct HostConfig {
+    model: Option<PathBuf>,
+    seed: Option<u32>,
+    width: Option<u32>,
+    height: Option<u32>,
+    render: Option<String>,
+    audio: Option<String>,
+    out_dir: Option<PathBuf>,
+    directors_cut: bool,
+    cut: Option<String>,
+    data_dir: Option<PathBuf>,
+    uplink_url: Option<String>,
+    profile: Option<PathBuf>,
+    providers: Option<String>,
+}
+
+/// The player's settings from the host's JSON, with the film checked on the way.
+pub struct HostSettings {
+    /// The viewing's configuration (host-owned ends are given to `play_with` separately).
+    pub cfg: PlayerConfig,
+    /// The host pulls the mix (`"audio": "pull"`), or it is discarded (`"none"`).
+    pub pull_audio: bool,
+    /// Frame size in pixels.
+    pub size: (u32, u32),
+    /// The film's mix rate.
+    pub rate: u32,
+}
+
+impl HostSettings {
+    /// Parses the host's JSON (empty for defaults) and loads the film to check it; the
+    /// error names the field at fault.
+    pub fn from_json(film: &str, json: &str) -> Result<Self, String> {
+        let hc: HostConfig = if json.trim().is_empty() {
+            HostConfig::default()
+        } else {
+            serde_json::from_str(json).map_err(|e| format!("config JSON: {e}"))?
+        };
+        let render = match hc.render.as_deref() {
+            None => RenderBackend::Auto,
+            Some(s) => <RenderBackend as clap::ValueEnum>::from_str(s, true)
+                .map_err(|_| format!("config field `render`: `{s}` is not auto, gpu or cpu"))?,
+        };
+        let pull_audio = match hc.audio.as_deref() {
+            None | Some("pull") => true,
+            Some("none") => false,
+            Some(s) => return Err(format!("config field `audio`: `{s}` is not pull or none")),
+        };
+        let providers = match hc.providers.as_deref() {
+            None => Vec::new(),
+            Some(s) => crate::inference::Provider::parse_list(s)
+                .map_err(|e| format!("config field `providers`: {e}"))?,
+        };
+        let film_path = PathBuf::from(film);
+        let loaded = crate::director::Film::load(&film_path).map_err(|e| e.to_string())?;
+        let size = (
+            hc.width.unwrap_or(loaded.info.width),
+            hc.height.unwrap_or(loaded.info.height),
+        );
+        if size.0 == 0 || size.1 == 0 || size.0 > 16384 || size.1 > 16384 {
+            return Err(format!("frame size {}x{} is out of range", size.0, size.1));
+        }
+        let cfg = PlayerConfig {
+            film: film_path,
+            biometrics: None,
+            biometrics_format: None,
+            biometrics_rate: None,
+            cut: hc.cut,
+            model: hc
+                .model
+                .unwrap_or_else(|| PathBuf::from("models/tension.onnx")),
+            providers,
+            model_cache: None,
+            out_dir: hc.out_dir.unwrap_or_default(),
+            seed: hc.seed.unwrap_or(1),
+            width: Some(size.0),
+            height: Some(size.1),
+            png: false,
+            audio: crate::AudioMode::Null,
+            audio_device: None,
+            consent: false,
+            placement_consent: false,
+            directors_cut: hc.directors_cut,
+            profile: hc.profile,
+            uplink_url: hc.uplink_url,
+            uplink_ca: None,
+            data_dir: hc
+                .data_dir
+                .unwrap_or_else(crate::uplink::consent::default_data_dir),
+            epsilon: 1.0,
+            epsilon_budget: 4.0,
+            queue_capacity: 10_000,
+            progress: false,
+            render,
+        };
+        Ok(Self {
+            cfg,
+            pull_audio,
+            size,
+            rate: loaded.info.sample_rate,
+        })
     }
 }
 
