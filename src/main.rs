@@ -328,6 +328,9 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         eprintln!("note: no --biometrics given: playing the director's cut");
     }
     let r = play(&cfg)?;
+    if let Some(why) = &r.render.fallback {
+        eprintln!("warning: render: {why}");
+    }
     for d in &r.decisions {
         eprintln!(
             "  {:>6.2}s  {} -> {}: {}",

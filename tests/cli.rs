@@ -394,7 +394,15 @@ fn no_gpu_adapter_names_the_packages_to_install() {
     let o = out_dir("cli_no_gpu");
     // A backend that does not exist on this platform leaves wgpu without an adapter.
     let (ok, _, err) = livingfilm_env(
-        &["play", "assets/demo", "-q", "-o", o.to_str().unwrap()],
+        &[
+            "play",
+            "assets/demo",
+            "--render",
+            "gpu",
+            "-q",
+            "-o",
+            o.to_str().unwrap(),
+        ],
         &[("WGPU_BACKEND", "dx12")],
     );
     assert!(!ok);
@@ -406,4 +414,33 @@ fn no_gpu_adapter_names_the_packages_to_install() {
         line.contains("no GPU adapter") && line.contains("mesa-vulkan-drivers"),
         "{line}"
     );
+    // `auto` (the default) plays on the CPU instead and says why in the report.
+    let (ok, _, err) = livingfilm_env(
+        &[
+            "play",
+            "assets/demo",
+            "--width",
+            "32",
+            "--height",
+            "18",
+            "--audio",
+            "null",
+            "-q",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &[("WGPU_BACKEND", "dx12")],
+    );
+    assert!(ok, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o.join("report.json")).unwrap()).unwrap();
+    let fallback = report["render"]["fallback"].as_str().unwrap_or_default();
+    assert!(
+        fallback.contains("mesa-vulkan-drivers") && fallback.contains("CPU"),
+        "{fallback}"
+    );
+    assert!(report["render"]["adapter"]
+        .as_str()
+        .unwrap()
+        .starts_with("CPU renderer"));
 }

@@ -199,6 +199,12 @@ impl AudioPuller {
     /// everything was read.
     pub fn pull(&mut self, out: &mut [f32]) -> Option<usize> {
         let want = out.len() & !1;
+        // Seen before counting: whatever the sink wrote before it went is counted too.
+        let abandoned = self.consumer.is_abandoned();
+        if abandoned {
+            // Pairs with the release in the producer's drop, so its last writes are seen.
+            std::sync::atomic::fence(Ordering::Acquire);
+        }
         let n = self.consumer.slots().min(want);
         if let Ok(chunk) = self.consumer.read_chunk(n) {
             let (a, b) = chunk.as_slices();
@@ -206,7 +212,7 @@ impl AudioPuller {
             out[a.len()..a.len() + b.len()].copy_from_slice(b);
             chunk.commit_all();
         }
-        if n == 0 && self.consumer.is_abandoned() {
+        if n == 0 && abandoned {
             return None;
         }
         Some(n / 2)
