@@ -624,7 +624,8 @@ pub unsafe extern "C" fn lf_player_read_audio(
             },
             None => {
                 buf.fill(0.0);
-                if lock(&pl.running).is_none() {
+                // A real-time caller must not wait, so only try the lock.
+                if pl.running.try_lock().is_ok_and(|r| r.is_none()) {
                     fail(LF_ERR_STATE, "the player has not started") as i64
                 } else {
                     LF_AUDIO_END
