@@ -694,6 +694,31 @@ pub unsafe extern "C" fn lf_player_wait(p: *const LfPlayer) -> i32 {
     })
 }
 
+/// A string of the finished viewing picked by `pick`, owned by the player; null (and
+/// the last error set) before `lf_player_wait` succeeded.
+unsafe fn outcome_text(
+    p: *const LfPlayer,
+    what: &str,
+    pick: fn(&Outcome) -> Option<&CString>,
+) -> *const c_char {
+    guard(std::ptr::null(), || {
+        // SAFETY: the caller passes a player from `lf_player_new`.
+        let Ok(pl) = (unsafe { player(p) }) else {
+            return std::ptr::null();
+        };
+        let outcome = lock(&pl.outcome);
+        match outcome.as_ref().and_then(pick) {
+            Some(c) => c.as_ptr(),
+            None => {
+                set_error(format!(
+                    "no {what} yet: call lf_player_wait after the last frame"
+                ));
+                std::ptr::null()
+            }
+        }
+    })
+}
+
 /// The cut ID of a finished viewing (after `lf_player_wait` returned `LF_OK`), else
 /// null. Owned by the player: valid until `lf_player_free`.
 ///
@@ -701,20 +726,8 @@ pub unsafe extern "C" fn lf_player_wait(p: *const LfPlayer) -> i32 {
 /// `p` from `lf_player_new`.
 #[no_mangle]
 pub unsafe extern "C" fn lf_player_cut_id(p: *const LfPlayer) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: caller's contract.
-        let Ok(pl) = (unsafe { player(p) }) else {
-            return std::ptr::null();
-        };
-        let outcome = lock(&pl.outcome);
-        match outcome.as_ref().and_then(|o| o.cut_id.as_ref()) {
-            Some(c) => c.as_ptr(),
-            None => {
-                set_error("no cut ID yet: call lf_player_wait after the last frame");
-                std::ptr::null()
-            }
-        }
-    })
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { outcome_text(p, "cut ID", |o| o.cut_id.as_ref()) }
 }
 
 /// The viewing's report (the JSON `report.json` holds) after `lf_player_wait`, else
@@ -724,20 +737,8 @@ pub unsafe extern "C" fn lf_player_cut_id(p: *const LfPlayer) -> *const c_char {
 /// `p` from `lf_player_new`.
 #[no_mangle]
 pub unsafe extern "C" fn lf_player_report_json(p: *const LfPlayer) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: caller's contract.
-        let Ok(pl) = (unsafe { player(p) }) else {
-            return std::ptr::null();
-        };
-        let outcome = lock(&pl.outcome);
-        match outcome.as_ref().and_then(|o| o.report.as_ref()) {
-            Some(c) => c.as_ptr(),
-            None => {
-                set_error("no report yet: call lf_player_wait after the last frame");
-                std::ptr::null()
-            }
-        }
-    })
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { outcome_text(p, "report", |o| o.report.as_ref()) }
 }
 
 /// Stops playback if it runs (nothing is left half-written) and frees the player.
