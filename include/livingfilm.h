@@ -117,7 +117,7 @@ const char *lf_last_error(void);
 // null or "" for defaults). Fields: `model`, `seed`, `width`, `height`,
 // `render` ("auto"|"gpu"|"cpu"), `audio` ("pull"|"none"), `out_dir` (report.json goes
 // there; absent: nothing is written), `directors_cut`, `cut` (replay a cut ID),
-// `data_dir`, `uplink_url`, `profile`, `providers`. Returns null on error (see
+// `data_dir`, `uplink_url`, `profile`, `providers`, `locale`. Returns null on error (see
 // `lf_last_error`). Free it with `lf_player_free`.
 //
 // # Safety

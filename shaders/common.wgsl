@@ -1,15 +1,26 @@
 // Shared by raymarch.wgsl and grade.wgsl (prepended at load time).
 
+struct Sign {
+    centre: vec4<f32>, // xyz centre, w = texture-array layer
+    right: vec4<f32>,  // xyz half-width vector, w = opacity
+    up: vec4<f32>,     // xyz half-height vector
+};
+
 struct Frame {
     eye: vec4<f32>,        // xyz eye, w = tan(fov_y / 2)
     forward: vec4<f32>,    // xyz, w = aspect (width / height)
     right: vec4<f32>,      // xyz, w = max ray-march steps
-    up: vec4<f32>,         // xyz, w = density scale (extinction per unit at alpha 1)
+    up: vec4<f32>,         // xyz, w = density scale (extinction per unit at density 1)
     bounds_min: vec4<f32>, // xyz, w = frame index
     bounds_max: vec4<f32>, // xyz, w = seed (exact integer in f32)
     light: vec4<f32>,      // rgb key light, w = exposure
     fog: vec4<f32>,        // rgb fog colour, w = fog density per unit
     grade: vec4<f32>,      // x = LUT strength, y = LUT size, z = grain, w = vignette
+    grid: vec4<f32>,       // xyz texels per axis, w = occupancy block edge (texels)
+    weather: vec4<f32>,    // x = rain 0..1, y = snow 0..1, z = sign count
+    sky_horizon: vec4<f32>,
+    sky_zenith: vec4<f32>,
+    signs: array<Sign, 4>,
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
@@ -28,4 +39,12 @@ fn vs_fullscreen(@builtin(vertex_index) i: u32) -> VsOut {
     out.pos = vec4<f32>(x * 2.0 - 1.0, 1.0 - y * 2.0, 0.0, 1.0);
     out.uv = vec2<f32>(x, y);
     return out;
+}
+
+// Integer hash (PCG-style) for deterministic per-pixel noise (grain, rain, snow).
+fn hash3(x: u32, y: u32, z: u32) -> f32 {
+    var h = x * 747796405u + y * 2891336453u + z * 277803737u;
+    h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
+    h = (h >> 22u) ^ h;
+    return f32(h) / 4294967295.0;
 }

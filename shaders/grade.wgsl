@@ -4,14 +4,6 @@
 @group(0) @binding(2) var lut: texture_3d<f32>;
 @group(0) @binding(3) var lut_sampler: sampler;
 
-// Integer hash (PCG-style) for deterministic per-pixel noise.
-fn hash3(x: u32, y: u32, z: u32) -> f32 {
-    var h = x * 747796405u + y * 2891336453u + z * 277803737u;
-    h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
-    h = (h >> 22u) ^ h;
-    return f32(h) / 4294967295.0;
-}
-
 @fragment
 fn fs_grade(in: VsOut) -> @location(0) vec4<f32> {
     let px = vec2<i32>(in.pos.xy);

@@ -1,13 +1,76 @@
-// Emission-absorption ray marching of a baked density + radiance grid.
+// Emission-absorption ray marching of a baked radiance field: density plus degree-1
+// spherical-harmonic colour on a voxel grid. Empty blocks of the occupancy grid are
+// jumped over (the grid is conservative, so no pixel changes); signs are composited at
+// their depth, so geometry in front hides them; fog and seeded rain and snow layers
+// follow, each hidden behind geometry nearer than the layer.
+// src/render/cpu.rs repeats every step in the same order; keep the two in step.
 
-@group(0) @binding(1) var grid: texture_3d<f32>;
-@group(0) @binding(2) var grid_sampler: sampler;
+@group(0) @binding(1) var sh_r: texture_3d<f32>;
+@group(0) @binding(2) var linear_clamp: sampler;
+@group(0) @binding(3) var sh_g: texture_3d<f32>;
+@group(0) @binding(4) var sh_b: texture_3d<f32>;
+@group(0) @binding(5) var density: texture_3d<f32>;
+@group(0) @binding(6) var occupancy: texture_3d<u32>;
+@group(0) @binding(7) var sign_images: texture_2d_array<f32>;
+
+const SH_C0: f32 = 0.2820948;
+const SH_C1: f32 = 0.4886025;
+const RAIN_COLOUR: vec3<f32> = vec3<f32>(0.55, 0.6, 0.7);
+const SNOW_COLOUR: vec3<f32> = vec3<f32>(0.9, 0.92, 0.95);
+
+struct SignHit {
+    t: f32,
+    c: vec4<f32>, // premultiplied colour times opacity
+};
 
 fn sky(dir: vec3<f32>) -> vec3<f32> {
     let h = clamp(dir.y * 0.5 + 0.5, 0.0, 1.0);
-    let horizon = vec3<f32>(0.16, 0.15, 0.2);
-    let zenith = vec3<f32>(0.02, 0.03, 0.08);
-    return mix(horizon, zenith, h) * frame.light.rgb;
+    return mix(frame.sky_horizon.rgb, frame.sky_zenith.rgb, h) * frame.light.rgb;
+}
+
+// Degree-1 SH evaluated toward the viewer, as the 3DGS reference does (+0.5, clamped).
+fn sh_eval(c: vec4<f32>, dir: vec3<f32>) -> f32 {
+    return max(SH_C0 * c.x - SH_C1 * dir.y * c.y + SH_C1 * dir.z * c.z - SH_C1 * dir.x * c.w + 0.5, 0.0);
+}
+
+// Rain streaks and snow flakes of one screen layer at `layer` (0 nearest).
+fn weather_layer(color: vec3<f32>, uv: vec2<f32>, layer: u32) -> vec3<f32> {
+    var c = color;
+    let f = frame.bounds_min.w;
+    let seed = u32(frame.bounds_max.w) + layer * 7919u;
+    let aspect = frame.forward.w;
+    let rain = frame.weather.x;
+    if (rain > 0.0) {
+        let s = 18.0 * f32(layer + 1u);
+        let p = vec2<f32>(uv.x * aspect * s, uv.y * s - f * 0.9);
+        let cell = floor(p);
+        let q = p - cell;
+        let cx = bitcast<u32>(i32(cell.x));
+        let cy = bitcast<u32>(i32(cell.y));
+        if (hash3(cx, cy, seed + 1u) < rain * 0.35) {
+            let dx = abs(q.x - (0.15 + 0.7 * hash3(cx, cy, seed + 2u)));
+            if (dx < 0.05) {
+                c = mix(c, RAIN_COLOUR * frame.light.rgb, (1.0 - dx / 0.05) * q.y * 0.6 * rain);
+            }
+        }
+    }
+    let snow = frame.weather.y;
+    if (snow > 0.0) {
+        let s = 10.0 * f32(layer + 1u);
+        let p = vec2<f32>(uv.x * aspect * s + f * 0.01, uv.y * s - f * 0.05);
+        let cell = floor(p);
+        let q = p - cell;
+        let cx = bitcast<u32>(i32(cell.x));
+        let cy = bitcast<u32>(i32(cell.y));
+        if (hash3(cx, cy, seed + 3u) < snow * 0.5) {
+            let centre = vec2<f32>(0.25 + 0.5 * hash3(cx, cy, seed + 4u), 0.25 + 0.5 * hash3(cx, cy, seed + 5u));
+            let d = length(q - centre);
+            if (d < 0.12) {
+                c = mix(c, SNOW_COLOUR * frame.light.rgb, (1.0 - d / 0.12) * 0.9 * snow);
+            }
+        }
+    }
+    return c;
 }
 
 @fragment
@@ -18,10 +81,12 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
         + ndc.x * tan_half * frame.forward.w * frame.right.xyz
         + ndc.y * tan_half * frame.up.xyz);
     let origin = frame.eye.xyz;
+    let bmin = frame.bounds_min.xyz;
+    let extent = frame.bounds_max.xyz - bmin;
 
     // Slab test against the grid box.
     let inv = 1.0 / dir;
-    let t0 = (frame.bounds_min.xyz - origin) * inv;
+    let t0 = (bmin - origin) * inv;
     let t1 = (frame.bounds_max.xyz - origin) * inv;
     let t_near = max(max(min(t0.x, t1.x), min(t0.y, t1.y)), max(min(t0.z, t1.z), 0.0));
     let t_far = min(min(max(t0.x, t1.x), max(t0.y, t1.y)), max(t0.z, t1.z));
@@ -30,32 +95,109 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
     var transmittance = 1.0;
     var depth = 1e4;
     if (t_far > t_near) {
-        let extent = frame.bounds_max.xyz - frame.bounds_min.xyz;
+        // The signs this ray crosses, nearest first.
+        var hits: array<SignHit, 4>;
+        var n_hits = 0u;
+        for (var s = 0u; s < u32(frame.weather.z); s = s + 1u) {
+            let sg = frame.signs[s];
+            let nrm = cross(sg.right.xyz, sg.up.xyz);
+            let denom = dot(dir, nrm);
+            if (abs(denom) < 1e-6) {
+                continue;
+            }
+            let ts = dot(sg.centre.xyz - origin, nrm) / denom;
+            let rel = origin + dir * ts - sg.centre.xyz;
+            let a = dot(rel, sg.right.xyz) / dot(sg.right.xyz, sg.right.xyz);
+            let b = dot(rel, sg.up.xyz) / dot(sg.up.xyz, sg.up.xyz);
+            if (ts <= 0.0 || abs(a) > 1.0 || abs(b) > 1.0) {
+                continue;
+            }
+            let st = vec2<f32>(a * 0.5 + 0.5, 0.5 - b * 0.5);
+            let c = textureSampleLevel(sign_images, linear_clamp, st, i32(sg.centre.w), 0.0) * sg.right.w;
+            if (c.a <= 0.0) {
+                continue;
+            }
+            var j = n_hits;
+            loop {
+                if (j == 0u || hits[j - 1u].t <= ts) {
+                    break;
+                }
+                hits[j] = hits[j - 1u];
+                j = j - 1u;
+            }
+            hits[j] = SignHit(ts, c);
+            n_hits = n_hits + 1u;
+        }
+
         let max_steps = u32(frame.right.w);
         let dt = length(extent) / f32(max_steps);
         let n = min(u32(ceil((t_far - t_near) / dt)), max_steps);
-        var t = t_near + 0.5 * dt;
-        for (var i = 0u; i < n; i = i + 1u) {
-            let p = origin + dir * t;
-            let uvw = (p - frame.bounds_min.xyz) / extent;
-            let s = textureSampleLevel(grid, grid_sampler, uvw, 0.0);
-            let sigma = s.a * frame.up.w;
+        let block = frame.grid.w;
+        let cell_size = extent / frame.grid.xyz * block;
+        let cells = vec3<i32>(textureDimensions(occupancy)) - 1;
+        var next_hit = 0u;
+        var k = 0u;
+        loop {
+            if (k >= n || transmittance < 0.01) {
+                break;
+            }
+            let t = t_near + (f32(k) + 0.5) * dt;
+            // Signs in front of this sample.
+            while (next_hit < n_hits && hits[next_hit].t < t) {
+                let h = hits[next_hit];
+                radiance += transmittance * h.c.rgb;
+                if (transmittance > 0.5 && transmittance * (1.0 - h.c.a) <= 0.5) {
+                    depth = h.t;
+                }
+                transmittance *= 1.0 - h.c.a;
+                next_hit = next_hit + 1u;
+            }
+            let uvw = (origin + dir * t - bmin) / extent;
+            let cell = clamp(vec3<i32>(floor(uvw * frame.grid.xyz / block)), vec3<i32>(0), cells);
+            if (textureLoad(occupancy, cell, 0).r == 0u) {
+                // Jump to the first sample past this empty block.
+                let cmin = bmin + vec3<f32>(cell) * cell_size;
+                let e0 = (cmin - origin) * inv;
+                let e1 = (cmin + cell_size - origin) * inv;
+                let t_exit = min(min(max(e0.x, e1.x), max(e0.y, e1.y)), max(e0.z, e1.z));
+                let k_exit = clamp(ceil((t_exit - t_near) / dt - 0.5), 0.0, f32(n));
+                k = max(k + 1u, u32(k_exit));
+                continue;
+            }
+            let sigma = textureSampleLevel(density, linear_clamp, uvw, 0.0).r * frame.up.w;
             if (sigma > 0.0) {
                 let alpha = 1.0 - exp(-sigma * dt);
-                radiance += transmittance * alpha * s.rgb;
+                let rgb = vec3<f32>(
+                    sh_eval(textureSampleLevel(sh_r, linear_clamp, uvw, 0.0), dir),
+                    sh_eval(textureSampleLevel(sh_g, linear_clamp, uvw, 0.0), dir),
+                    sh_eval(textureSampleLevel(sh_b, linear_clamp, uvw, 0.0), dir));
+                radiance += transmittance * alpha * rgb;
                 if (transmittance > 0.5 && transmittance * (1.0 - alpha) <= 0.5) {
                     depth = t;
                 }
                 transmittance *= 1.0 - alpha;
-                if (transmittance < 0.01) {
-                    break;
-                }
             }
-            t += dt;
+            k = k + 1u;
+        }
+        // Signs behind the last sample.
+        while (transmittance >= 0.01 && next_hit < n_hits) {
+            let h = hits[next_hit];
+            radiance += transmittance * h.c.rgb;
+            if (transmittance > 0.5 && transmittance * (1.0 - h.c.a) <= 0.5) {
+                depth = h.t;
+            }
+            transmittance *= 1.0 - h.c.a;
+            next_hit = next_hit + 1u;
         }
     }
     var color = radiance * frame.light.rgb + transmittance * sky(dir);
     let fog_amount = 1.0 - exp(-frame.fog.w * min(depth, 12.0));
     color = mix(color, frame.fog.rgb, fog_amount);
+    for (var j = 0u; j < 3u; j = j + 1u) {
+        let layer = 2u - j;
+        if (0.8 * f32(1u << layer) < depth) {
+            color = weather_layer(color, in.uv, layer);
+        }
+    }
     return vec4<f32>(color * frame.light.w, 1.0);
 }

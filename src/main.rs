@@ -116,9 +116,14 @@ enum Command {
         /// Folder to write into (the film folder).
         #[arg(default_value = "assets/demo")]
         dir: PathBuf,
-        /// Grid resolution per axis of the baked scenes.
+        /// Grid resolution per axis of the baked scenes (8..=1024; the committed
+        /// scenes are 64).
         #[arg(long, default_value_t = 64)]
         grid: u32,
+        /// Store the scene tensors as half floats instead of bytes (twice the size,
+        /// no quantisation).
+        #[arg(long)]
+        f16: bool,
     },
 }
 
@@ -230,6 +235,10 @@ struct OutputArgs {
     /// image within 40 dB PSNR, much slower: for devices without one).
     #[arg(long, value_enum, default_value_t = RenderBackend::Auto, env = "LIVINGFILM_RENDER")]
     render: RenderBackend,
+    /// Your locale (`fr`, `pt-BR`): signs the director localized are shown in it
+    /// (`fr-CA` falls back to `fr`, then to the film's default sign).
+    #[arg(long, value_name = "TAG", env = "LIVINGFILM_LOCALE")]
+    locale: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -321,6 +330,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         queue_capacity: 10_000,
         progress: !a.quiet && std::io::stderr().is_terminal(),
         render: a.output.render,
+        locale: a.output.locale,
     };
     if cfg.directors_cut {
         eprintln!("note: the director's cut, as chosen: no biometrics are read");
@@ -457,9 +467,16 @@ fn main() -> ExitCode {
         Command::Check { film, json } => run_check(&film, json),
         Command::Listen(l) => listen_cmd::run(l),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
-        Command::BakeDemo { dir, grid } => livingfilm::bake::bake_demo(&dir, grid)
-            .with_context(|| format!("baking the demo into {}", dir.display()))
-            .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display())),
+        Command::BakeDemo { dir, grid, f16 } => {
+            let storage = if f16 {
+                livingfilm::render::Storage::F16
+            } else {
+                livingfilm::render::Storage::U8
+            };
+            livingfilm::bake::bake_demo(&dir, grid, storage)
+                .with_context(|| format!("baking the demo into {}", dir.display()))
+                .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,8 +7,8 @@ fn demo_assets_are_reproducible() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = root.join("target/test-out/bake");
     let _ = std::fs::remove_dir_all(&tmp);
-    let files = livingfilm::bake::bake_demo(&tmp, 64).unwrap();
-    assert_eq!(files.len(), 11);
+    let files = livingfilm::bake::bake_demo(&tmp, 64, livingfilm::render::Storage::U8).unwrap();
+    assert_eq!(files.len(), 17);
     for f in files {
         let rel = f.strip_prefix(&tmp).unwrap();
         let committed = std::fs::read(root.join("assets/demo").join(rel)).unwrap();

@@ -37,7 +37,7 @@ fn every_problem_is_reported_with_line_and_field() {
         .replacen("fog = [0.0, 0.08]", "fog = [0.5, 0.1]", 1);
     std::fs::write(dir.join("film.toml"), &manifest).unwrap();
     std::fs::write(dir.join("luts/tension.cube"), "LUT_3D_SIZE 2\n0 0 0\n").unwrap();
-    std::fs::remove_file(dir.join("scenes/garden.lfgrid")).unwrap();
+    std::fs::remove_file(dir.join("scenes/garden.lfscene")).unwrap();
     let line_of = |needle: &str| manifest.lines().position(|l| l.contains(needle)).unwrap() + 1;
 
     let (ok, out, err) = check(&dir);
@@ -56,7 +56,7 @@ fn every_problem_is_reported_with_line_and_field() {
         assert!(out.contains(&want), "missing `{want}` in:\n{out}");
     }
     assert!(out.contains("duplicate segment id `encounter`"), "{out}");
-    assert!(out.contains("garden.lfgrid does not exist"), "{out}");
+    assert!(out.contains("garden.lfscene does not exist"), "{out}");
     assert!(out.contains("tension.cube is unusable"), "{out}");
 }
 
@@ -88,7 +88,7 @@ fn bad_structure_is_reported_precisely() {
     copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let second_arrival_variant = "light = [1.0, 0.92, 0.8]\n\n[[segments.variants]]\n\
-        id = \"plaza-night\"\nscene = \"scenes/plaza.lfgrid\"\nduration_s = 12.0\n\
+        id = \"plaza-night\"\nscene = \"scenes/plaza.lfscene\"\nduration_s = 12.0\n\
         intensity = 0.5\ncamera = { radius = 2.6, height = 0.9, from_deg = -40, to_deg = 20, fov_deg = 50 }\n\
         fog = [0.02, 0.12]\nexposure = 1.1\nlight = [1.0, 0.92, 0.8]\n";
     let broken = [
@@ -244,8 +244,8 @@ fn score_problems_are_reported_with_line_and_field() {
         )
         // A cue no stem belongs to, and a stinger for a segment that does not exist.
         .replacen(
-            "cue = \"calm\"\nscene = \"scenes/garden.lfgrid\"",
-            "cue = \"calmm\"\nscene = \"scenes/garden.lfgrid\"",
+            "cue = \"calm\"\nscene = \"scenes/garden.lfscene\"",
+            "cue = \"calmm\"\nscene = \"scenes/garden.lfscene\"",
             1,
         )
         .replacen("segments = [\"escape\"]", "segments = [\"escpae\"]", 1)
@@ -315,5 +315,58 @@ fn score_problems_are_reported_with_line_and_field() {
             hit.is_some_and(|l| l.contains(what)),
             "missing `{want}` … `{what}` in:\n{out}"
         );
+    }
+}
+
+#[test]
+fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
+    let dir = common::out_dir("check_bad_scene_hooks");
+    copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml"))
+        .unwrap()
+        // A camera path the plaza scene does not have.
+        .replacen("camera = { path = \"dash\" }", "camera = { path = \"dahs\" }", 1)
+        // A slot no scene has.
+        .replacen("slot = \"shopfront\"", "slot = \"billboard\"", 1)
+        // Rain beyond its range.
+        .replacen("rain = [0.3, 0.9]", "rain = [0.9, 0.3]", 1);
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+    // A sign that is not an image, and a scene cut short.
+    std::fs::write(dir.join("signs/neon-arcade.png"), b"not a png").unwrap();
+    let plaza = std::fs::read(dir.join("scenes/storm.lfscene")).unwrap();
+    std::fs::write(dir.join("scenes/storm.lfscene"), &plaza[..plaza.len() / 2]).unwrap();
+    let line_of = |needle: &str| manifest.lines().position(|l| l.contains(needle)).unwrap() + 1;
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok, "{out}{err}");
+    for (line, field, what) in [
+        (
+            line_of("path = \"dahs\""),
+            "segments[2].variants[1].camera",
+            "has no camera path `dahs` (it has: dash)",
+        ),
+        (
+            line_of("slot = \"billboard\""),
+            "segments[1].placements[0].slot",
+            "no sign slot `billboard`",
+        ),
+        (
+            line_of("rain = [0.9, 0.3]"),
+            "segments[1].variants[1].rain",
+            "0 <= min <= max <= 1",
+        ),
+        (
+            // Inside an inline array: the line of its key.
+            line_of("items = ["),
+            "segments[1].placements[0].items[1].sign",
+            "neon-arcade.png is unusable",
+        ),
+        (
+            nth_line(&manifest, 0, |l| l.contains("scenes/storm.lfscene")),
+            "segments[1].variants[1].scene",
+            "not a readable safetensors container",
+        ),
+    ] {
+        assert_problem(&out, line, field, what);
     }
 }

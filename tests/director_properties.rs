@@ -121,7 +121,7 @@ fn manifest(segs: &[SegSpec], g: &Rails, fps: u32) -> String {
         for (v, (intensity, dur)) in s.variants.iter().enumerate() {
             writeln!(
                 m,
-                "[[segments.variants]]\nid = \"v{v}\"\nscene = \"x.lfgrid\"\nduration_s = {dur}\nintensity = {intensity}\n\
+                "[[segments.variants]]\nid = \"v{v}\"\nscene = \"x.lfscene\"\nduration_s = {dur}\nintensity = {intensity}\n\
                  camera = {{ radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }}\n\
                  fog = [0.0, 0.2]\nexposure = [0.9, 1.2]\nlight = [1.0, 1.0, 1.0]"
             )

@@ -8,7 +8,7 @@ use livingfilm::biometrics::parse_replay;
 use livingfilm::director::CutId;
 use livingfilm::grade::{parse_cube, Interp};
 use livingfilm::inference::npy::{NpyArray, NpyData};
-use livingfilm::render::Scene;
+use livingfilm::render::{Scene, Storage};
 
 struct Rng(u64);
 
@@ -93,16 +93,19 @@ fn cube_parser_survives_mutations() {
 
 #[test]
 fn scene_parser_survives_mutations() {
-    let scene = Scene {
-        dims: [2, 2, 3],
-        bounds_min: [-1.0; 3],
-        bounds_max: [1.0; 3],
-        density_scale: 4.0,
-        texels: (0..48).collect(),
-    };
-    fuzz("lfgrid", &scene.to_bytes(), 5000, |b| {
-        let _ = Scene::from_bytes(b);
-    });
+    // A real demo scene at 8³ (header with slots and a camera path), in both storages.
+    let (_, scene) = livingfilm::bake::demo_scenes(8).remove(0);
+    for storage in [Storage::U8, Storage::F16] {
+        let bytes = scene.to_bytes(storage);
+        assert!(Scene::from_bytes(&bytes).is_ok());
+        fuzz("lfscene", &bytes, 3000, |b| {
+            if let Ok(s) = Scene::from_bytes(b) {
+                // What loads must be safe to use.
+                let _ = s.halved();
+                let _ = s.occupancy.empty_share();
+            }
+        });
+    }
 }
 
 #[test]

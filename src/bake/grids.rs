@@ -1,6 +1,8 @@
-//! Analytic scenes (signed distance functions) baked into `.lfgrid` voxel grids.
+//! Analytic scenes (signed distance functions) baked into `.lfscene` radiance fields:
+//! density from the distance, colour as degree-1 spherical harmonics (a diffuse term
+//! plus a view-dependent rim), with each scene's sign slots, camera paths and sky.
 
-use crate::render::Scene;
+use crate::render::{CameraKey, CameraPath, Occupancy, Scene, SignSlot, Sky, SH_C0, SH_C1};
 
 type V3 = [f32; 3];
 
@@ -24,6 +26,15 @@ struct Hit {
     d: f32,
     albedo: V3,
     emit: V3,
+}
+
+/// How much brighter a surface looks at grazing angles than head-on (0..1).
+fn rim_of(h: &Hit) -> f32 {
+    if h.emit.iter().any(|&e| e > 0.0) {
+        0.15
+    } else {
+        0.3
+    }
 }
 
 fn pick(a: Hit, b: Hit) -> Hit {
@@ -137,7 +148,18 @@ fn storm(p: V3) -> Hit {
     )
 }
 
-fn bake(sdf: fn(V3) -> Hit, n: u32) -> Scene {
+fn round_f16(v: f32) -> f32 {
+    half::f16::from_f32(v).to_f32()
+}
+
+/// The authoring hooks baked with a scene.
+struct Hooks {
+    sky: Sky,
+    slots: Vec<SignSlot>,
+    cameras: Vec<CameraPath>,
+}
+
+fn bake(sdf: fn(V3) -> Hit, n: u32, hooks: Hooks) -> Scene {
     let (lo, hi) = ([-1.0f32; 3], [1.0f32; 3]);
     let voxel = 2.0 / n as f32;
     let light = {
@@ -145,13 +167,15 @@ fn bake(sdf: fn(V3) -> Hit, n: u32) -> Scene {
         let m = len(l);
         [l[0] / m, l[1] / m, l[2] / m]
     };
-    let mut texels = Vec::with_capacity((n * n * n * 4) as usize);
+    let count = (n * n * n) as usize;
+    let mut density = Vec::with_capacity(count);
+    let mut sh = Vec::with_capacity(count);
     for z in 0..n {
         for y in 0..n {
             for x in 0..n {
                 let p: V3 = std::array::from_fn(|i| lo[i] + ([x, y, z][i] as f32 + 0.5) * voxel);
                 let h = sdf(p);
-                let density = (0.5 - h.d / (1.5 * voxel)).clamp(0.0, 1.0);
+                density.push(round_f16((0.5 - h.d / (1.5 * voxel)).clamp(0.0, 1.0)));
                 let e = 0.5 * voxel;
                 let grad: V3 = std::array::from_fn(|i| {
                     let mut a = p;
@@ -161,32 +185,100 @@ fn bake(sdf: fn(V3) -> Hit, n: u32) -> Scene {
                     sdf(a).d - sdf(b).d
                 });
                 let gl = len(grad).max(1e-6);
-                let ndl = (grad[0] * light[0] + grad[1] * light[1] + grad[2] * light[2]) / gl;
-                let probe: V3 = std::array::from_fn(|i| p[i] + grad[i] / gl * 0.12);
+                let nrm: V3 = grad.map(|g| g / gl);
+                let ndl = nrm[0] * light[0] + nrm[1] * light[1] + nrm[2] * light[2];
+                let probe: V3 = std::array::from_fn(|i| p[i] + nrm[i] * 0.12);
                 let ao = (sdf(probe).d / 0.12).clamp(0.3, 1.0);
                 let shade = (0.25 + 0.75 * ndl.max(0.0)) * ao;
-                for c in 0..3 {
-                    let v = (h.albedo[c] * shade + h.emit[c]).clamp(0.0, 1.0);
-                    texels.push((v * 255.0).round() as u8);
+                let rim = rim_of(&h);
+                // colour(d) = base + ½·rim·(1 + d·n), exactly representable in degree 1.
+                let mut c = [0f32; 12];
+                for ch in 0..3 {
+                    let base = (h.albedo[ch] * shade + h.emit[ch]).clamp(0.0, 1.0);
+                    let r = 0.5 * rim * (0.5 + 0.5 * h.albedo[ch]);
+                    c[4 * ch] = (base + r - 0.5) / SH_C0;
+                    c[4 * ch + 1] = -r * nrm[1] / SH_C1;
+                    c[4 * ch + 2] = r * nrm[2] / SH_C1;
+                    c[4 * ch + 3] = -r * nrm[0] / SH_C1;
                 }
-                texels.push((density * 255.0).round() as u8);
+                sh.push(c.map(round_f16));
             }
         }
     }
+    let dims = [n; 3];
     Scene {
-        dims: [n; 3],
+        occupancy: Occupancy::build(&density, dims, (n / 16).max(2)),
+        dims,
         bounds_min: lo,
         bounds_max: hi,
         density_scale: 40.0 * n as f32 / 64.0,
-        texels,
+        density,
+        sh,
+        sky: hooks.sky,
+        slots: hooks.slots,
+        cameras: hooks.cameras,
+    }
+}
+
+/// A shopfront sign standing on the ground at `z`, facing +z (`front` 1) or −z (−1).
+fn shopfront(x: f32, z: f32, front: f32) -> SignSlot {
+    SignSlot {
+        name: "shopfront".into(),
+        centre: [x, -0.42, z],
+        right: [front, 0.0, 0.0],
+        up: [0.0, 1.0, 0.0],
+        size: [0.72, 0.36],
+    }
+}
+
+fn key(t: f32, eye: V3, look_at: V3) -> CameraKey {
+    CameraKey { t, eye, look_at }
+}
+
+fn plaza_hooks() -> Hooks {
+    Hooks {
+        sky: Sky::default(),
+        slots: vec![shopfront(0.0, -0.78, 1.0)],
+        cameras: vec![CameraPath {
+            name: "dash".into(),
+            fov_deg: 62.0,
+            keys: vec![
+                key(0.0, [-1.5, -0.25, 1.9], [0.0, -0.45, 0.0]),
+                key(0.4, [-0.2, -0.4, 1.3], [0.2, -0.5, -0.4]),
+                key(0.75, [0.55, -0.35, 0.55], [0.0, -0.5, -0.7]),
+                key(1.0, [1.4, -0.1, 0.2], [-0.2, -0.5, -0.5]),
+            ],
+        }],
+    }
+}
+
+fn garden_hooks() -> Hooks {
+    Hooks {
+        sky: Sky {
+            horizon: [0.14, 0.17, 0.18],
+            zenith: [0.02, 0.04, 0.07],
+        },
+        slots: vec![shopfront(0.0, -0.78, 1.0)],
+        cameras: vec![],
+    }
+}
+
+fn storm_hooks() -> Hooks {
+    Hooks {
+        sky: Sky {
+            horizon: [0.12, 0.12, 0.17],
+            zenith: [0.01, 0.015, 0.04],
+        },
+        slots: vec![shopfront(0.0, 0.8, -1.0)],
+        cameras: vec![],
     }
 }
 
 /// The demo film's scenes at `n`³ texels.
 pub fn demo_scenes(n: u32) -> Vec<(&'static str, Scene)> {
     vec![
-        ("plaza", bake(plaza, n)),
-        ("garden", bake(garden, n)),
-        ("storm", bake(storm, n)),
+        ("plaza", bake(plaza, n, plaza_hooks())),
+        ("garden", bake(garden, n, garden_hooks())),
+        ("storm", bake(storm, n, storm_hooks())),
     ]
 }

@@ -4,14 +4,31 @@
 mod grids;
 mod looks;
 mod score;
+mod signs;
 mod viewers;
 
 use std::path::Path;
 
 pub use viewers::{viewer_series, ViewerProfile};
 
-/// Writes every generated asset of the demo film under `dir` and returns the files written.
-pub fn bake_demo(dir: &Path, grid_size: u32) -> std::io::Result<Vec<std::path::PathBuf>> {
+pub use grids::demo_scenes;
+
+/// Writes every generated asset of the demo film under `dir` (scenes at `grid_size`³
+/// texels, stored as `storage`) and returns the files written.
+pub fn bake_demo(
+    dir: &Path,
+    grid_size: u32,
+    storage: crate::render::Storage,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    if !(8..=crate::render::MAX_DIM).contains(&grid_size) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "grid size {grid_size} outside 8..={}",
+                crate::render::MAX_DIM
+            ),
+        ));
+    }
     let mut written = Vec::new();
     let mut put = |rel: &str, bytes: &[u8]| -> std::io::Result<()> {
         let path = dir.join(rel);
@@ -23,7 +40,10 @@ pub fn bake_demo(dir: &Path, grid_size: u32) -> std::io::Result<Vec<std::path::P
         Ok(())
     };
     for (name, scene) in grids::demo_scenes(grid_size) {
-        put(&format!("scenes/{name}.lfgrid"), &scene.to_bytes())?;
+        put(&format!("scenes/{name}.lfscene"), &scene.to_bytes(storage))?;
+    }
+    for (name, png) in signs::demo_signs() {
+        put(&format!("signs/{name}"), &png)?;
     }
     let tension = looks::tension_look(17).to_cube("livingfilm tension look");
     put("luts/tension.cube", tension.as_bytes())?;

@@ -78,9 +78,65 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
                     });
                 }
             }
+            for (field, message) in scene_problems(&film, &root) {
+                problems.push(Problem {
+                    line: locate(&text, &field),
+                    field,
+                    message,
+                });
+            }
         }
     }
     Ok(CheckReport { manifest, problems })
+}
+
+/// What the manifest asks of each variant's scene file: the camera path it follows and
+/// the sign slots of its segment's placements. Scenes that do not load are reported
+/// with their assets.
+fn scene_problems(film: &Film, root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (si, seg) in film.segments.iter().enumerate() {
+        for (vi, v) in seg.variants.iter().enumerate() {
+            let Ok(scene) = crate::render::Scene::load(&root.join(&v.scene)) else {
+                continue;
+            };
+            let info = scene.info();
+            let at = format!("segments[{si}].variants[{vi}]");
+            if let super::CameraMove::Path(p) = &v.camera {
+                if info.camera(&p.path).is_none() {
+                    let have: Vec<&str> = info.cameras.iter().map(|c| c.name.as_str()).collect();
+                    out.push((
+                        format!("{at}.camera"),
+                        format!(
+                            "scene {} has no camera path `{}` (it has: {})",
+                            v.scene.display(),
+                            p.path,
+                            if have.is_empty() {
+                                "none".into()
+                            } else {
+                                have.join(", ")
+                            }
+                        ),
+                    ));
+                }
+            }
+            for (pi, slot) in seg.placements.iter().enumerate() {
+                let signed = slot.items.iter().any(|i| i.sign.is_some());
+                if signed && info.slot(&slot.slot).is_none() {
+                    out.push((
+                        format!("segments[{si}].placements[{pi}].slot"),
+                        format!(
+                            "variant `{}` plays scene {}, which has no sign slot `{}`",
+                            v.id,
+                            v.scene.display(),
+                            slot.slot
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A looping stem must be whole bars long, or each loop would drift off the grid that
@@ -123,6 +179,10 @@ fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
             .map_err(|e| e.to_string())
     } else if field.ends_with(".scene") {
         crate::render::Scene::load(path)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    } else if field.ends_with(".sign") || field.contains(".localized.") {
+        crate::render::load_sign_image(path)
             .map(drop)
             .map_err(|e| e.to_string())
     } else if field.starts_with("music.stems[") {

@@ -69,6 +69,12 @@ pub struct Directive {
     pub music_intensity: f32,
     /// Fog density, inside the variant's range.
     pub fog: f32,
+    /// Rain 0..1, inside the variant's range.
+    pub rain: f32,
+    /// Snow 0..1, inside the variant's range.
+    pub snow: f32,
+    /// Item index shown in each of the segment's placement slots (255: left empty).
+    pub placements: [u8; super::MAX_PLACEMENT_SLOTS],
     /// Exposure, inside the variant's range.
     pub exposure: f32,
     /// Smoothed tension estimate (for reports; not raw biometrics).
@@ -201,6 +207,8 @@ pub struct Controller {
     tape: Tape,
     directors_cut: bool,
     placement_consent: bool,
+    /// Item per placement slot of the current segment (255: empty).
+    placements: [u8; super::MAX_PLACEMENT_SLOTS],
     fps: f64,
     segment: usize,
     variant: usize,
@@ -245,6 +253,7 @@ impl Controller {
             tape,
             directors_cut: false,
             placement_consent: false,
+            placements: [255; super::MAX_PLACEMENT_SLOTS],
             segment: 0,
             variant: 0,
             start_frame: 0,
@@ -468,7 +477,8 @@ impl Controller {
         let frames = ((v.duration_s * pace as f64 * self.fps).round() as u64).max(1);
         let consent = self.placement_consent;
         let mut placements = Vec::new();
-        for slot in &seg.placements {
+        self.placements = [255; super::MAX_PLACEMENT_SLOTS];
+        for (k, slot) in seg.placements.iter().enumerate() {
             let allowed: Vec<(usize, f32)> = slot
                 .items
                 .iter()
@@ -489,6 +499,9 @@ impl Controller {
                 .items
                 .get(chosen as usize)
                 .filter(|it| consent || !it.needs_consent);
+            if let (Some(to), Some(_)) = (self.placements.get_mut(k), item) {
+                *to = chosen;
+            }
             placements.push((slot.slot.clone(), item.map(|it| it.id.clone())));
         }
         self.guard.commit(t, prev, offset);
@@ -604,6 +617,9 @@ impl Controller {
             look_weights: film.grade.weights(drive),
             music_intensity: lerp(seg.music.unwrap_or(film.music.intensity)),
             fog: lerp(v.fog),
+            rain: lerp(v.rain),
+            snow: lerp(v.snow),
+            placements: self.placements,
             exposure: lerp(v.exposure),
             tension: self.tension.unwrap_or(target),
             confidence: self.confidence,

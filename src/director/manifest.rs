@@ -62,6 +62,8 @@ pub struct FilmInfo {
 
 /// Most looks a film may blend.
 pub const MAX_LOOKS: usize = 4;
+/// Most placement slots one segment may have (the renderer draws this many signs).
+pub const MAX_PLACEMENT_SLOTS: usize = 4;
 
 /// One authored look and how much of it the drive mixes in.
 #[derive(Debug, Clone, Deserialize)]
@@ -108,22 +110,47 @@ pub struct Camera {
     pub fov_deg: f32,
 }
 
+/// Which camera move a variant plays: an orbit around the scene centre, or a path
+/// authored in the scene file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CameraMove {
+    /// `camera = { radius, height, from_deg, to_deg, fov_deg }`.
+    Orbit(Camera),
+    /// `camera = { path = "name" }`: a camera path of the variant's scene.
+    Path(PathCamera),
+}
+
+/// A reference to a camera path stored in the scene file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathCamera {
+    /// Name of the path in the scene's `cameras`.
+    pub path: String,
+}
+
 /// One authored alternative for a segment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     /// Name used in reports and the why-log.
     pub id: String,
-    /// Baked radiance-field grid (.lfgrid).
+    /// Baked radiance field (`.lfscene`, docs/scene-format.md).
     pub scene: PathBuf,
     /// Length of the segment when this variant plays, seconds.
     pub duration_s: f64,
     /// How intense this variant is meant to feel (0..1); decisions compare it with the drive.
     pub intensity: f32,
     /// Camera move.
-    pub camera: Camera,
+    pub camera: CameraMove,
     /// Fog density (weather) at drive 0 and at drive 1.
     pub fog: [f32; 2],
+    /// Rain (0..1) at drive 0 and at drive 1.
+    #[serde(default)]
+    pub rain: [f32; 2],
+    /// Snow (0..1) at drive 0 and at drive 1.
+    #[serde(default)]
+    pub snow: [f32; 2],
     /// Exposure multiplier (lighting): one value, or `[at drive 0, at drive 1]`.
     #[serde(deserialize_with = "span")]
     pub exposure: [f32; 2],
@@ -207,6 +234,12 @@ pub struct PlacementItem {
     /// Shown only to viewers who consented to personalised placements.
     #[serde(default)]
     pub needs_consent: bool,
+    /// Image drawn on the slot's plane in the scene (PNG; any size, resampled).
+    #[serde(default)]
+    pub sign: Option<PathBuf>,
+    /// The sign for viewers in other locales: `{ fr = "signs/x.fr.png" }`.
+    #[serde(default)]
+    pub localized: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// The director's limits on adaptation (see docs/film-manifest.md, "Guardrails").
@@ -395,6 +428,17 @@ impl Film {
                     v.scene.clone(),
                 ));
             }
+            for (pi, slot) in seg.placements.iter().enumerate() {
+                for (ii, item) in slot.items.iter().enumerate() {
+                    let at = format!("segments[{si}].placements[{pi}].items[{ii}]");
+                    if let Some(sign) = &item.sign {
+                        fields.push((format!("{at}.sign"), sign.clone()));
+                    }
+                    for (locale, sign) in &item.localized {
+                        fields.push((format!("{at}.localized.{locale}"), sign.clone()));
+                    }
+                }
+            }
         }
         fields
     }
@@ -527,6 +571,12 @@ impl Film {
                 out.push(self.field_err(format!("{at}.max_visits"), "must lie within 1..=16"));
             }
             out.extend(self.next_problems(si, &at));
+            if seg.placements.len() > MAX_PLACEMENT_SLOTS {
+                out.push(self.field_err(
+                    format!("{at}.placements"),
+                    format!("at most {MAX_PLACEMENT_SLOTS} slots per segment"),
+                ));
+            }
             let mut slots = std::collections::HashSet::new();
             for (pi, slot) in seg.placements.iter().enumerate() {
                 let at = format!("{at}.placements[{pi}]");
@@ -553,6 +603,12 @@ impl Film {
                             "must lie within 0..=1",
                         ));
                     }
+                    if !item.localized.is_empty() && item.sign.is_none() {
+                        out.push(self.field_err(
+                            format!("{at}.items[{ii}].localized"),
+                            "needs a default `sign` for viewers in other locales",
+                        ));
+                    }
                 }
             }
             let mut vseen = std::collections::HashSet::new();
@@ -572,19 +628,31 @@ impl Film {
                 if !(0.0..=1.0).contains(&v.intensity) {
                     out.push(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
                 }
-                let c = &v.camera;
-                if !(c.fov_deg > 1.0
-                    && c.fov_deg < 170.0
-                    && c.radius > 0.0
-                    && c.radius.is_finite()
-                    && [c.height, c.from_deg, c.to_deg]
-                        .iter()
-                        .all(|x| x.is_finite()))
-                {
+                let orbit_ok = match &v.camera {
+                    CameraMove::Orbit(c) => {
+                        c.fov_deg > 1.0
+                            && c.fov_deg < 170.0
+                            && c.radius > 0.0
+                            && c.radius.is_finite()
+                            && [c.height, c.from_deg, c.to_deg]
+                                .iter()
+                                .all(|x| x.is_finite())
+                    }
+                    CameraMove::Path(p) => !p.path.is_empty(),
+                };
+                if !orbit_ok {
                     out.push(self.field_err(
                         format!("{at}.camera"),
-                        "fov_deg must lie within (1, 170), radius be positive and every value finite",
+                        "fov_deg must lie within (1, 170), radius be positive and every value finite (or name a `path`)",
                     ));
+                }
+                for (name, r) in [("rain", v.rain), ("snow", v.snow)] {
+                    if !(0.0 <= r[0] && r[0] <= r[1] && r[1] <= 1.0) {
+                        out.push(self.field_err(
+                            format!("{at}.{name}"),
+                            "must be [min, max] with 0 <= min <= max <= 1",
+                        ));
+                    }
                 }
                 if !v.light.iter().all(|x| (0.0..=16.0).contains(x)) {
                     out.push(self.field_err(
@@ -804,6 +872,10 @@ impl Film {
             .for_each(|s| resolve(&mut s.file));
         for seg in &mut self.segments {
             seg.variants.iter_mut().for_each(|v| resolve(&mut v.scene));
+            for item in seg.placements.iter_mut().flat_map(|s| s.items.iter_mut()) {
+                item.sign.iter_mut().for_each(resolve);
+                item.localized.values_mut().for_each(resolve);
+            }
         }
         Ok(())
     }

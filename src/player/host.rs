@@ -236,6 +236,7 @@ struct HostConfig {
     uplink_url: Option<String>,
     profile: Option<PathBuf>,
     providers: Option<String>,
+    locale: Option<String>,
 }
 
 /// The player's settings from the host's JSON, with the film checked on the way.
@@ -315,6 +316,7 @@ impl HostSettings {
             queue_capacity: 10_000,
             progress: false,
             render,
+            locale: hc.locale,
         };
         Ok(Self {
             cfg,

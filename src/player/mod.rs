@@ -104,6 +104,8 @@ pub struct PlayerConfig {
     pub progress: bool,
     /// Which renderer draws the frames.
     pub render: RenderBackend,
+    /// The viewer's locale (`fr`, `pt-BR`): picks localized signs.
+    pub locale: Option<String>,
 }
 
 /// Why a viewing could not start or finish.
@@ -232,7 +234,9 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     };
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
-    let (renderer, fallback) = FrameRenderer::open(cfg.render, &film, width, height)?;
+    let signage = crate::render::Signage::load(&film, cfg.locale.as_deref())
+        .map_err(crate::render::RenderError::from)?;
+    let (renderer, fallback) = FrameRenderer::open(cfg.render, &film, &signage, width, height)?;
     if let Some(w) = &fallback {
         host.warn(w);
     }
@@ -328,6 +332,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                 let outputs = stages::RenderOutputs {
                     fallback,
                     host: host_frames,
+                    signage,
                 };
                 stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)
             })

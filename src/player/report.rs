@@ -63,6 +63,9 @@ pub struct RenderReport {
     /// Why the CPU rendered although the GPU was tried first (`--render auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
+    /// What the renderer worked around (a downscaled scene, a recreated GPU device).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Frame width.
     pub width: u32,
     /// Frame height.

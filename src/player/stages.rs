@@ -32,7 +32,7 @@ use crate::biometrics::{
 use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary};
 use crate::inference::{Estimate, TensionModel};
 use crate::media::y4m::{Y4mHeader, Y4mWriter};
-use crate::render::{orbit_camera, output, FrameParams, FrameRenderer};
+use crate::render::{camera_pose, output, FrameParams, FrameRenderer, Signage};
 use crate::uplink;
 
 /// Seconds between feature frames, estimates and directives.
@@ -264,29 +264,45 @@ impl Timeline {
     }
 }
 
+/// What the renderer needs for frame `frame_index` at viewing time `t` under `d`.
+struct FrameContext<'a> {
+    film: &'a Film,
+    scene_of: &'a [Vec<usize>],
+    signage: &'a Signage,
+    seed: u32,
+}
+
 fn frame_params(
-    film: &Film,
-    scene_of: &[Vec<usize>],
+    c: &FrameContext,
     renderer: &FrameRenderer,
     d: &Directive,
     t: f64,
     frame_index: u32,
-    seed: u32,
-) -> FrameParams {
-    let v = &film.segments[d.segment].variants[d.variant];
-    let scene = scene_of[d.segment][d.variant];
+) -> Result<FrameParams, PlayerError> {
+    let v = &c.film.segments[d.segment].variants[d.variant];
+    let scene = c.scene_of[d.segment][d.variant];
     let progress = ((t - d.segment_start) / d.segment_duration) as f32;
-    FrameParams {
+    let info = renderer.scene_info(scene).ok_or(PlayerError::Stage {
+        stage: "render",
+        reason: format!(
+            "scene {} was not loaded before its frame",
+            v.scene.display()
+        ),
+    })?;
+    Ok(FrameParams {
         scene,
-        pose: orbit_camera(&v.camera, renderer.scene_centre(scene), progress),
+        pose: camera_pose(&v.camera, info, progress),
         light: v.light,
         exposure: d.exposure,
         fog: d.fog,
+        rain: d.rain,
+        snow: d.snow,
+        signs: c.signage.frame_signs(d),
         look_weights: d.look_weights,
         drive: d.drive,
         frame_index,
-        seed,
-    }
+        seed: c.seed,
+    })
 }
 
 fn progress_bar(cfg: &PlayerConfig, film: &Film) -> indicatif::ProgressBar {
@@ -311,6 +327,8 @@ pub struct RenderOutputs {
     pub fallback: Option<String>,
     /// The host takes every frame instead of `film.y4m` and PNGs.
     pub host: Option<Sender<super::host::HostFrame>>,
+    /// The film's signs in the viewer's locale.
+    pub signage: Signage,
 }
 
 /// Renders every frame at its film time and writes Y4M (and PNGs), or hands them to
@@ -348,6 +366,12 @@ pub fn render(
     let pb = progress_bar(cfg, film);
     let mut timeline = Timeline::new(rx);
     let scene_of = film.scene_indices();
+    let ctx = FrameContext {
+        film,
+        scene_of: &scene_of,
+        signage: &outputs.signage,
+        seed,
+    };
     let mut hasher = Sha256::new();
     let mut rgba = Vec::new();
     let mut gpu_time = Duration::ZERO;
@@ -377,6 +401,7 @@ pub fn render(
         Ok(())
     };
     let mut av = super::av_sync::AvSync::new(fps, film.info.sample_rate);
+    let mut warnings = renderer.take_warnings();
     let started = Instant::now();
     let mut preload = Vec::new();
     // The opening segment's scenes load before the first frame; later ones when announced.
@@ -419,7 +444,7 @@ pub fn render(
                 std::thread::sleep,
             );
         }
-        let p = frame_params(film, &scene_of, &renderer, &d, t, submitted, seed);
+        let p = frame_params(&ctx, &renderer, &d, t, submitted)?;
         let start = Instant::now();
         let ready = renderer.pipelined(Some(&p), &mut rgba)?;
         gpu_time += start.elapsed();
@@ -428,6 +453,7 @@ pub fn render(
             write(&rgba, frames)?;
             frames += 1;
         }
+        warnings.extend(renderer.take_warnings());
         if let Some(end) = timeline.end {
             pb.set_length((end * fps as f64).ceil() as u64);
         }
@@ -451,9 +477,11 @@ pub fn render(
         });
     }
     let secs = gpu_time.as_secs_f64();
+    warnings.extend(renderer.take_warnings());
     Ok(RenderReport {
         adapter: renderer.adapter_name(),
         fallback: outputs.fallback,
+        warnings,
         width: w,
         height: h,
         fps,

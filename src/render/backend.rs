@@ -4,6 +4,8 @@
 use super::cpu::CpuRenderer;
 use super::gpu::{GpuContext, GpuError};
 use super::renderer::{FrameParams, RenderError, Renderer};
+use super::scene::SceneInfo;
+use super::signage::Signage;
 use crate::director::Film;
 
 /// The renderer a viewing asks for.
@@ -32,29 +34,39 @@ impl FrameRenderer {
     pub fn open(
         backend: RenderBackend,
         film: &Film,
+        signage: &Signage,
         width: u32,
         height: u32,
     ) -> Result<(Self, Option<String>), RenderError> {
         let gpu = || -> Result<Self, RenderError> {
             let ctx = GpuContext::new().map_err(|e: GpuError| RenderError::Gpu(e.to_string()))?;
             Ok(Self::Gpu(Box::new(Renderer::new(
-                ctx, film, width, height,
+                ctx, film, signage, width, height,
+            )?)))
+        };
+        let cpu = || -> Result<Self, RenderError> {
+            Ok(Self::Cpu(Box::new(CpuRenderer::new(
+                film, signage, width, height,
             )?)))
         };
         match backend {
             RenderBackend::Gpu => Ok((gpu()?, None)),
-            RenderBackend::Cpu => Ok((
-                Self::Cpu(Box::new(CpuRenderer::new(film, width, height)?)),
-                None,
-            )),
+            RenderBackend::Cpu => Ok((cpu()?, None)),
             RenderBackend::Auto => match gpu() {
                 Ok(r) => Ok((r, None)),
-                Err(e @ (RenderError::Scene(_) | RenderError::Lut(_))) => Err(e),
-                Err(e) => Ok((
-                    Self::Cpu(Box::new(CpuRenderer::new(film, width, height)?)),
-                    Some(format!("{e}; rendering on the CPU")),
-                )),
+                Err(e @ (RenderError::Scene(_) | RenderError::Lut(_) | RenderError::Sign(_))) => {
+                    Err(e)
+                }
+                Err(e) => Ok((cpu()?, Some(format!("{e}; rendering on the CPU")))),
             },
+        }
+    }
+
+    /// Warnings since the last call (a downscaled scene, a recreated GPU device).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        match self {
+            Self::Gpu(r) => r.take_warnings(),
+            Self::Cpu(_) => Vec::new(),
         }
     }
 
@@ -101,11 +113,11 @@ impl FrameRenderer {
         }
     }
 
-    /// Centre of scene `i` (origin if not loaded).
-    pub fn scene_centre(&self, i: usize) -> [f32; 3] {
+    /// Scene `i` without its texels, if loaded.
+    pub fn scene_info(&self, i: usize) -> Option<&SceneInfo> {
         match self {
-            Self::Gpu(r) => r.scene_centre(i),
-            Self::Cpu(r) => r.scene_centre(i),
+            Self::Gpu(r) => r.scene_info(i),
+            Self::Cpu(r) => r.scene_info(i),
         }
     }
 

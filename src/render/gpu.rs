@@ -24,6 +24,12 @@ pub struct GpuContext {
 impl GpuContext {
     /// Picks an adapter (honouring `WGPU_BACKEND` / `WGPU_ADAPTER_NAME`) and creates a device.
     pub fn new() -> Result<Self, GpuError> {
+        Self::with_limits(|_| {})
+    }
+
+    /// Like [`GpuContext::new`], with the device's limits narrowed by `narrow` (to rehearse
+    /// a weaker GPU, e.g. a TV chip's 3D texture limit, on a desktop one).
+    pub fn with_limits(narrow: impl FnOnce(&mut wgpu::Limits)) -> Result<Self, GpuError> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter =
@@ -39,9 +45,11 @@ impl GpuContext {
             .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
         let info = adapter.get_info();
         let adapter_name = format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type);
+        let mut limits = wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits());
+        narrow(&mut limits);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("livingfilm"),
-            required_limits: wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits()),
+            required_limits: limits,
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device {

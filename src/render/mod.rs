@@ -1,7 +1,8 @@
 //! Render stage: [`Directive`](crate::director::Directive)s in, RGBA frames out.
 //!
-//! A baked radiance-field grid ([`Scene`]) is ray-marched on the GPU
-//! (`shaders/raymarch.wgsl`), then graded with a 3D LUT ([`Lut3d`](crate::grade::Lut3d),
+//! A baked radiance field ([`Scene`]: density and degree-1 SH colour, `.lfscene`) is
+//! ray-marched on the GPU (`shaders/raymarch.wgsl`) with empty-space skipping
+//! ([`Occupancy`]), signs ([`Signage`]) and weather, then graded with a 3D LUT ([`Lut3d`](crate::grade::Lut3d),
 //! `shaders/grade.wgsl`) whose strength the directive sets. Frames are read back
 //! and written by [`output`] as PNG and Y4M. [`CpuRenderer`] does the same maths on
 //! the CPU, for devices without a usable GPU and as the GPU path's reference.
@@ -10,15 +11,22 @@ mod backend;
 mod camera;
 mod cpu;
 mod gpu;
+pub mod occupancy;
 pub mod output;
 mod readback;
 mod renderer;
 mod scene;
+mod signage;
 
 pub use backend::{FrameRenderer, RenderBackend};
-pub use camera::{orbit_camera, CameraPose};
-pub use cpu::CpuRenderer;
+pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
+pub use cpu::{CpuRenderer, MarchStats};
 pub use gpu::{GpuContext, GpuError};
+pub use occupancy::Occupancy;
 pub use readback::Readback;
-pub use renderer::{FrameParams, RenderError, Renderer};
-pub use scene::{Scene, SceneError, SCENE_MAGIC};
+pub use renderer::{FrameParams, RenderError, Renderer, MAX_STEPS};
+pub use scene::{
+    CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SignSlot, Sky, Storage,
+    MAX_DIM, SH_C0, SH_C1,
+};
+pub use signage::{load_sign_image, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};

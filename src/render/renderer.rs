@@ -1,12 +1,15 @@
 //! The frame renderer: ray-march pass into an HDR target, grade pass into RGBA8, read back.
 
+use std::sync::{Arc, Mutex};
+
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
 use super::camera::CameraPose;
 use super::gpu::GpuContext;
 use super::readback::Readback;
-use super::scene::{Scene, SceneError};
+use super::scene::{Scene, SceneError, SceneInfo};
+use super::signage::{SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};
 use crate::director::Film;
 use crate::director::MAX_LOOKS;
 use crate::grade::{CubeLut, Interp, LookMixer, LutError, COMMON_SIZE};
@@ -64,6 +67,9 @@ pub enum RenderError {
     /// A scene file is bad.
     #[error(transparent)]
     Scene(#[from] SceneError),
+    /// A sign image is bad.
+    #[error(transparent)]
+    Sign(#[from] SignError),
     /// The LUT is bad.
     #[error(transparent)]
     Lut(#[from] LutError),
@@ -91,6 +97,12 @@ pub struct FrameParams {
     pub exposure: f32,
     /// Fog density per scene unit.
     pub fog: f32,
+    /// Rain 0..1.
+    pub rain: f32,
+    /// Snow 0..1.
+    pub snow: f32,
+    /// Signs to draw (slot by film-wide name, image layer).
+    pub signs: [Option<SignRef>; MAX_SIGNS],
     /// Weight of each of the film's looks.
     pub look_weights: [f32; MAX_LOOKS],
     /// The director's drive 0..1 (vignette follows it).
@@ -113,14 +125,50 @@ struct Uniforms {
     light: [f32; 4],
     fog: [f32; 4],
     grade: [f32; 4],
+    grid: [f32; 4],
+    weather: [f32; 4],
+    sky_horizon: [f32; 4],
+    sky_zenith: [f32; 4],
+    signs: [[[f32; 4]; 3]; MAX_SIGNS],
+}
+
+/// The planes of the signs `signs` names that scene `info` has a slot for, as the
+/// shader's `Sign` structs: centre + layer, half-width vector + opacity, half-height.
+pub(crate) fn sign_uniforms(
+    info: &SceneInfo,
+    slot_map: &[Option<usize>],
+    signs: &[Option<SignRef>; MAX_SIGNS],
+) -> Vec<[[f32; 4]; 3]> {
+    signs
+        .iter()
+        .flatten()
+        .filter_map(|r| {
+            let slot = &info.slots[(*slot_map.get(r.slot as usize)?)?];
+            let (hw, hh) = (0.5 * slot.size[0], 0.5 * slot.size[1]);
+            Some([
+                [
+                    slot.centre[0],
+                    slot.centre[1],
+                    slot.centre[2],
+                    r.layer as f32,
+                ],
+                [
+                    slot.right[0] * hw,
+                    slot.right[1] * hw,
+                    slot.right[2] * hw,
+                    1.0,
+                ],
+                [slot.up[0] * hh, slot.up[1] * hh, slot.up[2] * hh, 0.0],
+            ])
+        })
+        .collect()
 }
 
 struct GpuScene {
     raymarch_bind: wgpu::BindGroup,
-    bounds_min: [f32; 3],
-    bounds_max: [f32; 3],
-    density_scale: f32,
-    centre: [f32; 3],
+    info: SceneInfo,
+    /// Film-wide slot name → this scene's slot.
+    slot_map: Vec<Option<usize>>,
 }
 
 /// Renders frames of one film at one resolution.
@@ -142,12 +190,23 @@ pub struct Renderer {
     out_view: wgpu::TextureView,
     /// Two read-back slots: frame n renders while frame n−1 is read.
     readbacks: [Readback; 2],
-    in_flight: Option<(usize, wgpu::SubmissionIndex)>,
+    in_flight: Option<(usize, wgpu::SubmissionIndex, FrameParams)>,
     next_slot: usize,
     lut_tex: wgpu::Texture,
     mixer: LookMixer,
     mixed_for: Option<[f32; MAX_LOOKS]>,
+    sign_view: wgpu::TextureView,
+    /// What a rebuild after a device loss needs.
+    film: Film,
+    signage: Signage,
+    /// Set by the device-lost callback and by any uncaptured GPU error.
+    fault: Arc<Mutex<Option<String>>>,
+    recoveries: u32,
+    warnings: Vec<String>,
 }
+
+/// How often one viewing may recreate a lost device before giving up.
+const MAX_RECOVERIES: u32 = 3;
 
 fn texture_3d(
     ctx: &GpuContext,
@@ -253,13 +312,86 @@ fn tex_binding(dim: wgpu::TextureViewDimension) -> wgpu::BindingType {
     }
 }
 
+/// The film's sign images as one 2D texture array (one transparent layer if none).
+fn sign_array(ctx: &GpuContext, signage: &Signage) -> wgpu::TextureView {
+    let blank = vec![0u8; (SIGN_SIZE[0] * SIGN_SIZE[1] * 4) as usize];
+    let layers: Vec<&[u8]> = if signage.layers.is_empty() {
+        vec![&blank]
+    } else {
+        signage.layers.iter().map(|l| &l[..]).collect()
+    };
+    let size = wgpu::Extent3d {
+        width: SIGN_SIZE[0],
+        height: SIGN_SIZE[1],
+        depth_or_array_layers: layers.len() as u32,
+    };
+    let tex = ctx.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("signs"),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    ctx.queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture: &tex,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        &layers.concat(),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(SIGN_SIZE[0] * 4),
+            rows_per_image: Some(SIGN_SIZE[1]),
+        },
+        size,
+    );
+    tex.create_view(&wgpu::TextureViewDescriptor {
+        dimension: Some(wgpu::TextureViewDimension::D2Array),
+        ..Default::default()
+    })
+}
+
 impl Renderer {
-    /// Uploads the film's scenes and LUT and builds the pipelines for `width`×`height`.
-    pub fn new(ctx: GpuContext, film: &Film, width: u32, height: u32) -> Result<Self, RenderError> {
+    /// Uploads the film's LUTs and signs and builds the pipelines for `width`×`height`;
+    /// scenes upload on demand.
+    pub fn new(
+        ctx: GpuContext,
+        film: &Film,
+        signage: &Signage,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, RenderError> {
         let max = ctx.device.limits().max_texture_dimension_2d;
         if width > max || height > max {
             return Err(RenderError::TooLarge(width, height, max));
         }
+        if signage.layers.len() as u32 > ctx.device.limits().max_texture_array_layers {
+            return Err(RenderError::Gpu(format!(
+                "{} sign images exceed the adapter's {} texture-array layers",
+                signage.layers.len(),
+                ctx.device.limits().max_texture_array_layers
+            )));
+        }
+        let fault: Arc<Mutex<Option<String>>> = Arc::default();
+        let on_lost = fault.clone();
+        ctx.device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut f) = on_lost.lock() {
+                f.get_or_insert(format!("device lost ({reason:?}): {message}"));
+            }
+        });
+        let on_error = fault.clone();
+        ctx.device
+            .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                if let Ok(mut f) = on_error.lock() {
+                    f.get_or_insert(e.to_string());
+                }
+            }));
+        let sign_view = sign_array(&ctx, signage);
         let dev = &ctx.device;
         let uniforms = dev.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame uniforms"),
@@ -289,6 +421,18 @@ impl Renderer {
                 uniform_entry,
                 layout_entry(1, tex_binding(wgpu::TextureViewDimension::D3)),
                 layout_entry(2, sampler_ty),
+                layout_entry(3, tex_binding(wgpu::TextureViewDimension::D3)),
+                layout_entry(4, tex_binding(wgpu::TextureViewDimension::D3)),
+                layout_entry(5, tex_binding(wgpu::TextureViewDimension::D3)),
+                layout_entry(
+                    6,
+                    wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D3,
+                        multisampled: false,
+                    },
+                ),
+                layout_entry(7, tex_binding(wgpu::TextureViewDimension::D2Array)),
             ],
         });
         let scene_paths: Vec<std::path::PathBuf> = film
@@ -411,7 +555,51 @@ impl Renderer {
             lut_tex,
             mixer,
             mixed_for: None,
+            sign_view,
+            film: film.clone(),
+            signage: signage.clone(),
+            fault,
+            recoveries: 0,
+            warnings: Vec::new(),
         })
+    }
+
+    /// Warnings since the last call (a downscaled scene, a recreated device).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Destroys the device as a driver reset would, so tests and fault drills can check
+    /// that playback recreates it and continues.
+    pub fn lose_device(&self) {
+        self.ctx.device.destroy();
+    }
+
+    /// Recreates the device and everything on it after a loss; resident scenes reload.
+    fn recover(&mut self, why: String) -> Result<(), RenderError> {
+        if self.recoveries >= MAX_RECOVERIES {
+            return Err(RenderError::Gpu(format!(
+                "{why}; gave up after recreating the device {MAX_RECOVERIES} times"
+            )));
+        }
+        let ctx = GpuContext::new().map_err(|e| RenderError::Gpu(format!("{why}; {e}")))?;
+        let mut fresh = Self::new(ctx, &self.film, &self.signage, self.width, self.height)?;
+        for (i, s) in self.scenes.iter().enumerate() {
+            if s.is_some() {
+                fresh.load_scene(i)?;
+            }
+        }
+        fresh.recoveries = self.recoveries + 1;
+        fresh.warnings = std::mem::take(&mut self.warnings);
+        fresh
+            .warnings
+            .push(format!("GPU {why}; recreated the device and continued"));
+        *self = fresh;
+        Ok(())
+    }
+
+    fn fault(&self) -> Option<String> {
+        self.fault.lock().ok().and_then(|f| f.clone())
     }
 
     /// Output size in pixels.
@@ -429,15 +617,50 @@ impl Renderer {
         if self.scenes.get(i).is_none_or(|s| s.is_some()) {
             return Ok(false);
         }
-        let scene = Scene::load(&self.scene_paths[i])?;
-        let (_grid, view) = texture_3d(
+        let mut scene = Scene::load(&self.scene_paths[i])?;
+        let max3d = self.ctx.device.limits().max_texture_dimension_3d;
+        if scene.dims.iter().any(|&d| d > max3d) {
+            let from = scene.dims;
+            while scene.dims.iter().any(|&d| d > max3d) {
+                scene = scene.halved();
+            }
+            self.warnings.push(format!(
+                "scene {}: grid {from:?} exceeds the adapter's 3D texture limit of {max3d}; playing it downscaled to {:?}",
+                self.scene_paths[i].display(),
+                scene.dims
+            ));
+        }
+        let n = scene.density.len();
+        let f16s = |v: &mut dyn Iterator<Item = f32>| -> Vec<u8> {
+            v.flat_map(|x| f16::from_f32(x).to_le_bytes()).collect()
+        };
+        let rgba16 = wgpu::TextureFormat::Rgba16Float;
+        let views: Vec<wgpu::TextureView> = (0..3)
+            .map(|c| {
+                let data = f16s(&mut scene.sh.iter().flat_map(|t| t[4 * c..4 * c + 4].to_vec()));
+                texture_3d(&self.ctx, "scene sh", scene.dims, rgba16, &data, 8).1
+            })
+            .collect();
+        let dens = f16s(&mut scene.density.iter().copied());
+        let (_, dens_view) = texture_3d(
             &self.ctx,
-            "scene grid",
+            "scene density",
             scene.dims,
-            wgpu::TextureFormat::Rgba8Unorm,
-            &scene.texels,
-            4,
+            wgpu::TextureFormat::R16Float,
+            &dens,
+            2,
         );
+        let (_, occ_view) = texture_3d(
+            &self.ctx,
+            "scene occupancy",
+            scene.occupancy.dims,
+            wgpu::TextureFormat::R8Uint,
+            &scene.occupancy.cells,
+            1,
+        );
+        debug_assert_eq!(dens.len(), 2 * n);
+        let tv = wgpu::BindingResource::TextureView;
+        let entry = |binding, resource| wgpu::BindGroupEntry { binding, resource };
         let raymarch_bind = self
             .ctx
             .device
@@ -445,26 +668,21 @@ impl Renderer {
                 label: Some("raymarch"),
                 layout: &self.raymarch_layout,
                 entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: self.uniforms.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::Sampler(&self.linear),
-                    },
+                    entry(0, self.uniforms.as_entire_binding()),
+                    entry(1, tv(&views[0])),
+                    entry(2, wgpu::BindingResource::Sampler(&self.linear)),
+                    entry(3, tv(&views[1])),
+                    entry(4, tv(&views[2])),
+                    entry(5, tv(&dens_view)),
+                    entry(6, tv(&occ_view)),
+                    entry(7, tv(&self.sign_view)),
                 ],
             });
+        let info = scene.info();
         self.scenes[i] = Some(GpuScene {
             raymarch_bind,
-            bounds_min: scene.bounds_min,
-            bounds_max: scene.bounds_max,
-            density_scale: scene.density_scale,
-            centre: scene.centre(),
+            slot_map: self.signage.scene_slots(&info),
+            info,
         });
         Ok(true)
     }
@@ -483,12 +701,9 @@ impl Renderer {
         self.scenes.iter().filter(|s| s.is_some()).count()
     }
 
-    /// Centre of scene `i`, the point the cameras orbit (origin if not loaded).
-    pub fn scene_centre(&self, i: usize) -> [f32; 3] {
-        self.scenes
-            .get(i)
-            .and_then(|s| s.as_ref())
-            .map_or([0.0; 3], |s| s.centre)
+    /// Scene `i` without its texels, if resident.
+    pub fn scene_info(&self, i: usize) -> Option<&SceneInfo> {
+        self.scenes.get(i)?.as_ref().map(|s| &s.info)
     }
 
     /// Uploads the blend of the looks for `weights` (the table includes the ungraded rest).
@@ -526,21 +741,37 @@ impl Renderer {
     /// Submits `p` (if any) and reads back the frame submitted before it, so the GPU renders
     /// one frame while the CPU takes the previous one. Returns whether `out` holds a frame
     /// (tightly packed RGBA8, `width·height·4` bytes);
-    /// call with `None` at the end to collect the last one.
+    /// call with `None` at the end to collect the last one. A lost device is recreated
+    /// and the frames in flight rendered again (see [`Renderer::take_warnings`]).
     pub fn pipelined(
         &mut self,
         p: Option<&FrameParams>,
         out: &mut Vec<u8>,
     ) -> Result<bool, RenderError> {
+        let replay = self.in_flight.as_ref().map(|f| f.2);
+        let result = self.step(p, out);
+        let why = match (&result, self.fault()) {
+            (_, Some(fault)) => fault,
+            (Err(RenderError::Gpu(e)), None) => e.clone(),
+            _ => return result,
+        };
+        self.recover(why)?;
+        if let Some(prev) = replay {
+            self.step(Some(&prev), out)?;
+        }
+        self.step(p, out)
+    }
+
+    fn step(&mut self, p: Option<&FrameParams>, out: &mut Vec<u8>) -> Result<bool, RenderError> {
         let previous = self.in_flight.take();
         if let Some(p) = p {
             self.load_scene(p.scene)?;
             let slot = self.next_slot;
             let index = self.submit(p, slot)?;
-            self.in_flight = Some((slot, index));
+            self.in_flight = Some((slot, index, *p));
             self.next_slot ^= 1;
         }
-        let Some((slot, index)) = previous else {
+        let Some((slot, index, _)) = previous else {
             return Ok(false);
         };
         out.clear();
@@ -568,6 +799,11 @@ impl Renderer {
             .and_then(|s| s.as_ref())
             .ok_or(RenderError::NoScene(p.scene))?;
         let e = p.pose;
+        let info = &s.info;
+        let active = sign_uniforms(info, &s.slot_map, &p.signs);
+        let mut signs = [[[0f32; 4]; 3]; MAX_SIGNS];
+        signs[..active.len()].copy_from_slice(&active);
+        let [hz, zn] = [info.sky.horizon, info.sky.zenith];
         let u = Uniforms {
             eye: [e.eye[0], e.eye[1], e.eye[2], (0.5 * e.fov_y).tan()],
             forward: [
@@ -577,17 +813,17 @@ impl Renderer {
                 self.width as f32 / self.height as f32,
             ],
             right: [e.right[0], e.right[1], e.right[2], MAX_STEPS as f32],
-            up: [e.up[0], e.up[1], e.up[2], s.density_scale],
+            up: [e.up[0], e.up[1], e.up[2], info.density_scale],
             bounds_min: [
-                s.bounds_min[0],
-                s.bounds_min[1],
-                s.bounds_min[2],
+                info.bounds_min[0],
+                info.bounds_min[1],
+                info.bounds_min[2],
                 p.frame_index as f32,
             ],
             bounds_max: [
-                s.bounds_max[0],
-                s.bounds_max[1],
-                s.bounds_max[2],
+                info.bounds_max[0],
+                info.bounds_max[1],
+                info.bounds_max[2],
                 (p.seed & 0xff_ffff) as f32,
             ],
             light: [p.light[0], p.light[1], p.light[2], p.exposure],
@@ -598,6 +834,16 @@ impl Renderer {
                 GRAIN,
                 VIGNETTE_PER_DRIVE * p.drive,
             ],
+            grid: [
+                info.dims[0] as f32,
+                info.dims[1] as f32,
+                info.dims[2] as f32,
+                info.occupancy_block as f32,
+            ],
+            weather: [p.rain, p.snow, active.len() as f32, 0.0],
+            sky_horizon: [hz[0], hz[1], hz[2], 0.0],
+            sky_zenith: [zn[0], zn[1], zn[2], 0.0],
+            signs,
         };
         self.ctx
             .queue

@@ -65,6 +65,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         queue_capacity: 10_000,
         progress: false,
         render: livingfilm::render::RenderBackend::Gpu,
+        locale: None,
     }
 }
 
