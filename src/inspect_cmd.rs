@@ -1,5 +1,5 @@
-//! `livingfilm inspect`: what a stem really contains, for film makers checking stems
-//! before they go into a manifest.
+//! `livingfilm inspect`: what a stem or a scene really contains, for film makers checking
+//! assets before they go into a manifest.
 
 use std::path::PathBuf;
 
@@ -14,12 +14,16 @@ use livingfilm::audio::inspect::{analyze, AudioStats};
 /// Formats: WAV (16/24/32-bit integer, float), FLAC, Ogg Vorbis, MP3, AAC/M4A, ALAC,
 /// AIFF, CAF, MKV/WebM audio.
 ///
+/// A `.lfscene` prints its grid instead: size, bounds, SH degree, the share of empty
+/// occupancy blocks, its sign slots and camera paths, its size on the GPU and load time.
+///
 /// Examples:
 ///   livingfilm inspect assets/demo/audio/pad.wav
 ///   livingfilm inspect stems/drums.flac --json
+///   livingfilm inspect assets/demo/scenes/plaza.lfscene
 #[derive(clap::Args)]
 pub struct InspectArgs {
-    /// The audio file.
+    /// The audio file or `.lfscene`.
     file: PathBuf,
     /// Print JSON (fields carry their units: _hz, _s, _dbfs).
     #[arg(long)]
@@ -59,7 +63,83 @@ fn print_table(s: &AudioStats) {
     }
 }
 
+/// What `inspect` reports about a scene.
+#[derive(serde::Serialize)]
+struct SceneStats {
+    file: String,
+    kind: &'static str,
+    grid: [u32; 3],
+    bounds_min: [f32; 3],
+    bounds_max: [f32; 3],
+    sh_degree: u32,
+    density_scale: f32,
+    occupancy_blocks: [u32; 3],
+    occupancy_block_texels: u32,
+    empty_block_share: f64,
+    slots: Vec<String>,
+    camera_paths: Vec<String>,
+    file_bytes: u64,
+    gpu_bytes: usize,
+    load_ms: f64,
+}
+
+fn inspect_scene(args: &InspectArgs) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let scene = livingfilm::render::Scene::load(&args.file)?;
+    let s = SceneStats {
+        file: args.file.display().to_string(),
+        kind: "radiance-field grid (density + SH colour)",
+        grid: scene.dims,
+        bounds_min: scene.bounds_min,
+        bounds_max: scene.bounds_max,
+        sh_degree: 1,
+        density_scale: scene.density_scale,
+        occupancy_blocks: scene.occupancy.dims,
+        occupancy_block_texels: scene.occupancy.block,
+        empty_block_share: scene.occupancy.empty_share(),
+        slots: scene.slots.iter().map(|s| s.name.clone()).collect(),
+        camera_paths: scene.cameras.iter().map(|c| c.name.clone()).collect(),
+        file_bytes: std::fs::metadata(&args.file)?.len(),
+        gpu_bytes: scene.gpu_bytes(),
+        load_ms: start.elapsed().as_secs_f64() * 1e3,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).context("writing JSON")?
+        );
+        return Ok(());
+    }
+    let mib = |b: f64| b / (1u64 << 20) as f64;
+    println!("file       {}", s.file);
+    println!("kind       {}", s.kind);
+    println!(
+        "grid       {} x {} x {} texels",
+        s.grid[0], s.grid[1], s.grid[2]
+    );
+    println!("bounds     {:?} .. {:?}", s.bounds_min, s.bounds_max);
+    println!("colour     spherical harmonics, degree {}", s.sh_degree);
+    println!(
+        "occupancy  {:?} blocks of {}³ texels, {:.0}% empty",
+        s.occupancy_blocks,
+        s.occupancy_block_texels,
+        100.0 * s.empty_block_share
+    );
+    println!("slots      {}", s.slots.join(", "));
+    println!("cameras    {}", s.camera_paths.join(", "));
+    println!(
+        "size       {:.2} MiB on disk, {:.2} MiB on the GPU; loaded in {:.0} ms",
+        mib(s.file_bytes as f64),
+        mib(s.gpu_bytes as f64),
+        s.load_ms
+    );
+    Ok(())
+}
+
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
+    if args.file.extension().is_some_and(|e| e == "lfscene") {
+        return inspect_scene(&args);
+    }
     let stats = analyze(&args.file)?;
     if args.json {
         println!(

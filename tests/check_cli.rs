@@ -325,7 +325,11 @@ fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
     let manifest = std::fs::read_to_string(dir.join("film.toml"))
         .unwrap()
         // A camera path the plaza scene does not have.
-        .replacen("camera = { path = \"dash\" }", "camera = { path = \"dahs\" }", 1)
+        .replacen(
+            "camera = { path = \"dash\" }",
+            "camera = { path = \"dahs\" }",
+            1,
+        )
         // A slot no scene has.
         .replacen("slot = \"shopfront\"", "slot = \"billboard\"", 1)
         // Rain beyond its range.

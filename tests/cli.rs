@@ -220,6 +220,7 @@ fn a_cut_id_for_another_film_version_is_refused() {
         .replace("\"luts/", "\"../../../../assets/demo/luts/")
         .replace("\"audio/", "\"../../../../assets/demo/audio/")
         .replace("\"scenes/", "\"../../../../assets/demo/scenes/")
+        .replace("\"signs/", "\"../../../../assets/demo/signs/")
         .replace("exposure = 1.25", "exposure = 1.2");
     std::fs::write(film_dir.join("film.toml"), edited).unwrap();
     let cut = livingfilm::director::CutId::new(
@@ -443,4 +444,32 @@ fn no_gpu_adapter_names_the_packages_to_install() {
         .as_str()
         .unwrap()
         .starts_with("CPU renderer"));
+}
+
+#[test]
+fn inspect_describes_a_scene_and_names_a_damaged_one() {
+    let (ok, out, err) = livingfilm(&["inspect", "assets/demo/scenes/plaza.lfscene", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["grid"], serde_json::json!([64, 64, 64]));
+    assert_eq!(v["slots"], serde_json::json!(["shopfront"]));
+    assert_eq!(v["camera_paths"], serde_json::json!(["dash"]));
+    let empty = v["empty_block_share"].as_f64().unwrap();
+    assert!((0.3..1.0).contains(&empty), "{empty}");
+    let (ok, out, _) = livingfilm(&["inspect", "assets/demo/scenes/plaza.lfscene"]);
+    assert!(
+        ok && out.contains("grid       64 x 64 x 64 texels"),
+        "{out}"
+    );
+
+    let dir = common::out_dir("inspect-bad-scene");
+    let bytes = std::fs::read(common::root().join("assets/demo/scenes/plaza.lfscene")).unwrap();
+    let bad = dir.join("cut.lfscene");
+    std::fs::write(&bad, &bytes[..bytes.len() - 100]).unwrap();
+    let (ok, _, err) = livingfilm(&["inspect", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("cut.lfscene") && err.contains("not a readable safetensors container"),
+        "{err}"
+    );
 }

@@ -50,9 +50,11 @@ fn an_id_for_another_version_is_refused() {
     // The demo manifest with a new title, its assets pointed back at the demo film.
     let demo_dir = root().join("assets/demo");
     let text = std::fs::read_to_string(demo_dir.join("film.toml")).unwrap();
-    let text = ["luts/", "audio/", "scenes/"].iter().fold(text, |t, d| {
-        t.replace(&format!("\"{d}"), &format!("\"{}/{d}", demo_dir.display()))
-    });
+    let text = ["luts/", "audio/", "scenes/", "signs/"]
+        .iter()
+        .fold(text, |t, d| {
+            t.replace(&format!("\"{d}"), &format!("\"{}/{d}", demo_dir.display()))
+        });
     let recut = text.replacen("title = \"", "title = \"Recut ", 1);
     assert_ne!(recut, text);
     std::fs::write(dir.join("film.toml"), recut).unwrap();
