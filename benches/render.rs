@@ -3,7 +3,8 @@
 //! with the march's cost (density samples per ray, share of steps skipped as empty space)
 //! and each scene's load time and GPU memory.
 //!
-//! `cargo bench --bench render -- --bench`; under `cargo test` a 64×36 smoke pass runs.
+//! `cargo bench --bench render -- --bench [--size WxH]`; under `cargo test` a 64×36
+//! smoke pass runs.
 
 use std::path::Path;
 use std::time::Instant;
@@ -50,6 +51,13 @@ fn main() -> anyhow::Result<()> {
     } else {
         &[(64, 36, 2, 1)]
     };
+    let only = std::env::args()
+        .skip_while(|a| a != "--size")
+        .nth(1)
+        .and_then(|s| {
+            s.split_once('x')
+                .map(|(w, h)| (w.parse().ok(), h.parse().ok()))
+        });
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for (i, path) in film.scene_paths().iter().enumerate() {
         let start = Instant::now();
@@ -69,6 +77,9 @@ fn main() -> anyhow::Result<()> {
         );
     }
     for &(w, h, gpu_frames, cpu_frames) in sizes {
+        if only.is_some_and(|o| o != (Some(w), Some(h))) {
+            continue;
+        }
         let mut gpu = Renderer::new(GpuContext::new()?, &film, &signage, w, h)?;
         let mut cpu = CpuRenderer::new(&film, &signage, w, h)?;
         for scene in 0..film.scene_paths().len() {

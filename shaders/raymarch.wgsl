@@ -136,6 +136,8 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
         let cell_size = extent / frame.grid.xyz * block;
         let cells = vec3<i32>(textureDimensions(occupancy)) - 1;
         var next_hit = 0u;
+        // Distance of the next sign (kept in a register: the array is read only to draw).
+        var next_t = select(1e30, hits[0].t, n_hits > 0u);
         var k = 0u;
         loop {
             if (k >= n || transmittance < 0.01) {
@@ -143,7 +145,7 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
             }
             let t = t_near + (f32(k) + 0.5) * dt;
             // Signs in front of this sample.
-            while (next_hit < n_hits && hits[next_hit].t < t) {
+            while (next_t < t) {
                 let h = hits[next_hit];
                 radiance += transmittance * h.c.rgb;
                 if (transmittance > 0.5 && transmittance * (1.0 - h.c.a) <= 0.5) {
@@ -151,6 +153,7 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
                 }
                 transmittance *= 1.0 - h.c.a;
                 next_hit = next_hit + 1u;
+                next_t = select(1e30, hits[min(next_hit, 3u)].t, next_hit < n_hits);
             }
             let uvw = (origin + dir * t - bmin) / extent;
             let cell = clamp(vec3<i32>(floor(uvw * frame.grid.xyz / block)), vec3<i32>(0), cells);
