@@ -1,15 +1,19 @@
 // Emission-absorption ray marching of a baked radiance field: density plus degree-1
-// spherical-harmonic colour on a voxel grid. Empty blocks of the occupancy grid are
-// jumped over (the grid is conservative, so no pixel changes); signs are composited at
-// their depth, so geometry in front hides them; fog and seeded rain and snow layers
-// follow, each hidden behind geometry nearer than the layer.
+// spherical-harmonic colour on a voxel grid. Each step reads one texture (density and
+// the SH's constant term); the view-dependent degree-1 term is evaluated once per ray,
+// at the sample that contributes most, and weighted by the ray's opacity (deferred
+// shading as in SNeRG: exact for a ray that meets one surface, four times fewer
+// texture reads). Empty blocks of the occupancy grid are jumped over (the grid is
+// conservative, so no pixel changes); signs are composited at their depth, so geometry
+// in front hides them; fog and seeded rain and snow layers follow, each hidden behind
+// geometry nearer than the layer.
 // src/render/cpu.rs repeats every step in the same order; keep the two in step.
 
-@group(0) @binding(1) var sh_r: texture_3d<f32>;
+@group(0) @binding(1) var base: texture_3d<f32>;   // SH coefficient 0 (rgb), density
 @group(0) @binding(2) var linear_clamp: sampler;
-@group(0) @binding(3) var sh_g: texture_3d<f32>;
-@group(0) @binding(4) var sh_b: texture_3d<f32>;
-@group(0) @binding(5) var density: texture_3d<f32>;
+@group(0) @binding(3) var rest_r: texture_3d<f32>; // SH coefficients 1..3 of red
+@group(0) @binding(4) var rest_g: texture_3d<f32>;
+@group(0) @binding(5) var rest_b: texture_3d<f32>;
 @group(0) @binding(6) var occupancy: texture_3d<u32>;
 @group(0) @binding(7) var sign_images: texture_2d_array<f32>;
 
@@ -23,14 +27,23 @@ struct SignHit {
     c: vec4<f32>, // premultiplied colour times opacity
 };
 
+// Draws a sign over what the ray has gathered so far (premultiplied colour).
+fn over(h: SignHit, radiance: ptr<function, vec3<f32>>, tr: ptr<function, f32>, depth: ptr<function, f32>) {
+    *radiance += *tr * h.c.rgb;
+    if (*tr > 0.5 && *tr * (1.0 - h.c.a) <= 0.5) {
+        *depth = h.t;
+    }
+    *tr *= 1.0 - h.c.a;
+}
+
 fn sky(dir: vec3<f32>) -> vec3<f32> {
     let h = clamp(dir.y * 0.5 + 0.5, 0.0, 1.0);
     return mix(frame.sky_horizon.rgb, frame.sky_zenith.rgb, h) * frame.light.rgb;
 }
 
-// Degree-1 SH evaluated toward the viewer, as the 3DGS reference does (+0.5, clamped).
-fn sh_eval(c: vec4<f32>, dir: vec3<f32>) -> f32 {
-    return max(SH_C0 * c.x - SH_C1 * dir.y * c.y + SH_C1 * dir.z * c.z - SH_C1 * dir.x * c.w + 0.5, 0.0);
+// The degree-1 SH terms toward the viewer (coefficients 1..3), as the 3DGS reference.
+fn sh_linear(k: vec4<f32>, dir: vec3<f32>) -> f32 {
+    return -SH_C1 * dir.y * k.x + SH_C1 * dir.z * k.y - SH_C1 * dir.x * k.z;
 }
 
 // Rain streaks and snow flakes of one screen layer at `layer` (0 nearest).
@@ -91,7 +104,11 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
     let t_near = max(max(min(t0.x, t1.x), min(t0.y, t1.y)), max(min(t0.z, t1.z), 0.0));
     let t_far = min(min(max(t0.x, t1.x), max(t0.y, t1.y)), max(t0.z, t1.z));
 
-    var radiance = vec3<f32>(0.0);
+    var radiance = vec3<f32>(0.0); // signs
+    var volume = vec3<f32>(0.0);   // SH constant term, weighted
+    var weight = 0.0;              // opacity of the field alone
+    var best_w = 0.0;
+    var best_t = 0.0;
     var transmittance = 1.0;
     var depth = 1e4;
     if (t_far > t_near) {
@@ -146,12 +163,7 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
             let t = t_near + (f32(k) + 0.5) * dt;
             // Signs in front of this sample.
             while (next_t < t) {
-                let h = hits[next_hit];
-                radiance += transmittance * h.c.rgb;
-                if (transmittance > 0.5 && transmittance * (1.0 - h.c.a) <= 0.5) {
-                    depth = h.t;
-                }
-                transmittance *= 1.0 - h.c.a;
+                over(hits[next_hit], &radiance, &transmittance, &depth);
                 next_hit = next_hit + 1u;
                 next_t = select(1e30, hits[min(next_hit, 3u)].t, next_hit < n_hits);
             }
@@ -167,14 +179,17 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
                 k = max(k + 1u, u32(k_exit));
                 continue;
             }
-            let sigma = textureSampleLevel(density, linear_clamp, uvw, 0.0).r * frame.up.w;
+            let b = textureSampleLevel(base, linear_clamp, uvw, 0.0);
+            let sigma = b.a * frame.up.w;
             if (sigma > 0.0) {
                 let alpha = 1.0 - exp(-sigma * dt);
-                let rgb = vec3<f32>(
-                    sh_eval(textureSampleLevel(sh_r, linear_clamp, uvw, 0.0), dir),
-                    sh_eval(textureSampleLevel(sh_g, linear_clamp, uvw, 0.0), dir),
-                    sh_eval(textureSampleLevel(sh_b, linear_clamp, uvw, 0.0), dir));
-                radiance += transmittance * alpha * rgb;
+                let w = transmittance * alpha;
+                volume += w * (SH_C0 * b.rgb + 0.5);
+                weight += w;
+                if (w > best_w) {
+                    best_w = w;
+                    best_t = t;
+                }
                 if (transmittance > 0.5 && transmittance * (1.0 - alpha) <= 0.5) {
                     depth = t;
                 }
@@ -184,15 +199,19 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
         }
         // Signs behind the last sample.
         while (transmittance >= 0.01 && next_hit < n_hits) {
-            let h = hits[next_hit];
-            radiance += transmittance * h.c.rgb;
-            if (transmittance > 0.5 && transmittance * (1.0 - h.c.a) <= 0.5) {
-                depth = h.t;
-            }
-            transmittance *= 1.0 - h.c.a;
+            over(hits[next_hit], &radiance, &transmittance, &depth);
             next_hit = next_hit + 1u;
         }
+        if (best_w > 0.0) {
+            // View-dependent colour once, where the ray meets the field most.
+            let uvw = (origin + dir * best_t - bmin) / extent;
+            volume += weight * vec3<f32>(
+                sh_linear(textureSampleLevel(rest_r, linear_clamp, uvw, 0.0), dir),
+                sh_linear(textureSampleLevel(rest_g, linear_clamp, uvw, 0.0), dir),
+                sh_linear(textureSampleLevel(rest_b, linear_clamp, uvw, 0.0), dir));
+        }
     }
+    radiance += max(volume, vec3<f32>(0.0));
     var color = radiance * frame.light.rgb + transmittance * sky(dir);
     let fog_amount = 1.0 - exp(-frame.fog.w * min(depth, 12.0));
     color = mix(color, frame.fog.rgb, fog_amount);

@@ -88,7 +88,27 @@ fn files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     out
 }
 
+/// The parts of a file that could carry text: all of it, except the sample payload of
+/// the rendered video and the mix, where a four-byte canary like `67.6` turns up by
+/// chance in random pixels or samples (once in twenty runs over a 20 MB Y4M); their
+/// headers are still scanned.
+fn textual_part<'a>(path: &Path, bytes: &'a [u8]) -> &'a [u8] {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let until = |needle: &[u8], extra: usize| {
+        bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map_or(bytes.len(), |i| (i + extra).min(bytes.len()))
+    };
+    match ext {
+        "y4m" => &bytes[..until(b"\n", 1)],
+        "wav" => &bytes[..until(b"data", 8)],
+        _ => bytes,
+    }
+}
+
 fn assert_no_canary_bytes(path: &Path, bytes: &[u8]) {
+    let bytes = textual_part(path, bytes);
     for c in CANARY_RR.iter().chain(&CANARY_HR) {
         assert!(
             !bytes.windows(c.len()).any(|w| w == c.as_bytes()),

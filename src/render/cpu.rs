@@ -158,27 +158,38 @@ fn taps(dims: [u32; 3], uvw: [f32; 3]) -> Taps {
     t
 }
 
-/// `textureSampleLevel` on the density texture.
-fn sample_density(s: &Scene, t: &Taps) -> f32 {
-    (0..8).map(|k| s.density[t.index[k]] * t.weight[k]).sum()
-}
-
-/// `textureSampleLevel` on the three SH textures (red, green, blue coefficients 0..3).
-fn sample_sh(s: &Scene, t: &Taps) -> [f32; 12] {
-    let mut out = [0f32; 12];
+/// `textureSampleLevel` on the `base` texture: SH coefficient 0 of r, g, b and density.
+fn sample_base(s: &Scene, t: &Taps) -> [f32; 4] {
+    let mut out = [0f32; 4];
     for k in 0..8 {
-        let c = &s.sh[t.index[k]];
-        for (o, v) in out.iter_mut().zip(c) {
-            *o += v * t.weight[k];
+        let (c, w) = (&s.sh[t.index[k]], t.weight[k]);
+        for (o, v) in out
+            .iter_mut()
+            .zip([c[0], c[4], c[8], s.density[t.index[k]]])
+        {
+            *o += v * w;
         }
     }
     out
 }
 
-/// Degree-1 SH toward the viewer, as `sh_eval` in the shader.
-fn sh_eval(c: &[f32], dir: [f32; 3]) -> f32 {
-    (SH_C0 * c[0] - SH_C1 * dir[1] * c[1] + SH_C1 * dir[2] * c[2] - SH_C1 * dir[0] * c[3] + 0.5)
-        .max(0.0)
+/// `textureSampleLevel` on the three `rest_*` textures: SH coefficients 1..3 per channel.
+fn sample_rest(s: &Scene, t: &Taps) -> [[f32; 3]; 3] {
+    let mut out = [[0f32; 3]; 3];
+    for k in 0..8 {
+        let (c, w) = (&s.sh[t.index[k]], t.weight[k]);
+        for (ch, o) in out.iter_mut().enumerate() {
+            for (j, v) in o.iter_mut().enumerate() {
+                *v += c[4 * ch + 1 + j] * w;
+            }
+        }
+    }
+    out
+}
+
+/// The degree-1 SH terms toward the viewer, as `sh_linear` in the shader.
+fn sh_linear(k: [f32; 3], dir: [f32; 3]) -> f32 {
+    -SH_C1 * dir[1] * k[0] + SH_C1 * dir[2] * k[1] - SH_C1 * dir[0] * k[2]
 }
 
 /// Bilinear, clamp-to-edge lookup in a premultiplied RGBA8 sign layer.
@@ -200,6 +211,18 @@ fn sample_sign(layer: &[u8], st: [f32; 2]) -> [f32; 4] {
         lerp4(texel(x0, y0 + 1), texel(x0 + 1, y0 + 1), fx),
         fy,
     )
+}
+
+/// `over` in the shader: a sign (distance, premultiplied colour) over what the ray has
+/// gathered so far.
+fn over(h: &(f32, [f32; 4]), radiance: &mut [f32; 3], tr: &mut f32, depth: &mut f32) {
+    for (r, c) in radiance.iter_mut().zip(h.1) {
+        *r += *tr * c;
+    }
+    if *tr > 0.5 && *tr * (1.0 - h.1[3]) <= 0.5 {
+        *depth = h.0;
+    }
+    *tr *= 1.0 - h.1[3];
 }
 
 /// Trilinear lookup of `c` (in [0, 1]) in an `n³` table, red fastest.
@@ -337,22 +360,16 @@ impl Frame<'_> {
             .max(t0[2].min(t1[2]).max(0.0));
         let t_far = t0[0].max(t1[0]).min(t0[1].max(t1[1])).min(t0[2].max(t1[2]));
 
-        let mut radiance = [0f32; 3];
+        let mut radiance = [0f32; 3]; // signs
+        let mut volume = [0f32; 3]; // SH constant term, weighted
+        let mut weight = 0f32; // opacity of the field alone
+        let (mut best_w, mut best_t) = (0f32, 0f32);
         let mut transmittance = 1f32;
         let mut depth = 1e4f32;
         stats.rays += 1;
         if t_far > t_near {
             stats.rays_in_grid += 1;
             let (hits, n_hits) = self.sign_hits(o, dir);
-            let composite = |h: &(f32, [f32; 4]), r: &mut [f32; 3], tr: &mut f32, d: &mut f32| {
-                for (rc, hc) in r.iter_mut().zip(h.1) {
-                    *rc += *tr * hc;
-                }
-                if *tr > 0.5 && *tr * (1.0 - h.1[3]) <= 0.5 {
-                    *d = h.0;
-                }
-                *tr *= 1.0 - h.1[3];
-            };
             let dt = dot(extent, extent).sqrt() / MAX_STEPS as f32;
             let n = (((t_far - t_near) / dt).ceil() as u32).min(MAX_STEPS);
             let occ = &s.occupancy;
@@ -364,7 +381,7 @@ impl Frame<'_> {
             while k < n && transmittance >= 0.01 {
                 let t = t_near + (k as f32 + 0.5) * dt;
                 while next_hit < n_hits && hits[next_hit].0 < t {
-                    composite(
+                    over(
                         &hits[next_hit],
                         &mut radiance,
                         &mut transmittance,
@@ -393,13 +410,18 @@ impl Frame<'_> {
                     continue;
                 }
                 stats.samples += 1;
-                let taps = taps(s.dims, uvw);
-                let sigma = sample_density(s, &taps) * s.density_scale;
+                let b = sample_base(s, &taps(s.dims, uvw));
+                let sigma = b[3] * s.density_scale;
                 if sigma > 0.0 {
                     let alpha = 1.0 - (-sigma * dt).exp();
-                    let sh = sample_sh(s, &taps);
-                    for (c, r) in radiance.iter_mut().enumerate() {
-                        *r += transmittance * alpha * sh_eval(&sh[4 * c..4 * c + 4], dir);
+                    let w = transmittance * alpha;
+                    for (v, k0) in volume.iter_mut().zip(b) {
+                        *v += w * (SH_C0 * k0 + 0.5);
+                    }
+                    weight += w;
+                    if w > best_w {
+                        best_w = w;
+                        best_t = t;
                     }
                     if transmittance > 0.5 && transmittance * (1.0 - alpha) <= 0.5 {
                         depth = t;
@@ -409,7 +431,7 @@ impl Frame<'_> {
                 k += 1;
             }
             while transmittance >= 0.01 && next_hit < n_hits {
-                composite(
+                over(
                     &hits[next_hit],
                     &mut radiance,
                     &mut transmittance,
@@ -417,6 +439,18 @@ impl Frame<'_> {
                 );
                 next_hit += 1;
             }
+            if best_w > 0.0 {
+                // View-dependent colour once, where the ray meets the field most.
+                let uvw: [f32; 3] =
+                    std::array::from_fn(|i| (o[i] + dir[i] * best_t - s.bounds_min[i]) / extent[i]);
+                let rest = sample_rest(s, &taps(s.dims, uvw));
+                for (v, k) in volume.iter_mut().zip(rest) {
+                    *v += weight * sh_linear(k, dir);
+                }
+            }
+        }
+        for (r, v) in radiance.iter_mut().zip(volume) {
+            *r += v.max(0.0);
         }
         let sky = self.sky(dir);
         let mut color: [f32; 3] =
@@ -667,7 +701,7 @@ mod tests {
             slots: vec![],
             cameras: vec![],
         };
-        let at = |u: [f32; 3]| sample_density(&s, &taps(s.dims, u));
+        let at = |u: [f32; 3]| sample_base(&s, &taps(s.dims, u))[3];
         assert_eq!(at([0.0, 0.5, 0.5]), 0.0);
         assert_eq!(at([1.0, 0.5, 0.5]), 1.0);
         assert!((at([0.5, 0.5, 0.5]) - 0.5).abs() < 1e-6);
@@ -726,12 +760,11 @@ mod tests {
 
     #[test]
     fn sh_degree_one_is_linear_in_the_view_direction() {
-        // dc only: the same from every side; a z term: brighter looking along +z.
-        let c = [1.0, 0.0, 0.5, 0.0];
-        let a = sh_eval(&c, [0.0, 0.0, 1.0]);
-        let b = sh_eval(&c, [0.0, 0.0, -1.0]);
-        assert!((a - (SH_C0 + 0.5 * SH_C1 + 0.5)).abs() < 1e-6);
-        assert!((b - (SH_C0 - 0.5 * SH_C1 + 0.5)).abs() < 1e-6);
-        assert_eq!(sh_eval(&[-10.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0]), 0.0);
+        // A z term: brighter looking along +z, darker along -z, nothing sideways.
+        let k = [0.0, 0.5, 0.0];
+        assert!((sh_linear(k, [0.0, 0.0, 1.0]) - 0.5 * SH_C1).abs() < 1e-6);
+        assert!((sh_linear(k, [0.0, 0.0, -1.0]) + 0.5 * SH_C1).abs() < 1e-6);
+        assert_eq!(sh_linear(k, [1.0, 0.0, 0.0]), 0.0);
+        assert_eq!(sh_linear([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]), -SH_C1);
     }
 }

@@ -208,25 +208,22 @@ pub struct Renderer {
 /// How often one viewing may recreate a lost device before giving up.
 const MAX_RECOVERIES: u32 = 3;
 
-fn texture_3d(
+/// A sampled texture of `dimension` and `size` filled with `data` (tightly packed).
+fn filled_texture(
     ctx: &GpuContext,
     label: &str,
-    dims: [u32; 3],
+    dimension: wgpu::TextureDimension,
+    size: wgpu::Extent3d,
     format: wgpu::TextureFormat,
     data: &[u8],
     bytes_per_texel: u32,
-) -> (wgpu::Texture, wgpu::TextureView) {
-    let size = wgpu::Extent3d {
-        width: dims[0],
-        height: dims[1],
-        depth_or_array_layers: dims[2],
-    };
+) -> wgpu::Texture {
     let tex = ctx.device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
         size,
         mip_level_count: 1,
         sample_count: 1,
-        dimension: wgpu::TextureDimension::D3,
+        dimension,
         format,
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
@@ -241,11 +238,29 @@ fn texture_3d(
         data,
         wgpu::TexelCopyBufferLayout {
             offset: 0,
-            bytes_per_row: Some(dims[0] * bytes_per_texel),
-            rows_per_image: Some(dims[1]),
+            bytes_per_row: Some(size.width * bytes_per_texel),
+            rows_per_image: Some(size.height),
         },
         size,
     );
+    tex
+}
+
+fn texture_3d(
+    ctx: &GpuContext,
+    label: &str,
+    dims: [u32; 3],
+    format: wgpu::TextureFormat,
+    data: &[u8],
+    bytes_per_texel: u32,
+) -> (wgpu::Texture, wgpu::TextureView) {
+    let size = wgpu::Extent3d {
+        width: dims[0],
+        height: dims[1],
+        depth_or_array_layers: dims[2],
+    };
+    let d3 = wgpu::TextureDimension::D3;
+    let tex = filled_texture(ctx, label, d3, size, format, data, bytes_per_texel);
     let view = tex.create_view(&wgpu::TextureViewDescriptor::default());
     (tex, view)
 }
@@ -325,31 +340,8 @@ fn sign_array(ctx: &GpuContext, signage: &Signage) -> wgpu::TextureView {
         height: SIGN_SIZE[1],
         depth_or_array_layers: layers.len() as u32,
     };
-    let tex = ctx.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("signs"),
-        size,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    ctx.queue.write_texture(
-        wgpu::TexelCopyTextureInfo {
-            texture: &tex,
-            mip_level: 0,
-            origin: wgpu::Origin3d::ZERO,
-            aspect: wgpu::TextureAspect::All,
-        },
-        &layers.concat(),
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(SIGN_SIZE[0] * 4),
-            rows_per_image: Some(SIGN_SIZE[1]),
-        },
-        size,
-    );
+    let (d2, rgba8) = (wgpu::TextureDimension::D2, wgpu::TextureFormat::Rgba8Unorm);
+    let tex = filled_texture(ctx, "signs", d2, size, rgba8, &layers.concat(), 4);
     tex.create_view(&wgpu::TextureViewDescriptor {
         dimension: Some(wgpu::TextureViewDimension::D2Array),
         ..Default::default()
@@ -630,26 +622,27 @@ impl Renderer {
                 scene.dims
             ));
         }
-        let n = scene.density.len();
-        let f16s = |v: &mut dyn Iterator<Item = f32>| -> Vec<u8> {
-            v.flat_map(|x| f16::from_f32(x).to_le_bytes()).collect()
+        // `base`: SH coefficient 0 of r, g, b and density, read at every step;
+        // `rest_*`: coefficients 1..3 per channel, read once per ray.
+        let rgba16 = |label, texel: &dyn Fn(usize) -> [f32; 4]| {
+            let data: Vec<u8> = (0..scene.density.len())
+                .flat_map(texel)
+                .flat_map(|x| f16::from_f32(x).to_le_bytes())
+                .collect();
+            let format = wgpu::TextureFormat::Rgba16Float;
+            texture_3d(&self.ctx, label, scene.dims, format, &data, 8).1
         };
-        let rgba16 = wgpu::TextureFormat::Rgba16Float;
+        let (sh, density) = (&scene.sh, &scene.density);
+        let base_view = rgba16("scene base", &|i| {
+            [sh[i][0], sh[i][4], sh[i][8], density[i]]
+        });
         let views: Vec<wgpu::TextureView> = (0..3)
             .map(|c| {
-                let data = f16s(&mut scene.sh.iter().flat_map(|t| t[4 * c..4 * c + 4].to_vec()));
-                texture_3d(&self.ctx, "scene sh", scene.dims, rgba16, &data, 8).1
+                rgba16("scene sh rest", &|i| {
+                    [sh[i][4 * c + 1], sh[i][4 * c + 2], sh[i][4 * c + 3], 0.0]
+                })
             })
             .collect();
-        let dens = f16s(&mut scene.density.iter().copied());
-        let (_, dens_view) = texture_3d(
-            &self.ctx,
-            "scene density",
-            scene.dims,
-            wgpu::TextureFormat::R16Float,
-            &dens,
-            2,
-        );
         let (_, occ_view) = texture_3d(
             &self.ctx,
             "scene occupancy",
@@ -658,7 +651,6 @@ impl Renderer {
             &scene.occupancy.cells,
             1,
         );
-        debug_assert_eq!(dens.len(), 2 * n);
         let tv = wgpu::BindingResource::TextureView;
         let entry = |binding, resource| wgpu::BindGroupEntry { binding, resource };
         let raymarch_bind = self
@@ -669,11 +661,11 @@ impl Renderer {
                 layout: &self.raymarch_layout,
                 entries: &[
                     entry(0, self.uniforms.as_entire_binding()),
-                    entry(1, tv(&views[0])),
+                    entry(1, tv(&base_view)),
                     entry(2, wgpu::BindingResource::Sampler(&self.linear)),
-                    entry(3, tv(&views[1])),
-                    entry(4, tv(&views[2])),
-                    entry(5, tv(&dens_view)),
+                    entry(3, tv(&views[0])),
+                    entry(4, tv(&views[1])),
+                    entry(5, tv(&views[2])),
                     entry(6, tv(&occ_view)),
                     entry(7, tv(&self.sign_view)),
                 ],

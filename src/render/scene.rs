@@ -586,9 +586,9 @@ impl Scene {
         }
     }
 
-    /// Bytes the grid takes on the GPU (f16 SH and density, u8 occupancy).
+    /// Bytes the grid takes on the GPU (four RGBA16F textures, u8 occupancy).
     pub fn gpu_bytes(&self) -> usize {
-        self.density.len() * (3 * 8 + 2) + self.occupancy.cells.len()
+        self.density.len() * 4 * 8 + self.occupancy.cells.len()
     }
 
     /// A copy at half the resolution per axis (2×2×2 box filter), for adapters whose 3D
