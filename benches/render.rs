@@ -32,6 +32,10 @@ fn params(film: &Film, info: &SceneInfo, scene: usize, i: u32, n: u32) -> FrameP
         exposure: 1.0,
         fog: 0.05,
         rain: v.rain[1],
+        key_light: livingfilm::render::key_light(
+            v.key_light.map(|k| k.dir),
+            v.key_light.map_or(0.0, |k| k.strength[1]),
+        ),
         snow: v.snow[1],
         signs: Default::default(),
         look_weights,

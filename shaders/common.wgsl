@@ -20,6 +20,7 @@ struct Frame {
     weather: vec4<f32>,    // x = rain 0..1, y = snow 0..1, z = sign count
     sky_horizon: vec4<f32>,
     sky_zenith: vec4<f32>,
+    key_light: vec4<f32>,  // xyz unit direction toward the light, w = strength
     signs: array<Sign, 4>,
 };
 

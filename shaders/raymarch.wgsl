@@ -209,6 +209,24 @@ fn fs_raymarch(in: VsOut) -> @location(0) vec4<f32> {
                 sh_linear(textureSampleLevel(rest_r, linear_clamp, uvw, 0.0), dir),
                 sh_linear(textureSampleLevel(rest_g, linear_clamp, uvw, 0.0), dir),
                 sh_linear(textureSampleLevel(rest_b, linear_clamp, uvw, 0.0), dir));
+            // The key light on that surface: its normal from the density gradient.
+            let key = frame.key_light;
+            if (key.w > 0.0) {
+                let e = 1.0 / frame.grid.xyz;
+                let ex = vec3<f32>(e.x, 0.0, 0.0);
+                let ey = vec3<f32>(0.0, e.y, 0.0);
+                let ez = vec3<f32>(0.0, 0.0, e.z);
+                let grad = vec3<f32>(
+                    textureSampleLevel(base, linear_clamp, uvw + ex, 0.0).a - textureSampleLevel(base, linear_clamp, uvw - ex, 0.0).a,
+                    textureSampleLevel(base, linear_clamp, uvw + ey, 0.0).a - textureSampleLevel(base, linear_clamp, uvw - ey, 0.0).a,
+                    textureSampleLevel(base, linear_clamp, uvw + ez, 0.0).a - textureSampleLevel(base, linear_clamp, uvw - ez, 0.0).a);
+                let g = length(grad);
+                if (g > 1e-4) {
+                    let lambert = max(dot(-grad / g, key.xyz), 0.0);
+                    let albedo = SH_C0 * textureSampleLevel(base, linear_clamp, uvw, 0.0).rgb + 0.5;
+                    volume += weight * key.w * lambert * albedo;
+                }
+            }
         }
     }
     radiance += max(volume, vec3<f32>(0.0));

@@ -68,6 +68,12 @@ fn view(
         exposure: 0.8 + 0.2 * k as f32,
         fog: 0.05 * k as f32,
         rain: [0.0, 0.8, 0.0][k],
+        // A low key light from the side in view 1, from above in view 2.
+        key_light: [
+            [0.0, 1.0, 0.0, 0.0],
+            livingfilm::render::key_light(Some([-0.8, 0.3, 0.5]), 0.8),
+            livingfilm::render::key_light(Some([0.0, 1.0, 0.0]), 0.4),
+        ][k],
         snow: [0.0, 0.0, 0.7][k],
         signs,
         look_weights,
@@ -272,6 +278,47 @@ fn the_viewers_locale_picks_the_localized_sign() {
         changed > 30 && changed < w as usize * h as usize / 4,
         "{changed} pixels differ"
     );
+}
+
+#[test]
+fn the_key_light_shades_the_side_it_comes_from() {
+    let (film, signage) = demo();
+    let (w, h) = (192, 108);
+    let mut cpu = CpuRenderer::new(&film, &signage, w, h).unwrap();
+    let mut p = view(&film, &signage, &mut cpu, 1, 1, 0);
+    let pose = p.pose;
+    let mut render = |key: [f32; 4]| {
+        p.key_light = key;
+        let mut out = Vec::new();
+        cpu.render(&p, &mut out).unwrap();
+        out
+    };
+    let off = render([0.0, 1.0, 0.0, 0.0]);
+    let from_right = render(livingfilm::render::key_light(Some(pose.right), 1.0));
+    let from_left = render(livingfilm::render::key_light(
+        Some(pose.right.map(|v| -v)),
+        1.0,
+    ));
+    // What the light added, and where across the picture that light sits (mean x).
+    let added = |f: &[u8]| -> (f64, f64) {
+        let (mut total, mut moment) = (0f64, 0f64);
+        for (i, (a, b)) in f.chunks_exact(4).zip(off.chunks_exact(4)).enumerate() {
+            let d = (0..3)
+                .map(|c| a[c] as f64 - b[c] as f64)
+                .sum::<f64>()
+                .max(0.0);
+            total += d;
+            moment += d * (i % w as usize) as f64;
+        }
+        (total, moment / total.max(1.0))
+    };
+    let (right_sum, right_x) = added(&from_right);
+    let (left_sum, left_x) = added(&from_left);
+    eprintln!("key light from the right adds {right_sum} at x {right_x:.1}; from the left {left_sum} at x {left_x:.1}");
+    // Light adds, and it lands on the sides of the objects that face it: further right
+    // in the picture when it comes from the right.
+    assert!(right_sum > 1000.0 && left_sum > 1000.0);
+    assert!(right_x > left_x + 1.0, "{right_x:.1} vs {left_x:.1}");
 }
 
 #[test]

@@ -73,6 +73,8 @@ pub struct Directive {
     pub rain: f32,
     /// Snow 0..1, inside the variant's range.
     pub snow: f32,
+    /// Strength of the variant's key light, inside its range (0 without one).
+    pub key_light: f32,
     /// Item index shown in each of the segment's placement slots (255: left empty).
     pub placements: [u8; super::MAX_PLACEMENT_SLOTS],
     /// Exposure, inside the variant's range.
@@ -619,6 +621,7 @@ impl Controller {
             fog: lerp(v.fog),
             rain: lerp(v.rain),
             snow: lerp(v.snow),
+            key_light: v.key_light.map_or(0.0, |k| lerp(k.strength)),
             placements: self.placements,
             exposure: lerp(v.exposure),
             tension: self.tension.unwrap_or(target),

@@ -110,6 +110,16 @@ pub struct Camera {
     pub fov_deg: f32,
 }
 
+/// A directional key light the renderer adds on the scene's surfaces.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyLight {
+    /// Direction toward the light, scene space (any length but zero).
+    pub dir: [f32; 3],
+    /// Strength at drive 0 and at drive 1 (0: off).
+    pub strength: [f32; 2],
+}
+
 /// Which camera move a variant plays: an orbit around the scene centre, or a path
 /// authored in the scene file.
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +166,9 @@ pub struct Variant {
     pub exposure: [f32; 2],
     /// Key light colour (linear RGB).
     pub light: [f32; 3],
+    /// A directional light added at render time (the bake's own lighting stays).
+    #[serde(default)]
+    pub key_light: Option<KeyLight>,
     /// Music cue while this variant plays (overrides the segment's).
     #[serde(default)]
     pub cue: Option<String>,
@@ -645,6 +658,21 @@ impl Film {
                         format!("{at}.camera"),
                         "fov_deg must lie within (1, 170), radius be positive and every value finite (or name a `path`)",
                     ));
+                }
+                if let Some(k) = &v.key_light {
+                    let len2: f32 = k.dir.iter().map(|x| x * x).sum();
+                    if !(len2.is_finite() && len2 > 1e-8) {
+                        out.push(self.field_err(
+                            format!("{at}.key_light.dir"),
+                            "must be a finite, non-zero direction",
+                        ));
+                    }
+                    if !k.strength.iter().all(|s| (0.0..=4.0).contains(s)) {
+                        out.push(self.field_err(
+                            format!("{at}.key_light.strength"),
+                            "each must lie within 0..=4",
+                        ));
+                    }
                 }
                 for (name, r) in [("rain", v.rain), ("snow", v.snow)] {
                     if !(0.0 <= r[0] && r[0] <= r[1] && r[1] <= 1.0) {

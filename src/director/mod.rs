@@ -18,7 +18,7 @@ pub use controller::{
 };
 pub use cut_id::{CutId, CutIdError};
 pub use manifest::{
-    Camera, CameraMove, Film, FilmError, GradeSpec, Guardrails, LookSpec, PathCamera,
+    Camera, CameraMove, Film, FilmError, GradeSpec, Guardrails, KeyLight, LookSpec, PathCamera,
     PlacementItem, Segment, Slot, Variant, MAX_LOOKS, MAX_PLACEMENT_SLOTS,
 };
 pub use score::{MusicSpec, StemSpec};

@@ -32,7 +32,7 @@ use crate::biometrics::{
 use crate::director::{Controller, Directive, DirectorEvent, Film, SegmentSummary};
 use crate::inference::{Estimate, TensionModel};
 use crate::media::y4m::{Y4mHeader, Y4mWriter};
-use crate::render::{camera_pose, output, FrameParams, FrameRenderer, Signage};
+use crate::render::{camera_pose, key_light, output, FrameParams, FrameRenderer, Signage};
 use crate::uplink;
 
 /// Seconds between feature frames, estimates and directives.
@@ -296,6 +296,7 @@ fn frame_params(
         exposure: d.exposure,
         fog: d.fog,
         rain: d.rain,
+        key_light: key_light(v.key_light.map(|k| k.dir), d.key_light),
         snow: d.snow,
         signs: c.signage.frame_signs(d),
         look_weights: d.look_weights,

@@ -96,6 +96,7 @@ struct Frame<'a> {
     fog: f32,
     rain: f32,
     snow: f32,
+    key_light: [f32; 4],
     vignette: f32,
     seed: u32,
     frame_index: u32,
@@ -447,6 +448,25 @@ impl Frame<'_> {
                 for (v, k) in volume.iter_mut().zip(rest) {
                     *v += weight * sh_linear(k, dir);
                 }
+                // The key light on that surface: its normal from the density gradient.
+                let key = self.key_light;
+                if key[3] > 0.0 {
+                    let at = |a: usize, d: f32| {
+                        let mut u = uvw;
+                        u[a] += d / s.dims[a] as f32;
+                        sample_base(s, &taps(s.dims, u))[3]
+                    };
+                    let grad: [f32; 3] = std::array::from_fn(|a| at(a, 1.0) - at(a, -1.0));
+                    let g = dot(grad, grad).sqrt();
+                    if g > 1e-4 {
+                        let n = grad.map(|v| -v / g);
+                        let lambert = dot(n, [key[0], key[1], key[2]]).max(0.0);
+                        let b = sample_base(s, &taps(s.dims, uvw));
+                        for (v, k0) in volume.iter_mut().zip(b) {
+                            *v += weight * key[3] * lambert * (SH_C0 * k0 + 0.5);
+                        }
+                    }
+                }
             }
         }
         for (r, v) in radiance.iter_mut().zip(volume) {
@@ -613,6 +633,7 @@ impl CpuRenderer {
             fog: p.fog,
             rain: p.rain,
             snow: p.snow,
+            key_light: p.key_light,
             vignette: VIGNETTE_PER_DRIVE * p.drive,
             seed: p.seed & 0xff_ffff,
             frame_index: p.frame_index,
@@ -737,6 +758,7 @@ mod tests {
             fog: 0.1,
             rain: 0.0,
             snow: 0.0,
+            key_light: [0.0, 1.0, 0.0, 0.5],
             vignette: 0.0,
             seed: 1,
             frame_index: 0,

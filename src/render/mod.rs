@@ -24,7 +24,7 @@ pub use cpu::{CpuRenderer, MarchStats};
 pub use gpu::{GpuContext, GpuError};
 pub use occupancy::Occupancy;
 pub use readback::Readback;
-pub use renderer::{FrameParams, RenderError, Renderer, MAX_STEPS};
+pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
 pub use scene::{
     CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SignSlot, Sky, Storage,
     MAX_DIM, SH_C0, SH_C1,

@@ -101,6 +101,8 @@ pub struct FrameParams {
     pub rain: f32,
     /// Snow 0..1.
     pub snow: f32,
+    /// Directional key light: unit direction toward the light, strength (0: none).
+    pub key_light: [f32; 4],
     /// Signs to draw (slot by film-wide name, image layer).
     pub signs: [Option<SignRef>; MAX_SIGNS],
     /// Weight of each of the film's looks.
@@ -129,7 +131,19 @@ struct Uniforms {
     weather: [f32; 4],
     sky_horizon: [f32; 4],
     sky_zenith: [f32; 4],
+    key_light: [f32; 4],
     signs: [[[f32; 4]; 3]; MAX_SIGNS],
+}
+
+/// [`FrameParams::key_light`] for a light toward `dir` (none: off) at `strength`.
+pub fn key_light(dir: Option<[f32; 3]>, strength: f32) -> [f32; 4] {
+    match dir {
+        Some(d) => {
+            let l = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt().max(1e-6);
+            [d[0] / l, d[1] / l, d[2] / l, strength]
+        }
+        None => [0.0, 1.0, 0.0, 0.0],
+    }
 }
 
 /// The planes of the signs `signs` names that scene `info` has a slot for, as the
@@ -835,6 +849,7 @@ impl Renderer {
             weather: [p.rain, p.snow, active.len() as f32, 0.0],
             sky_horizon: [hz[0], hz[1], hz[2], 0.0],
             sky_zenith: [zn[0], zn[1], zn[2], 0.0],
+            key_light: p.key_light,
             signs,
         };
         self.ctx
