@@ -71,7 +71,7 @@ pub struct CpuRenderer {
 type LoadedScene = (Scene, SceneInfo, Vec<Option<usize>>);
 
 /// A sign this frame draws: its plane (half-extent vectors) and image layer.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct SignPlane {
     centre: [f32; 3],
     right: [f32; 3],
@@ -84,7 +84,9 @@ struct SignPlane {
 struct Frame<'a> {
     scene: &'a Scene,
     layers: &'a [Vec<u8>],
-    signs: Vec<SignPlane>,
+    /// The frame's signs, the first `n_signs` of them drawn.
+    signs: [SignPlane; MAX_SIGNS],
+    n_signs: usize,
     eye: [f32; 3],
     forward: [f32; 3],
     right: [f32; 3],
@@ -269,7 +271,7 @@ impl Frame<'_> {
     fn sign_hits(&self, o: [f32; 3], dir: [f32; 3]) -> ([(f32, [f32; 4]); MAX_SIGNS], usize) {
         let mut hits = [(0f32, [0f32; 4]); MAX_SIGNS];
         let mut n = 0;
-        for sg in &self.signs {
+        for sg in &self.signs[..self.n_signs] {
             let nrm = cross(sg.right, sg.up);
             let denom = dot(dir, nrm);
             if denom.abs() < 1e-6 {
@@ -607,21 +609,20 @@ impl CpuRenderer {
             .get(p.scene)
             .and_then(|s| s.as_ref())
             .ok_or(RenderError::NoScene(p.scene))?;
-        let signs = sign_uniforms(info, slots, &p.signs)
-            .into_iter()
-            .map(|u| SignPlane {
-                centre: [u[0][0], u[0][1], u[0][2]],
-                right: [u[1][0], u[1][1], u[1][2]],
-                up: [u[2][0], u[2][1], u[2][2]],
-                opacity: u[1][3],
-                layer: u[0][3] as usize,
-            })
-            .collect();
+        let (planes, n_signs) = sign_uniforms(info, slots, &p.signs);
+        let signs = planes.map(|u| SignPlane {
+            centre: [u[0][0], u[0][1], u[0][2]],
+            right: [u[1][0], u[1][1], u[1][2]],
+            up: [u[2][0], u[2][1], u[2][2]],
+            opacity: u[1][3],
+            layer: u[0][3] as usize,
+        });
         let e = p.pose;
         let frame = Frame {
             scene,
             layers: &self.signage.layers,
             signs,
+            n_signs,
             eye: e.eye,
             forward: e.forward,
             right: e.right,
@@ -746,7 +747,8 @@ mod tests {
         let frame = |s| Frame {
             scene: s,
             layers: &[],
-            signs: vec![],
+            signs: [SignPlane::default(); MAX_SIGNS],
+            n_signs: 0,
             eye: pose.eye,
             forward: pose.forward,
             right: pose.right,

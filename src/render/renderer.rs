@@ -147,35 +147,34 @@ pub fn key_light(dir: Option<[f32; 3]>, strength: f32) -> [f32; 4] {
 }
 
 /// The planes of the signs `signs` names that scene `info` has a slot for, as the
-/// shader's `Sign` structs: centre + layer, half-width vector + opacity, half-height.
+/// shader's `Sign` structs (centre + layer, half-width vector + opacity, half-height),
+/// packed first, and how many there are. Fixed-size: called for every frame.
 pub(crate) fn sign_uniforms(
     info: &SceneInfo,
     slot_map: &[Option<usize>],
     signs: &[Option<SignRef>; MAX_SIGNS],
-) -> Vec<[[f32; 4]; 3]> {
-    signs
-        .iter()
-        .flatten()
-        .filter_map(|r| {
-            let slot = &info.slots[(*slot_map.get(r.slot as usize)?)?];
-            let (hw, hh) = (0.5 * slot.size[0], 0.5 * slot.size[1]);
-            Some([
-                [
-                    slot.centre[0],
-                    slot.centre[1],
-                    slot.centre[2],
-                    r.layer as f32,
-                ],
-                [
-                    slot.right[0] * hw,
-                    slot.right[1] * hw,
-                    slot.right[2] * hw,
-                    1.0,
-                ],
-                [slot.up[0] * hh, slot.up[1] * hh, slot.up[2] * hh, 0.0],
-            ])
-        })
-        .collect()
+) -> ([[[f32; 4]; 3]; MAX_SIGNS], usize) {
+    let mut out = [[[0f32; 4]; 3]; MAX_SIGNS];
+    let mut n = 0;
+    for r in signs.iter().flatten() {
+        let Some(slot) = slot_map
+            .get(r.slot as usize)
+            .copied()
+            .flatten()
+            .map(|i| &info.slots[i])
+        else {
+            continue;
+        };
+        let (hw, hh) = (0.5 * slot.size[0], 0.5 * slot.size[1]);
+        let (c, rt, up) = (slot.centre, slot.right, slot.up);
+        out[n] = [
+            [c[0], c[1], c[2], r.layer as f32],
+            [rt[0] * hw, rt[1] * hw, rt[2] * hw, 1.0],
+            [up[0] * hh, up[1] * hh, up[2] * hh, 0.0],
+        ];
+        n += 1;
+    }
+    (out, n)
 }
 
 struct GpuScene {
@@ -806,9 +805,7 @@ impl Renderer {
             .ok_or(RenderError::NoScene(p.scene))?;
         let e = p.pose;
         let info = &s.info;
-        let active = sign_uniforms(info, &s.slot_map, &p.signs);
-        let mut signs = [[[0f32; 4]; 3]; MAX_SIGNS];
-        signs[..active.len()].copy_from_slice(&active);
+        let (signs, active) = sign_uniforms(info, &s.slot_map, &p.signs);
         let [hz, zn] = [info.sky.horizon, info.sky.zenith];
         let u = Uniforms {
             eye: [e.eye[0], e.eye[1], e.eye[2], (0.5 * e.fov_y).tan()],
@@ -846,7 +843,7 @@ impl Renderer {
                 info.dims[2] as f32,
                 info.occupancy_block as f32,
             ],
-            weather: [p.rain, p.snow, active.len() as f32, 0.0],
+            weather: [p.rain, p.snow, active as f32, 0.0],
             sky_horizon: [hz[0], hz[1], hz[2], 0.0],
             sky_zenith: [zn[0], zn[1], zn[2], 0.0],
             key_light: p.key_light,

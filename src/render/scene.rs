@@ -220,12 +220,13 @@ fn round_f16(v: f32) -> f32 {
     f16::from_f32(v).to_f32()
 }
 
-/// Reads tensor `name` with `shape` as floats (U8 through `range`, F16 as stored).
+/// Reads tensor `name` with `shape` as floats: U8 through `range` (the `[lo, hi]` of
+/// the element at each flat index), F16 as stored.
 fn read_tensor(
     st: &SafeTensors,
     name: &str,
     shape: &[usize],
-    range: Option<[f32; 2]>,
+    range: Option<&dyn Fn(usize) -> [f32; 2]>,
 ) -> Result<Vec<f32>, String> {
     let t = st
         .tensor(name)
@@ -237,10 +238,14 @@ fn read_tensor(
         ));
     }
     match (t.dtype(), range) {
-        (Dtype::U8, Some([lo, hi])) => Ok(t
+        (Dtype::U8, Some(range)) => Ok(t
             .data()
             .iter()
-            .map(|&q| round_f16(lo + (hi - lo) * (q as f32 / 255.0)))
+            .enumerate()
+            .map(|(i, &q)| {
+                let [lo, hi] = range(i);
+                round_f16(lo + (hi - lo) * (q as f32 / 255.0))
+            })
             .collect()),
         (Dtype::U8, None) => Err(format!(
             "tensor `{name}` is U8 but the header has no `quantization` ranges"
@@ -424,34 +429,24 @@ impl Scene {
         }
         let grid = [dims[2] as u32, dims[1] as u32, dims[0] as u32];
         let q = h.quantization;
-        let density = read_tensor(&st, "density", &dims, Some([0.0, 1.0]))?;
+        let density = read_tensor(&st, "density", &dims, Some(&|_| [0.0, 1.0]))?;
         if let Some(i) = density.iter().position(|d| !(0.0..=1.0).contains(d)) {
             return Err(format!("density[{i}] = {} outside 0..1", density[i]));
         }
         let sh_shape = [dims[0], dims[1], dims[2], 3, 4];
-        let sh_dc = read_tensor(&st, "sh", &sh_shape, q.map(|q| q.sh_dc))?;
-        let sh_rest = match q {
-            Some(q) if q.sh_rest != q.sh_dc => {
-                Some(read_tensor(&st, "sh", &sh_shape, Some(q.sh_rest))?)
-            }
-            _ => None,
-        };
-        let sh = sh_dc
+        // Coefficient 0 of each channel dequantises by `sh_dc`, coefficients 1..3 by `sh_rest`.
+        let band = q.map(|q| move |i: usize| if i % 4 == 0 { q.sh_dc } else { q.sh_rest });
+        let range = band.as_ref().map(|f| f as &dyn Fn(usize) -> [f32; 2]);
+        let sh = read_tensor(&st, "sh", &sh_shape, range)?
             .chunks_exact(12)
-            .enumerate()
-            .map(|(i, dc)| {
-                std::array::from_fn(|k| match (&sh_rest, k % 4) {
-                    (Some(rest), 1..=3) => rest[12 * i + k],
-                    _ => dc[k],
-                })
-            })
+            .map(|c| std::array::from_fn(|k| c[k]))
             .collect();
         let occupancy = Occupancy::build(&density, grid, h.occupancy_block);
         let stored = read_tensor(
             &st,
             "occupancy",
             &occupancy.tensor_shape(),
-            Some([0.0, 255.0]),
+            Some(&|_| [0.0, 255.0]),
         )?;
         if let Some(cell) = occupancy.first_uncovered(&stored) {
             return Err(format!(
