@@ -16,6 +16,7 @@ pub mod inference;
 pub mod media;
 pub mod player;
 pub mod render;
+pub mod splat;
 pub mod tracking;
 pub mod uplink;
 
