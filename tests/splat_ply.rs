@@ -105,3 +105,45 @@ fn damaged_files_are_named_not_panicked_on() {
             .expect("no panic");
     }
 }
+
+#[test]
+fn the_cpu_rasteriser_draws_the_capture() {
+    use livingfilm::director::Camera;
+    use livingfilm::render::orbit_camera;
+    use livingfilm::splat::cpu::{project, rasterize};
+    let s = Splats::from_bytes(&capture()).unwrap();
+    let (lo, hi) = s.bounds();
+    let centre: [f32; 3] = std::array::from_fn(|a| 0.5 * (lo[a] + hi[a]));
+    let cam = Camera {
+        radius: 0.6,
+        height: 0.1,
+        from_deg: 0.0,
+        to_deg: 0.0,
+        fov_deg: 50.0,
+    };
+    let (w, h) = (160, 120);
+    let pose = orbit_camera(&cam, centre, 0.0);
+    let projected = project(&s, &pose, w, h);
+    let img = rasterize(&projected, w, h, [0.0; 3]);
+    let covered = img.iter().filter(|(_, t)| *t < 0.5).count();
+    eprintln!(
+        "{} of {} splats in view; {covered} of {} pixels covered",
+        projected.len(),
+        s.len(),
+        w * h
+    );
+    assert!(projected.len() > 4000);
+    assert!(covered > (w * h) as usize / 50, "{covered}");
+    if let Some(path) = std::env::var_os("LF_SPLAT_PNG") {
+        let rgba: Vec<u8> = img
+            .iter()
+            .flat_map(|(c, _)| {
+                [c[0], c[1], c[2]]
+                    .map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8)
+                    .into_iter()
+                    .chain([255])
+            })
+            .collect();
+        livingfilm::render::output::write_png(std::path::Path::new(&path), w, h, &rgba).unwrap();
+    }
+}
