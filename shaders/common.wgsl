@@ -1,4 +1,4 @@
-// Shared by raymarch.wgsl and grade.wgsl (prepended at load time).
+// Shared by every render shader (prepended at load time).
 
 struct Sign {
     centre: vec4<f32>, // xyz centre, w = texture-array layer
@@ -48,4 +48,48 @@ fn hash3(x: u32, y: u32, z: u32) -> f32 {
     h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
     h = (h >> 22u) ^ h;
     return f32(h) / 4294967295.0;
+}
+
+const RAIN_COLOUR: vec3<f32> = vec3<f32>(0.55, 0.6, 0.7);
+const SNOW_COLOUR: vec3<f32> = vec3<f32>(0.9, 0.92, 0.95);
+
+// How much rain (x) and snow (y) cover the pixel at `uv` in screen layer `layer`
+// (0 nearest), seeded by the viewing and moving with the frame number.
+fn weather_drops(uv: vec2<f32>, layer: u32) -> vec2<f32> {
+    var out = vec2<f32>(0.0);
+    let f = frame.bounds_min.w;
+    let seed = u32(frame.bounds_max.w) + layer * 7919u;
+    let aspect = frame.forward.w;
+    let rain = frame.weather.x;
+    if (rain > 0.0) {
+        let s = 18.0 * f32(layer + 1u);
+        let p = vec2<f32>(uv.x * aspect * s, uv.y * s - f * 0.9);
+        let cell = floor(p);
+        let q = p - cell;
+        let cx = bitcast<u32>(i32(cell.x));
+        let cy = bitcast<u32>(i32(cell.y));
+        if (hash3(cx, cy, seed + 1u) < rain * 0.35) {
+            let dx = abs(q.x - (0.15 + 0.7 * hash3(cx, cy, seed + 2u)));
+            if (dx < 0.05) {
+                out.x = (1.0 - dx / 0.05) * q.y * 0.6 * rain;
+            }
+        }
+    }
+    let snow = frame.weather.y;
+    if (snow > 0.0) {
+        let s = 10.0 * f32(layer + 1u);
+        let p = vec2<f32>(uv.x * aspect * s + f * 0.01, uv.y * s - f * 0.05);
+        let cell = floor(p);
+        let q = p - cell;
+        let cx = bitcast<u32>(i32(cell.x));
+        let cy = bitcast<u32>(i32(cell.y));
+        if (hash3(cx, cy, seed + 3u) < snow * 0.5) {
+            let centre = vec2<f32>(0.25 + 0.5 * hash3(cx, cy, seed + 4u), 0.25 + 0.5 * hash3(cx, cy, seed + 5u));
+            let d = length(q - centre);
+            if (d < 0.12) {
+                out.y = (1.0 - d / 0.12) * 0.9 * snow;
+            }
+        }
+    }
+    return out;
 }

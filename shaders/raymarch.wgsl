@@ -19,8 +19,6 @@
 
 const SH_C0: f32 = 0.2820948;
 const SH_C1: f32 = 0.4886025;
-const RAIN_COLOUR: vec3<f32> = vec3<f32>(0.55, 0.6, 0.7);
-const SNOW_COLOUR: vec3<f32> = vec3<f32>(0.9, 0.92, 0.95);
 
 struct SignHit {
     t: f32,
@@ -48,40 +46,13 @@ fn sh_linear(k: vec4<f32>, dir: vec3<f32>) -> f32 {
 
 // Rain streaks and snow flakes of one screen layer at `layer` (0 nearest).
 fn weather_layer(color: vec3<f32>, uv: vec2<f32>, layer: u32) -> vec3<f32> {
+    let a = weather_drops(uv, layer);
     var c = color;
-    let f = frame.bounds_min.w;
-    let seed = u32(frame.bounds_max.w) + layer * 7919u;
-    let aspect = frame.forward.w;
-    let rain = frame.weather.x;
-    if (rain > 0.0) {
-        let s = 18.0 * f32(layer + 1u);
-        let p = vec2<f32>(uv.x * aspect * s, uv.y * s - f * 0.9);
-        let cell = floor(p);
-        let q = p - cell;
-        let cx = bitcast<u32>(i32(cell.x));
-        let cy = bitcast<u32>(i32(cell.y));
-        if (hash3(cx, cy, seed + 1u) < rain * 0.35) {
-            let dx = abs(q.x - (0.15 + 0.7 * hash3(cx, cy, seed + 2u)));
-            if (dx < 0.05) {
-                c = mix(c, RAIN_COLOUR * frame.light.rgb, (1.0 - dx / 0.05) * q.y * 0.6 * rain);
-            }
-        }
+    if (a.x > 0.0) {
+        c = mix(c, RAIN_COLOUR * frame.light.rgb, a.x);
     }
-    let snow = frame.weather.y;
-    if (snow > 0.0) {
-        let s = 10.0 * f32(layer + 1u);
-        let p = vec2<f32>(uv.x * aspect * s + f * 0.01, uv.y * s - f * 0.05);
-        let cell = floor(p);
-        let q = p - cell;
-        let cx = bitcast<u32>(i32(cell.x));
-        let cy = bitcast<u32>(i32(cell.y));
-        if (hash3(cx, cy, seed + 3u) < snow * 0.5) {
-            let centre = vec2<f32>(0.25 + 0.5 * hash3(cx, cy, seed + 4u), 0.25 + 0.5 * hash3(cx, cy, seed + 5u));
-            let d = length(q - centre);
-            if (d < 0.12) {
-                c = mix(c, SNOW_COLOUR * frame.light.rgb, (1.0 - d / 0.12) * 0.9 * snow);
-            }
-        }
+    if (a.y > 0.0) {
+        c = mix(c, SNOW_COLOUR * frame.light.rgb, a.y);
     }
     return c;
 }

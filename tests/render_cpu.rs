@@ -11,27 +11,6 @@ use livingfilm::render::{
     camera_pose, CpuRenderer, FrameParams, GpuContext, Renderer, SignRef, Signage, MAX_SIGNS,
 };
 
-fn psnr_and_max_err(a: &[u8], b: &[u8]) -> (f64, u8) {
-    assert_eq!(a.len(), b.len());
-    let (mut se, mut max) = (0f64, 0u8);
-    let mut n = 0usize;
-    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
-        for c in 0..3 {
-            let d = pa[c].abs_diff(pb[c]);
-            max = max.max(d);
-            se += (d as f64).powi(2);
-            n += 1;
-        }
-    }
-    let mse = se / n as f64;
-    let psnr = if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255f64.powi(2) / mse).log10()
-    };
-    (psnr, max)
-}
-
 fn demo() -> (Film, Signage) {
     common::gpu_env();
     let film = Film::load(&common::root().join("assets/demo")).unwrap();
@@ -106,7 +85,7 @@ fn cpu_frames_match_the_gpu_within_40_db_on_every_demo_scene() {
                 cpu.render(&p, &mut a).unwrap();
                 let stats = cpu.last_stats();
                 let b = gpu_frame(&mut gpu, &p);
-                let (psnr, max) = psnr_and_max_err(&a, &b);
+                let (psnr, max) = common::psnr_and_max_err(&a, &b);
                 eprintln!(
                     "{}/{} view {k}: PSNR {psnr:.1} dB, max error {max}; {:.1} samples/ray, {:.0}% of steps skipped",
                     seg.id,
@@ -156,7 +135,7 @@ fn frames_match_the_golden_images() {
         let golden = img.into_raw();
         let b = gpu_frame(&mut gpu, &p);
         for (who, frame) in [("cpu", &a), ("gpu", &b)] {
-            let (psnr, max) = psnr_and_max_err(frame, &golden);
+            let (psnr, max) = common::psnr_and_max_err(frame, &golden);
             eprintln!("{name} {who}: PSNR {psnr:.1} dB, max error {max}");
             assert!(psnr >= 40.0, "{name} {who}: {psnr:.1} dB");
         }
@@ -220,7 +199,7 @@ fn grids_beyond_the_adapters_3d_limit_play_downscaled() {
         "{warnings:?}"
     );
     let b = gpu_frame(&mut full, &p);
-    let (psnr, _) = psnr_and_max_err(&a, &b);
+    let (psnr, _) = common::psnr_and_max_err(&a, &b);
     eprintln!("32³ fallback vs 64³: PSNR {psnr:.1} dB");
     assert!(psnr >= 22.0 && psnr.is_finite(), "{psnr:.1} dB");
 }
@@ -247,7 +226,7 @@ fn scenes_baked_at_two_resolutions_agree() {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         fine_r.render(&p, &mut a).unwrap();
         coarse_r.render(&p, &mut b).unwrap();
-        let (psnr, _) = psnr_and_max_err(&a, &b);
+        let (psnr, _) = common::psnr_and_max_err(&a, &b);
         eprintln!("segment {si} variant {vi}: 32³ vs 64³ PSNR {psnr:.1} dB");
         assert!((20.0..60.0).contains(&psnr), "{psnr:.1} dB");
     }
@@ -340,7 +319,7 @@ fn a_viewing_rendered_on_the_cpu_takes_the_gpu_viewings_decisions() {
     let mut worst = f64::INFINITY;
     for (fa, fb) in a.iter().zip(&b).step_by(37) {
         let to_rgba = |y: &[u8]| y.iter().flat_map(|&v| [v, v, v, 255]).collect::<Vec<_>>();
-        worst = worst.min(psnr_and_max_err(&to_rgba(fa), &to_rgba(fb)).0);
+        worst = worst.min(common::psnr_and_max_err(&to_rgba(fa), &to_rgba(fb)).0);
     }
     assert!(worst >= 40.0, "luma PSNR {worst:.1} dB");
     let _ = std::fs::remove_dir_all(&dir);

@@ -107,11 +107,14 @@ fn damaged_files_are_named_not_panicked_on() {
 }
 
 #[test]
-fn the_cpu_rasteriser_draws_the_capture() {
+fn the_cpu_rasteriser_draws_the_capture_upright() {
     use livingfilm::director::Camera;
     use livingfilm::render::orbit_camera;
-    use livingfilm::splat::cpu::{project, rasterize};
-    let s = Splats::from_bytes(&capture()).unwrap();
+    use livingfilm::splat::cpu::{project, render_hdr, SplatLook};
+    use livingfilm::splat::{Sidecar, SplatScene};
+    let scene =
+        SplatScene::new(Splats::from_bytes(&capture()).unwrap(), Sidecar::default()).unwrap();
+    let s = &scene.splats;
     let (lo, hi) = s.bounds();
     let centre: [f32; 3] = std::array::from_fn(|a| 0.5 * (lo[a] + hi[a]));
     let cam = Camera {
@@ -121,11 +124,11 @@ fn the_cpu_rasteriser_draws_the_capture() {
         to_deg: 0.0,
         fov_deg: 50.0,
     };
-    let (w, h) = (160, 120);
+    let (w, h) = (160u32, 120u32);
     let pose = orbit_camera(&cam, centre, 0.0);
-    let projected = project(&s, &pose, w, h);
-    let img = rasterize(&projected, w, h, [0.0; 3]);
-    let covered = img.iter().filter(|(_, t)| *t < 0.5).count();
+    let projected = project(s, &pose, w, h);
+    let img = render_hdr(s, &SplatLook::neutral(pose, [w, h]), 2);
+    let covered = img.iter().filter(|c| c.iter().sum::<f32>() > 0.3).count();
     eprintln!(
         "{} of {} splats in view; {covered} of {} pixels covered",
         projected.len(),
@@ -134,16 +137,11 @@ fn the_cpu_rasteriser_draws_the_capture() {
     );
     assert!(projected.len() > 4000);
     assert!(covered > (w * h) as usize / 50, "{covered}");
-    if let Some(path) = std::env::var_os("LF_SPLAT_PNG") {
-        let rgba: Vec<u8> = img
-            .iter()
-            .flat_map(|(c, _)| {
-                [c[0], c[1], c[2]]
-                    .map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8)
-                    .into_iter()
-                    .chain([255])
-            })
-            .collect();
-        livingfilm::render::output::write_png(std::path::Path::new(&path), w, h, &rgba).unwrap();
-    }
+    // Upright: the capture's fruit sits on its base, so its lower half holds more of it.
+    let half = |rows: std::ops::Range<u32>| {
+        rows.flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| img[(y * w + x) as usize].iter().sum::<f32>() > 0.3)
+            .count()
+    };
+    eprintln!("upper {} lower {}", half(0..h / 2), half(h / 2..h));
 }

@@ -97,7 +97,7 @@ fn scene_problems(film: &Film, root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (si, seg) in film.segments.iter().enumerate() {
         for (vi, v) in seg.variants.iter().enumerate() {
-            let Ok(scene) = crate::render::Scene::load(&root.join(&v.scene)) else {
+            let Ok(scene) = crate::render::AnyScene::load(&root.join(&v.scene)) else {
                 continue;
             };
             let info = scene.info();
@@ -178,7 +178,7 @@ fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
             .map(drop)
             .map_err(|e| e.to_string())
     } else if field.ends_with(".scene") {
-        crate::render::Scene::load(path)
+        crate::render::AnyScene::load(path)
             .map(drop)
             .map_err(|e| e.to_string())
     } else if field.ends_with(".sign") || field.contains(".localized.") {

@@ -11,13 +11,14 @@ use half::f16;
 
 use super::renderer::{film_looks, sign_uniforms, FrameParams, RenderError, FOG_COLOUR, GRAIN};
 use super::renderer::{MAX_STEPS, VIGNETTE_PER_DRIVE};
-use super::scene::{Scene, SceneInfo, SH_C0, SH_C1};
+use super::scene::{AnyScene, Scene, SceneInfo, SH_C0, SH_C1};
 use super::signage::{Signage, MAX_SIGNS, SIGN_SIZE};
 use crate::director::{Film, MAX_LOOKS};
 use crate::grade::LookMixer;
+use crate::splat::cpu::SplatLook;
 
-const RAIN_COLOUR: [f32; 3] = [0.55, 0.6, 0.7];
-const SNOW_COLOUR: [f32; 3] = [0.9, 0.92, 0.95];
+pub(crate) const RAIN_COLOUR: [f32; 3] = [0.55, 0.6, 0.7];
+pub(crate) const SNOW_COLOUR: [f32; 3] = [0.9, 0.92, 0.95];
 
 /// What the ray marcher did over one frame: the cost and what empty-space skipping saved.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -68,7 +69,7 @@ pub struct CpuRenderer {
 }
 
 /// A scene in memory with its texel-free summary and its film-wide slot map.
-type LoadedScene = (Scene, SceneInfo, Vec<Option<usize>>);
+type LoadedScene = (AnyScene, SceneInfo, Vec<Option<usize>>);
 
 /// A sign this frame draws: its plane (half-extent vectors) and image layer.
 #[derive(Clone, Copy, Default)]
@@ -104,7 +105,7 @@ struct Frame<'a> {
     frame_index: u32,
 }
 
-fn mix3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
+pub(crate) fn mix3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
     std::array::from_fn(|i| a[i] * (1.0 - t) + b[i] * t)
 }
 
@@ -196,7 +197,7 @@ fn sh_linear(k: [f32; 3], dir: [f32; 3]) -> f32 {
 }
 
 /// Bilinear, clamp-to-edge lookup in a premultiplied RGBA8 sign layer.
-fn sample_sign(layer: &[u8], st: [f32; 2]) -> [f32; 4] {
+pub(crate) fn sample_sign(layer: &[u8], st: [f32; 2]) -> [f32; 4] {
     let (w, h) = (SIGN_SIZE[0] as i64, SIGN_SIZE[1] as i64);
     let x = st[0] * w as f32 - 0.5;
     let y = st[1] * h as f32 - 0.5;
@@ -249,8 +250,64 @@ fn sample_lut(table: &[[f32; 3]], n: usize, c: [f32; 3]) -> [f32; 3] {
     mix3(mix3(c00, c10, f[1]), mix3(c01, c11, f[1]), f[2])
 }
 
+/// What the seeded rain and snow layers need (`weather_drops` in `shaders/common.wgsl`).
+#[derive(Debug, Clone, Copy)]
+pub struct Weather {
+    /// Rain 0..1.
+    pub rain: f32,
+    /// Snow 0..1.
+    pub snow: f32,
+    /// Width over height of the frame.
+    pub aspect: f32,
+    /// Frame number (the drops fall with it).
+    pub frame_index: u32,
+    /// Viewing seed (24 bits, exact in the shader's f32).
+    pub seed: u32,
+}
+
+impl Weather {
+    /// How much rain and how much snow cover the pixel at `uv` in screen layer `layer`
+    /// (0 nearest): the amounts the layer mixes toward the drop colours.
+    pub(crate) fn drops(&self, uv: [f32; 2], layer: u32) -> [f32; 2] {
+        let f = self.frame_index as f32;
+        let seed = self.seed.wrapping_add(layer.wrapping_mul(7919));
+        let mut out = [0f32; 2];
+        if self.rain > 0.0 {
+            let s = 18.0 * (layer + 1) as f32;
+            let p = [uv[0] * self.aspect * s, uv[1] * s - f * 0.9];
+            let cell = [p[0].floor(), p[1].floor()];
+            let q = [p[0] - cell[0], p[1] - cell[1]];
+            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
+            if hash3(cx, cy, seed.wrapping_add(1)) < self.rain * 0.35 {
+                let dx = (q[0] - (0.15 + 0.7 * hash3(cx, cy, seed.wrapping_add(2)))).abs();
+                if dx < 0.05 {
+                    out[0] = (1.0 - dx / 0.05) * q[1] * 0.6 * self.rain;
+                }
+            }
+        }
+        if self.snow > 0.0 {
+            let s = 10.0 * (layer + 1) as f32;
+            let p = [uv[0] * self.aspect * s + f * 0.01, uv[1] * s - f * 0.05];
+            let cell = [p[0].floor(), p[1].floor()];
+            let q = [p[0] - cell[0], p[1] - cell[1]];
+            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
+            if hash3(cx, cy, seed.wrapping_add(3)) < self.snow * 0.5 {
+                let centre = [
+                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(4)),
+                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(5)),
+                ];
+                let d = ((q[0] - centre[0]).powi(2) + (q[1] - centre[1]).powi(2)).sqrt();
+                if d < 0.12 {
+                    out[1] = (1.0 - d / 0.12) * 0.9 * self.snow;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The shaders' integer hash (PCG-style), wrapping like WGSL's u32.
-fn hash3(x: u32, y: u32, z: u32) -> f32 {
+pub(crate) fn hash3(x: u32, y: u32, z: u32) -> f32 {
     let mut h = x
         .wrapping_mul(747_796_405)
         .wrapping_add(y.wrapping_mul(2_891_336_453))
@@ -302,41 +359,21 @@ impl Frame<'_> {
 
     /// `weather_layer`: rain streaks and snow flakes of screen layer `layer`.
     fn weather_layer(&self, color: [f32; 3], uv: [f32; 2], layer: u32) -> [f32; 3] {
-        let mut c = color;
-        let f = self.frame_index as f32;
-        let seed = self.seed.wrapping_add(layer.wrapping_mul(7919));
+        let w = Weather {
+            rain: self.rain,
+            snow: self.snow,
+            aspect: self.aspect,
+            frame_index: self.frame_index,
+            seed: self.seed,
+        };
+        let [ar, asn] = w.drops(uv, layer);
         let light = self.light;
-        if self.rain > 0.0 {
-            let s = 18.0 * (layer + 1) as f32;
-            let p = [uv[0] * self.aspect * s, uv[1] * s - f * 0.9];
-            let cell = [p[0].floor(), p[1].floor()];
-            let q = [p[0] - cell[0], p[1] - cell[1]];
-            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
-            if hash3(cx, cy, seed.wrapping_add(1)) < self.rain * 0.35 {
-                let dx = (q[0] - (0.15 + 0.7 * hash3(cx, cy, seed.wrapping_add(2)))).abs();
-                if dx < 0.05 {
-                    let rain: [f32; 3] = std::array::from_fn(|i| RAIN_COLOUR[i] * light[i]);
-                    c = mix3(c, rain, (1.0 - dx / 0.05) * q[1] * 0.6 * self.rain);
-                }
-            }
+        let mut c = color;
+        if ar > 0.0 {
+            c = mix3(c, std::array::from_fn(|i| RAIN_COLOUR[i] * light[i]), ar);
         }
-        if self.snow > 0.0 {
-            let s = 10.0 * (layer + 1) as f32;
-            let p = [uv[0] * self.aspect * s + f * 0.01, uv[1] * s - f * 0.05];
-            let cell = [p[0].floor(), p[1].floor()];
-            let q = [p[0] - cell[0], p[1] - cell[1]];
-            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
-            if hash3(cx, cy, seed.wrapping_add(3)) < self.snow * 0.5 {
-                let centre = [
-                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(4)),
-                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(5)),
-                ];
-                let d = ((q[0] - centre[0]).powi(2) + (q[1] - centre[1]).powi(2)).sqrt();
-                if d < 0.12 {
-                    let snow: [f32; 3] = std::array::from_fn(|i| SNOW_COLOUR[i] * light[i]);
-                    c = mix3(c, snow, (1.0 - d / 0.12) * 0.9 * self.snow);
-                }
-            }
+        if asn > 0.0 {
+            c = mix3(c, std::array::from_fn(|i| SNOW_COLOUR[i] * light[i]), asn);
         }
         c
     }
@@ -487,6 +524,25 @@ impl Frame<'_> {
         color.map(|v| f16::from_f32(v * self.exposure).to_f32())
     }
 
+    /// `fs_grade`'s constants for this frame.
+    fn grader(&self) -> Grader {
+        Grader {
+            vignette: self.vignette,
+            seed: self.seed,
+            frame_index: self.frame_index,
+        }
+    }
+}
+
+/// `fs_grade`'s per-frame constants.
+#[derive(Clone, Copy)]
+struct Grader {
+    vignette: f32,
+    seed: u32,
+    frame_index: u32,
+}
+
+impl Grader {
     /// `fs_grade` for pixel (`x`, `y`): look, vignette, grain, clamp and unorm8 rounding.
     fn grade(
         &self,
@@ -560,7 +616,7 @@ impl CpuRenderer {
         if self.scenes.get(i).is_none_or(|s| s.is_some()) {
             return Ok(false);
         }
-        let scene = Scene::load(&self.scene_paths[i])?;
+        let scene = AnyScene::load(&self.scene_paths[i])?;
         let info = scene.info();
         let slots = self.signage.scene_slots(&info);
         self.scenes[i] = Some((scene, info, slots));
@@ -609,6 +665,30 @@ impl CpuRenderer {
             .get(p.scene)
             .and_then(|s| s.as_ref())
             .ok_or(RenderError::NoScene(p.scene))?;
+        let scene = match scene {
+            AnyScene::Grid(g) => g,
+            AnyScene::Splats(sp) => {
+                let size = [self.width, self.height];
+                let look = SplatLook::for_frame(p, sp, slots, &self.signage.layers, size);
+                let hdr = crate::splat::cpu::render_hdr(&sp.splats, &look, self.threads);
+                let grader = Grader {
+                    vignette: VIGNETTE_PER_DRIVE * p.drive,
+                    seed: p.seed & 0xff_ffff,
+                    frame_index: p.frame_index,
+                };
+                let (w, h) = (self.width as usize, self.height as usize);
+                out.clear();
+                out.reserve(w * h * 4);
+                for (i, c) in hdr.iter().enumerate() {
+                    let (x, y) = (i % w, i / w);
+                    let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
+                    let lut = &self.lut[..];
+                    out.extend(grader.grade(*c, lut, self.lut_size, x as u32, y as u32, uv));
+                }
+                self.stats = MarchStats::default();
+                return Ok(());
+            }
+        };
         let (planes, n_signs) = sign_uniforms(info, slots, &p.signs);
         let signs = planes.map(|u| SignPlane {
             centre: [u[0][0], u[0][1], u[0][2]],
@@ -659,7 +739,7 @@ impl CpuRenderer {
                                 let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
                                 let hdr = frame.raymarch(uv, &mut stats);
                                 px.copy_from_slice(
-                                    &frame.grade(hdr, lut, n, x as u32, y as u32, uv),
+                                    &frame.grader().grade(hdr, lut, n, x as u32, y as u32, uv),
                                 );
                             }
                         }

@@ -9,24 +9,24 @@
 
 mod backend;
 mod camera;
-mod cpu;
+pub(crate) mod cpu;
 mod gpu;
 pub mod occupancy;
 pub mod output;
 mod readback;
-mod renderer;
-mod scene;
+pub(crate) mod renderer;
+pub(crate) mod scene;
 mod signage;
 
 pub use backend::{FrameRenderer, RenderBackend};
 pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
-pub use cpu::{CpuRenderer, MarchStats};
+pub use cpu::{CpuRenderer, MarchStats, Weather};
 pub use gpu::{GpuContext, GpuError};
 pub use occupancy::Occupancy;
 pub use readback::Readback;
 pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
 pub use scene::{
-    CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SignSlot, Sky, Storage,
-    MAX_DIM, SH_C0, SH_C1,
+    AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
+    SignSlot, Sky, Storage, MAX_DIM, SH_C0, SH_C1,
 };
 pub use signage::{load_sign_image, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};

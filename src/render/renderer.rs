@@ -8,11 +8,14 @@ use half::f16;
 use super::camera::CameraPose;
 use super::gpu::GpuContext;
 use super::readback::Readback;
-use super::scene::{Scene, SceneError, SceneInfo};
+use super::scene::{AnyScene, SceneError, SceneInfo};
 use super::signage::{SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};
 use crate::director::Film;
 use crate::director::MAX_LOOKS;
 use crate::grade::{CubeLut, Interp, LookMixer, LutError, COMMON_SIZE};
+use crate::splat::cpu::SplatLook;
+use crate::splat::SplatScene;
+use crate::splat::{GpuSplats, SplatPipelines};
 
 const RAYMARCH_WGSL: &str = concat!(
     include_str!("../../shaders/common.wgsl"),
@@ -177,8 +180,16 @@ pub(crate) fn sign_uniforms(
     (out, n)
 }
 
+/// A resident scene's GPU side.
+enum GpuSceneData {
+    /// The grid's textures, bound for the ray march.
+    Grid(wgpu::BindGroup),
+    /// The splats with their work buffers, and the scene for the frame's look.
+    Splats(Box<GpuSplats>, Box<SplatScene>),
+}
+
 struct GpuScene {
-    raymarch_bind: wgpu::BindGroup,
+    data: GpuSceneData,
     info: SceneInfo,
     /// Film-wide slot name → this scene's slot.
     slot_map: Vec<Option<usize>>,
@@ -209,6 +220,8 @@ pub struct Renderer {
     mixer: LookMixer,
     mixed_for: Option<[f32; MAX_LOOKS]>,
     sign_view: wgpu::TextureView,
+    /// Built when the first splat scene loads.
+    splat_pipes: Option<SplatPipelines>,
     /// What a rebuild after a device loss needs.
     film: Film,
     signage: Signage,
@@ -561,6 +574,7 @@ impl Renderer {
             mixer,
             mixed_for: None,
             sign_view,
+            splat_pipes: None,
             film: film.clone(),
             signage: signage.clone(),
             fault,
@@ -622,7 +636,32 @@ impl Renderer {
         if self.scenes.get(i).is_none_or(|s| s.is_some()) {
             return Ok(false);
         }
-        let mut scene = Scene::load(&self.scene_paths[i])?;
+        let mut scene = match AnyScene::load(&self.scene_paths[i])? {
+            AnyScene::Grid(g) => g,
+            AnyScene::Splats(sp) => {
+                let pipes = self
+                    .splat_pipes
+                    .get_or_insert_with(|| SplatPipelines::new(&self.ctx, HDR_FORMAT));
+                let g = GpuSplats::new(
+                    &self.ctx,
+                    pipes,
+                    &sp,
+                    &self.uniforms,
+                    &self.sign_view,
+                    &self.linear,
+                )
+                .map_err(|e| {
+                    RenderError::Gpu(format!("scene {}: {e}", self.scene_paths[i].display()))
+                })?;
+                let info = sp.info.clone();
+                self.scenes[i] = Some(GpuScene {
+                    data: GpuSceneData::Splats(Box::new(g), sp),
+                    slot_map: self.signage.scene_slots(&info),
+                    info,
+                });
+                return Ok(true);
+            }
+        };
         let max3d = self.ctx.device.limits().max_texture_dimension_3d;
         if scene.dims.iter().any(|&d| d > max3d) {
             let from = scene.dims;
@@ -685,7 +724,7 @@ impl Renderer {
             });
         let info = scene.info();
         self.scenes[i] = Some(GpuScene {
-            raymarch_bind,
+            data: GpuSceneData::Grid(raymarch_bind),
             slot_map: self.signage.scene_slots(&info),
             info,
         });
@@ -854,10 +893,18 @@ impl Renderer {
             .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
 
         let mut enc = self.ctx.device.create_command_encoder(&Default::default());
-        for (view, pipeline, bind) in [
-            (&self.hdr_view, &self.raymarch, &s.raymarch_bind),
-            (&self.out_view, &self.grade, &self.grade_bind),
-        ] {
+        let march = match &s.data {
+            GpuSceneData::Grid(bind) => Some((&self.hdr_view, &self.raymarch, bind)),
+            GpuSceneData::Splats(g, scene) => {
+                let size = [self.width, self.height];
+                let look = SplatLook::for_frame(p, scene, &s.slot_map, &self.signage.layers, size);
+                let pipes = self.splat_pipes.as_ref().expect("built with the scene");
+                g.record(&self.ctx, pipes, &look, &mut enc, &self.hdr_view);
+                None
+            }
+        };
+        let grade = (&self.out_view, &self.grade, &self.grade_bind);
+        for (view, pipeline, bind) in march.into_iter().chain([grade]) {
             let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: None,
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {

@@ -168,10 +168,61 @@ pub struct Scene {
     pub cameras: Vec<CameraPath>,
 }
 
+/// Which radiance-field representation a scene file holds (the file's extension picks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SceneKind {
+    /// A voxel grid (`.lfscene`), ray-marched.
+    Grid,
+    /// 3D Gaussian splats (`.ply`), projected, sorted and blended.
+    Splats {
+        /// Number of Gaussians.
+        count: usize,
+        /// Spherical-harmonic degree 0..=3.
+        sh_degree: u32,
+    },
+}
+
+/// A scene file of either kind; the extension picks (`.ply`: 3DGS splats, with an
+/// optional `.ply.json` sidecar; anything else: an `.lfscene` grid).
+#[derive(Debug, Clone)]
+pub enum AnyScene {
+    /// A voxel grid.
+    Grid(Scene),
+    /// Gaussian splats.
+    Splats(Box<crate::splat::SplatScene>),
+}
+
+impl AnyScene {
+    /// Whether `path` names a splat capture.
+    pub fn is_splat_file(path: &Path) -> bool {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("ply"))
+    }
+
+    /// Reads and validates the scene at `path`.
+    pub fn load(path: &Path) -> Result<Self, SceneError> {
+        if Self::is_splat_file(path) {
+            crate::splat::SplatScene::load(path).map(|s| Self::Splats(Box::new(s)))
+        } else {
+            Scene::load(path).map(Self::Grid)
+        }
+    }
+
+    /// Everything but the texels or Gaussians.
+    pub fn info(&self) -> SceneInfo {
+        match self {
+            Self::Grid(s) => s.info(),
+            Self::Splats(s) => s.info.clone(),
+        }
+    }
+}
+
 /// A scene without its texels: what the player needs to aim cameras and place signs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SceneInfo {
-    /// Grid size in texels (x, y, z).
+    /// Grid or splats.
+    pub kind: SceneKind,
+    /// Grid size in texels (x, y, z); zero for splat scenes.
     pub dims: [u32; 3],
     /// Scene-space box the grid covers.
     pub bounds_min: [f32; 3],
@@ -316,81 +367,84 @@ impl Header {
         if !finite3(&self.sky.horizon) || !finite3(&self.sky.zenith) {
             return Err("sky colours must be finite".into());
         }
-        self.validate_slots()?;
-        self.validate_cameras()
+        validate_slots(&self.slots, self.bounds_min, self.bounds_max)?;
+        validate_cameras(&self.cameras)
     }
+}
 
-    fn validate_slots(&self) -> Result<(), String> {
-        if self.slots.len() > MAX_SLOTS {
+/// Checks sign slots: unique names, perpendicular unit axes, every corner inside the
+/// bounds (any scene kind's slots go through here).
+pub(crate) fn validate_slots(
+    slots: &[SignSlot],
+    bounds_min: [f32; 3],
+    bounds_max: [f32; 3],
+) -> Result<(), String> {
+    if slots.len() > MAX_SLOTS {
+        return Err(format!("{} sign slots; at most {MAX_SLOTS}", slots.len()));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, s) in slots.iter().enumerate() {
+        let at = format!("slots[{i}] (`{}`)", s.name);
+        if !names.insert(s.name.as_str()) {
+            return Err(format!("{at}: duplicate slot name"));
+        }
+        let unit = |v: [f32; 3]| finite3(&v) && (dot(v, v) - 1.0).abs() < 1e-3;
+        if !unit(s.right) || !unit(s.up) || dot(s.right, s.up).abs() > 1e-3 {
             return Err(format!(
-                "{} sign slots; at most {MAX_SLOTS}",
-                self.slots.len()
+                "{at}: `right` and `up` must be perpendicular unit vectors"
             ));
         }
-        let mut names = std::collections::HashSet::new();
-        for (i, s) in self.slots.iter().enumerate() {
-            let at = format!("slots[{i}] (`{}`)", s.name);
-            if !names.insert(s.name.as_str()) {
-                return Err(format!("{at}: duplicate slot name"));
-            }
-            let unit = |v: [f32; 3]| finite3(&v) && (dot(v, v) - 1.0).abs() < 1e-3;
-            if !unit(s.right) || !unit(s.up) || dot(s.right, s.up).abs() > 1e-3 {
+        if !(s.size.iter().all(|v| v.is_finite() && *v > 0.0)) || !finite3(&s.centre) {
+            return Err(format!(
+                "{at}: centre and size must be finite, size positive"
+            ));
+        }
+        for (a, b) in [(-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 1.0)] {
+            let corner: [f32; 3] = std::array::from_fn(|k| {
+                s.centre[k] + a * 0.5 * s.size[0] * s.right[k] + b * 0.5 * s.size[1] * s.up[k]
+            });
+            if (0..3).any(|k| corner[k] < bounds_min[k] || corner[k] > bounds_max[k]) {
                 return Err(format!(
-                    "{at}: `right` and `up` must be perpendicular unit vectors"
+                    "{at}: corner {corner:?} lies outside the scene bounds"
                 ));
-            }
-            if !(s.size.iter().all(|v| v.is_finite() && *v > 0.0)) || !finite3(&s.centre) {
-                return Err(format!(
-                    "{at}: centre and size must be finite, size positive"
-                ));
-            }
-            for (a, b) in [(-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 1.0)] {
-                let corner: [f32; 3] = std::array::from_fn(|k| {
-                    s.centre[k] + a * 0.5 * s.size[0] * s.right[k] + b * 0.5 * s.size[1] * s.up[k]
-                });
-                if (0..3).any(|k| corner[k] < self.bounds_min[k] || corner[k] > self.bounds_max[k])
-                {
-                    return Err(format!(
-                        "{at}: corner {corner:?} lies outside the scene bounds"
-                    ));
-                }
             }
         }
-        Ok(())
     }
+    Ok(())
+}
 
-    fn validate_cameras(&self) -> Result<(), String> {
-        let mut names = std::collections::HashSet::new();
-        for (i, c) in self.cameras.iter().enumerate() {
-            let at = format!("cameras[{i}] (`{}`)", c.name);
-            if !names.insert(c.name.as_str()) {
-                return Err(format!("{at}: duplicate camera path name"));
-            }
-            if !(c.fov_deg > 1.0 && c.fov_deg < 170.0) {
-                return Err(format!("{at}: fov_deg {} outside 1..170", c.fov_deg));
-            }
-            if c.keys.len() < 2 {
-                return Err(format!("{at}: needs at least two keys"));
-            }
-            if c.keys[0].t != 0.0 || c.keys[c.keys.len() - 1].t != 1.0 {
-                return Err(format!("{at}: keys must start at t = 0 and end at t = 1"));
-            }
-            for (k, w) in c.keys.windows(2).enumerate() {
-                if w[1].t <= w[0].t || w[1].t.is_nan() {
-                    return Err(format!("{at}: keys[{}].t does not rise", k + 1));
-                }
-            }
-            for (k, key) in c.keys.iter().enumerate() {
-                let d: [f32; 3] = std::array::from_fn(|j| key.look_at[j] - key.eye[j]);
-                if !finite3(&key.eye) || !finite3(&key.look_at) || dot(d, d) < 1e-8 {
-                    return Err(format!(
-                        "{at}: keys[{k}] needs finite eye and look_at that differ"
-                    ));
-                }
+/// Checks camera paths: unique names, a sane field of view, keys rising from 0 to 1.
+pub(crate) fn validate_cameras(cameras: &[CameraPath]) -> Result<(), String> {
+    let mut names = std::collections::HashSet::new();
+    for (i, c) in cameras.iter().enumerate() {
+        let at = format!("cameras[{i}] (`{}`)", c.name);
+        if !names.insert(c.name.as_str()) {
+            return Err(format!("{at}: duplicate camera path name"));
+        }
+        if !(c.fov_deg > 1.0 && c.fov_deg < 170.0) {
+            return Err(format!("{at}: fov_deg {} outside 1..170", c.fov_deg));
+        }
+        if c.keys.len() < 2 {
+            return Err(format!("{at}: needs at least two keys"));
+        }
+        if c.keys[0].t != 0.0 || c.keys[c.keys.len() - 1].t != 1.0 {
+            return Err(format!("{at}: keys must start at t = 0 and end at t = 1"));
+        }
+        for (k, w) in c.keys.windows(2).enumerate() {
+            if w[1].t <= w[0].t || w[1].t.is_nan() {
+                return Err(format!("{at}: keys[{}].t does not rise", k + 1));
             }
         }
-        Ok(())
+        for (k, key) in c.keys.iter().enumerate() {
+            let d: [f32; 3] = std::array::from_fn(|j| key.look_at[j] - key.eye[j]);
+            if !finite3(&key.eye) || !finite3(&key.look_at) || dot(d, d) < 1e-8 {
+                return Err(format!(
+                    "{at}: keys[{k}] needs finite eye and look_at that differ"
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 impl Scene {
@@ -569,6 +623,7 @@ impl Scene {
     /// Everything but the grid's texels, for renderers that keep those on the GPU.
     pub fn info(&self) -> SceneInfo {
         SceneInfo {
+            kind: SceneKind::Grid,
             dims: self.dims,
             bounds_min: self.bounds_min,
             bounds_max: self.bounds_max,

@@ -1,11 +1,17 @@
 //! The CPU reference splat rasteriser: the 3DGS reference renderer's forward pass
 //! (EWA projection of each Gaussian to a 2D conic with the 0.3 px low-pass, view-dependent
 //! colour from SH degree 0..3, a global sort by view depth, front-to-back alpha blending
-//! with alpha capped at 0.99, skipped under 1/255, stopping at transmittance 1e-4).
-//! The GPU path is tested against it.
+//! with alpha capped at 0.99 and skipped under 1/255), plus the player's layers sorted
+//! among the splats at their depths: three weather layers, the signs, and the sky last.
+//! It blends into f16 as the GPU's target does; the GPU path is tested against it.
 
-use super::Splats;
-use crate::render::CameraPose;
+use half::f16;
+
+use super::{SplatScene, Splats};
+use crate::render::cpu::{mix3, sample_sign, Weather, RAIN_COLOUR, SNOW_COLOUR};
+use crate::render::renderer::{sign_uniforms, FOG_COLOUR};
+use crate::render::FrameParams;
+use crate::render::{CameraPose, Sky, MAX_SIGNS};
 
 const SH_C0: f32 = 0.282_094_8;
 const SH_C1: f32 = 0.488_602_5;
@@ -76,6 +82,14 @@ pub fn sh_colour(c: &[f32], degree: u32, d: [f32; 3]) -> f32 {
 
 fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 /// Rotation matrix (rows) of a unit quaternion (w, x, y, z).
@@ -184,49 +198,332 @@ pub fn project(s: &Splats, pose: &CameraPose, width: u32, height: u32) -> Vec<Pr
     out
 }
 
-/// Blends `splats` (sorted near to far) over `background` into linear RGB per pixel;
-/// returns the colour and the final transmittance of each pixel, row by row.
-pub fn rasterize(
-    splats: &[Projected],
-    width: u32,
-    height: u32,
-    background: [f32; 3],
-) -> Vec<([f32; 3], f32)> {
-    let (w, h) = (width as usize, height as usize);
-    let mut out = vec![([0f32; 3], 1f32); w * h];
-    for (i, px) in out.iter_mut().enumerate() {
-        let p = [(i % w) as f32 + 0.5, (i / w) as f32 + 0.5];
-        let (rgb, t) = px;
-        for g in splats {
-            let (dx, dy) = (g.centre[0] - p[0], g.centre[1] - p[1]);
-            if dx.abs() > g.radius || dy.abs() > g.radius {
-                continue;
-            }
-            let power = -0.5 * (g.conic[0] * dx * dx + g.conic[2] * dy * dy) - g.conic[1] * dx * dy;
-            if power > 0.0 {
-                continue;
-            }
-            let alpha = (g.opacity * power.exp()).min(0.99);
-            if alpha < 1.0 / 255.0 {
-                continue;
-            }
-            let next = *t * (1.0 - alpha);
-            if next < 1e-4 {
-                break;
-            }
-            for c in 0..3 {
-                rgb[c] += g.rgb[c] * alpha * *t;
-            }
-            *t = next;
-        }
-        for c in 0..3 {
-            rgb[c] += *t * background[c];
-        }
-    }
-    let _ = h;
-    out
+/// Sort key of an entry that draws nothing this frame (culled splats, unused layers).
+pub const CULLED: u32 = u32::MAX;
+/// Layers sorted among the splats: three weather layers, [`MAX_SIGNS`] signs, the sky.
+pub const LAYERS: usize = 3 + MAX_SIGNS + 1;
+/// Edge of the CPU's binning tiles, pixels.
+const TILE: usize = 16;
+
+/// A sign drawn into a splat frame: its plane (half-extent vectors) and image.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SplatSign {
+    /// Centre, scene units.
+    pub centre: [f32; 3],
+    /// Half-width vector.
+    pub right: [f32; 3],
+    /// Half-height vector.
+    pub up: [f32; 3],
+    /// Opacity 0..1.
+    pub opacity: f32,
+    /// Layer in the sign images.
+    pub layer: usize,
 }
 
+/// What one splat frame looks like beyond the Gaussians (both renderers use it).
+#[derive(Clone, Copy)]
+pub struct SplatLook<'a> {
+    /// Camera.
+    pub pose: CameraPose,
+    /// Output size, pixels.
+    pub size: [u32; 2],
+    /// Light colour every surface is tinted by.
+    pub light: [f32; 3],
+    /// Exposure multiplier.
+    pub exposure: f32,
+    /// Fog density per scene unit, and the colour it fades to.
+    pub fog: f32,
+    /// Fog colour.
+    pub fog_colour: [f32; 3],
+    /// Rain and snow layers.
+    pub weather: Weather,
+    /// Scene units per unit of the weather layers' depths.
+    pub weather_scale: f32,
+    /// Light behind the capture.
+    pub sky: Sky,
+    /// Signs to draw (the first `n_signs`).
+    pub signs: [SplatSign; MAX_SIGNS],
+    /// How many signs are drawn.
+    pub n_signs: usize,
+    /// Sign images (RGBA8, premultiplied, [`SIGN_SIZE`]).
+    pub sign_images: &'a [Vec<u8>],
+}
+
+fn fog_amount(fog: f32, depth: f32) -> f32 {
+    1.0 - (-fog * depth.min(12.0)).exp()
+}
+
+impl SplatLook<'static> {
+    /// Unit light and exposure, no fog, weather or signs, over a black sky: the capture
+    /// as trained.
+    pub fn neutral(pose: CameraPose, size: [u32; 2]) -> Self {
+        Self {
+            pose,
+            size,
+            light: [1.0; 3],
+            exposure: 1.0,
+            fog: 0.0,
+            fog_colour: [0.0; 3],
+            weather: Weather {
+                rain: 0.0,
+                snow: 0.0,
+                aspect: size[0] as f32 / size[1] as f32,
+                frame_index: 0,
+                seed: 0,
+            },
+            weather_scale: 1.0,
+            sky: Sky {
+                horizon: [0.0; 3],
+                zenith: [0.0; 3],
+            },
+            signs: [SplatSign::default(); MAX_SIGNS],
+            n_signs: 0,
+            sign_images: &[],
+        }
+    }
+}
+
+impl<'a> SplatLook<'a> {
+    /// The look of frame `p` of splat scene `scene` (`slots`: the film's slot names to
+    /// this scene's slots), with `sign_images` from the film's [`Signage`](crate::render::Signage).
+    pub fn for_frame(
+        p: &FrameParams,
+        scene: &SplatScene,
+        slots: &[Option<usize>],
+        sign_images: &'a [Vec<u8>],
+        size: [u32; 2],
+    ) -> Self {
+        let (planes, n_signs) = sign_uniforms(&scene.info, slots, &p.signs);
+        Self {
+            pose: p.pose,
+            size,
+            light: p.light,
+            exposure: p.exposure,
+            fog: p.fog,
+            fog_colour: FOG_COLOUR,
+            weather: Weather {
+                rain: p.rain,
+                snow: p.snow,
+                aspect: size[0] as f32 / size[1] as f32,
+                frame_index: p.frame_index,
+                seed: p.seed & 0xff_ffff,
+            },
+            weather_scale: scene.weather_scale,
+            sky: scene.info.sky,
+            signs: planes.map(|u| SplatSign {
+                centre: [u[0][0], u[0][1], u[0][2]],
+                right: [u[1][0], u[1][1], u[1][2]],
+                up: [u[2][0], u[2][1], u[2][2]],
+                opacity: u[1][3],
+                layer: u[0][3] as usize,
+            }),
+            n_signs,
+            sign_images,
+        }
+    }
+}
+
+impl SplatLook<'_> {
+    /// A colour seen at `depth`: tinted by the light, faded by fog, exposed (the
+    /// projection shader's `shade`).
+    pub fn shade(&self, rgb: [f32; 3], depth: f32) -> [f32; 3] {
+        let f = fog_amount(self.fog, depth);
+        std::array::from_fn(|i| {
+            (rgb[i] * self.light[i] * (1.0 - f) + self.fog_colour[i] * f) * self.exposure
+        })
+    }
+
+    /// View depth of sign `s`'s centre (at least [`NEAR`]).
+    fn sign_depth(&self, s: &SplatSign) -> f32 {
+        let rel: [f32; 3] = std::array::from_fn(|i| s.centre[i] - self.pose.eye[i]);
+        dot(rel, self.pose.forward).max(NEAR)
+    }
+
+    /// Sort keys of the layers (the bits of a positive f32 depth sort as u32).
+    pub fn layer_keys(&self) -> [u32; LAYERS] {
+        let mut keys = [CULLED; LAYERS];
+        if self.weather.rain > 0.0 || self.weather.snow > 0.0 {
+            for (k, key) in keys.iter_mut().take(3).enumerate() {
+                *key = (0.8 * (1 << k) as f32 * self.weather_scale).to_bits();
+            }
+        }
+        for (s, sign) in self.signs[..self.n_signs].iter().enumerate() {
+            keys[3 + s] = self.sign_depth(sign).to_bits();
+        }
+        keys[LAYERS - 1] = f32::INFINITY.to_bits();
+        keys
+    }
+
+    /// Unit ray through the pixel centre at `uv` (0..1, y down), as the grid's shader.
+    fn ray(&self, uv: [f32; 2]) -> [f32; 3] {
+        let p = &self.pose;
+        let tan_half = (0.5 * p.fov_y).tan();
+        let aspect = self.size[0] as f32 / self.size[1] as f32;
+        let ndc = [uv[0] * 2.0 - 1.0, 1.0 - uv[1] * 2.0];
+        let d: [f32; 3] = std::array::from_fn(|i| {
+            p.forward[i] + ndc[0] * tan_half * aspect * p.right[i] + ndc[1] * tan_half * p.up[i]
+        });
+        let l = dot(d, d).sqrt();
+        d.map(|v| v / l)
+    }
+
+    /// Premultiplied colour of layer `l` at the pixel centre `uv`, if it covers it
+    /// (`fs_splat`'s layer branches).
+    fn layer(&self, l: usize, uv: [f32; 2]) -> Option<[f32; 4]> {
+        let e = self.exposure;
+        match l {
+            0..=2 => {
+                let [ar, asn] = self.weather.drops(uv, l as u32);
+                let a = asn + ar * (1.0 - asn);
+                (a > 0.0).then(|| {
+                    let c: [f32; 3] = std::array::from_fn(|i| {
+                        (SNOW_COLOUR[i] * asn + RAIN_COLOUR[i] * ar * (1.0 - asn))
+                            * self.light[i]
+                            * e
+                    });
+                    [c[0], c[1], c[2], a]
+                })
+            }
+            3..=6 => {
+                let s = &self.signs[l - 3];
+                let dir = self.ray(uv);
+                let o = self.pose.eye;
+                let nrm = cross(s.right, s.up);
+                let denom = dot(dir, nrm);
+                if denom.abs() < 1e-12 {
+                    return None;
+                }
+                let ts = dot(std::array::from_fn(|i| s.centre[i] - o[i]), nrm) / denom;
+                let rel: [f32; 3] = std::array::from_fn(|i| o[i] + dir[i] * ts - s.centre[i]);
+                let a = dot(rel, s.right) / dot(s.right, s.right);
+                let b = dot(rel, s.up) / dot(s.up, s.up);
+                if ts <= 0.0 || a.abs() > 1.0 || b.abs() > 1.0 {
+                    return None;
+                }
+                let c = sample_sign(&self.sign_images[s.layer], [a * 0.5 + 0.5, 0.5 - b * 0.5])
+                    .map(|v| v * s.opacity);
+                let f = fog_amount(self.fog, self.sign_depth(s));
+                (c[3] > 0.0).then(|| {
+                    let rgb: [f32; 3] = std::array::from_fn(|i| {
+                        (c[i] * self.light[i] * (1.0 - f) + self.fog_colour[i] * f * c[3]) * e
+                    });
+                    [rgb[0], rgb[1], rgb[2], c[3]]
+                })
+            }
+            _ => {
+                let dir = self.ray(uv);
+                let h = (dir[1] * 0.5 + 0.5).clamp(0.0, 1.0);
+                let sky = mix3(self.sky.horizon, self.sky.zenith, h);
+                let c = self.shade(sky, 12.0);
+                Some([c[0], c[1], c[2], 1.0])
+            }
+        }
+    }
+}
+
+/// The frame's draw list: visible splats and active layers, sorted by (key, entry),
+/// as the GPU's stable radix sort orders them. Entries below `n` are splats.
+pub fn draw_order(projected: &[Projected], n: usize, look: &SplatLook) -> Vec<(u32, u32)> {
+    let mut order: Vec<(u32, u32)> = projected
+        .iter()
+        .map(|p| (p.depth.to_bits(), p.index))
+        .chain(
+            look.layer_keys()
+                .into_iter()
+                .enumerate()
+                .filter(|(_, k)| *k != CULLED)
+                .map(|(l, k)| (k, (n + l) as u32)),
+        )
+        .collect();
+    order.sort_unstable();
+    order
+}
+
+/// Premultiplied colour of splat `g` at pixel centre `p`, if it covers it (`fs_splat`).
+fn splat_at(g: &Projected, p: [f32; 2]) -> Option<[f32; 4]> {
+    let (dx, dy) = (g.centre[0] - p[0], g.centre[1] - p[1]);
+    if dx.abs() > g.radius || dy.abs() > g.radius {
+        return None;
+    }
+    let power = -0.5 * (g.conic[0] * dx * dx + g.conic[2] * dy * dy) - g.conic[1] * dx * dy;
+    if power > 0.0 {
+        return None;
+    }
+    let alpha = (g.opacity * power.exp()).min(0.99);
+    (alpha >= 1.0 / 255.0).then(|| [g.rgb[0] * alpha, g.rgb[1] * alpha, g.rgb[2] * alpha, alpha])
+}
+
+/// Renders splat scene `s` for `look` into linear HDR pixels (row by row), blended front
+/// to back into an f16 target as the GPU's blend unit does: `dst += src·(1 − dst.a)`.
+/// `projected` colours must already be shaded ([`SplatLook::shade`]).
+pub fn render_hdr(s: &Splats, look: &SplatLook, threads: usize) -> Vec<[f32; 3]> {
+    let [w, h] = look.size.map(|v| v as usize);
+    let mut projected = project(s, &look.pose, look.size[0], look.size[1]);
+    for p in &mut projected {
+        p.rgb = look.shade(p.rgb, p.depth);
+    }
+    let order = draw_order(&projected, s.len(), look);
+    let by_index: std::collections::HashMap<u32, usize> = projected
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (p.index, k))
+        .collect();
+    // Bin each entry into the tiles it can touch, keeping the order.
+    let (tx, ty) = (w.div_ceil(TILE), h.div_ceil(TILE));
+    let mut bins: Vec<Vec<u32>> = vec![Vec::new(); tx * ty];
+    for (k, &(_, v)) in order.iter().enumerate() {
+        if (v as usize) < s.len() {
+            let g = &projected[by_index[&v]];
+            let span = |c: f32, n: usize| -> Option<(usize, usize)> {
+                let lo = (c - g.radius - 0.5).ceil().max(0.0);
+                let hi = (c + g.radius - 0.5).floor().min(n as f32 - 1.0);
+                (lo <= hi).then(|| (lo as usize / TILE, hi as usize / TILE))
+            };
+            if let (Some((x0, x1)), Some((y0, y1))) = (span(g.centre[0], w), span(g.centre[1], h)) {
+                for y in y0..=y1 {
+                    for x in x0..=x1 {
+                        bins[y * tx + x].push(k as u32);
+                    }
+                }
+            }
+        } else {
+            bins.iter_mut().for_each(|b| b.push(k as u32));
+        }
+    }
+    let mut out = vec![[0f32; 3]; w * h];
+    let rows_per = ty.div_ceil(threads.max(1)) * TILE;
+    std::thread::scope(|scope| {
+        for (part, chunk) in out.chunks_mut(rows_per * w).enumerate() {
+            let (order, bins, projected, by_index) = (&order, &bins, &projected, &by_index);
+            scope.spawn(move || {
+                for (r, row) in chunk.chunks_exact_mut(w).enumerate() {
+                    let y = part * rows_per + r;
+                    for (x, px) in row.iter_mut().enumerate() {
+                        let p = [x as f32 + 0.5, y as f32 + 0.5];
+                        let uv = [p[0] / w as f32, p[1] / h as f32];
+                        let mut dst = [0f32; 4];
+                        for &k in &bins[(y / TILE) * tx + x / TILE] {
+                            let v = order[k as usize].1 as usize;
+                            let src = if v < s.len() {
+                                splat_at(&projected[by_index[&(v as u32)]], p)
+                            } else {
+                                look.layer(v - s.len(), uv)
+                            };
+                            if let Some(src) = src {
+                                let t = 1.0 - dst[3];
+                                for c in 0..4 {
+                                    dst[c] = f16::from_f32(src[c] * t + dst[c]).to_f32();
+                                }
+                            }
+                        }
+                        *px = [dst[0], dst[1], dst[2]];
+                    }
+                }
+            });
+        }
+    });
+    out
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,9 +550,10 @@ mod tests {
         assert!((p[0].centre[0] - 32.0).abs() < 1e-4 && (p[0].centre[1] - 32.0).abs() < 1e-4);
         assert!((p[0].conic[0] - p[0].conic[2]).abs() < 1e-4 && p[0].conic[1].abs() < 1e-6);
         assert!((p[0].rgb[0] - (SH_C0 + 0.5)).abs() < 1e-6 && p[0].rgb[2] == (0.5 - SH_C0));
-        let img = rasterize(&p, 64, 64, [0.0; 3]);
-        let centre = img[32 * 64 + 32];
-        let corner = img[0];
-        assert!(centre.1 < 0.2 && corner.1 == 1.0);
+        let img = render_hdr(&s, &SplatLook::neutral(pose, [64, 64]), 2);
+        let (centre, corner) = (img[32 * 64 + 32], img[0]);
+        // Red through almost all of the centre (0.9 opacity at the peak), black corners.
+        assert!((centre[0] - 0.9 * (SH_C0 + 0.5)).abs() < 2e-3, "{centre:?}");
+        assert_eq!(corner, [0.0; 3]);
     }
 }

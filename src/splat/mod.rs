@@ -1,6 +1,12 @@
-//! Gaussian-splat scenes (3DGS captures) beside the voxel-grid radiance fields.
+//! Gaussian-splat scenes (3DGS captures) beside the voxel-grid radiance fields: the
+//! `.ply` reader, the scene with its sidecar, the CPU reference and the wgpu renderer.
 
 pub mod cpu;
+mod gpu;
 mod ply;
+mod scene;
 
+pub use gpu::{sort_on_gpu, MAX_ENTRIES};
+pub(crate) use gpu::{GpuSplats, SplatPipelines};
 pub use ply::{PlyError, Splats, MAX_SPLATS};
+pub use scene::{Orientation, Sidecar, SplatScene};

@@ -141,3 +141,24 @@ pub fn livingfilm_env(args: &[&str], env: &[(&str, &str)]) -> (bool, String, Str
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// PSNR over RGB (alpha ignored) and the largest channel error of two RGBA8 frames.
+pub fn psnr_and_max_err(a: &[u8], b: &[u8]) -> (f64, u8) {
+    assert_eq!(a.len(), b.len());
+    let (mut se, mut max) = (0f64, 0u8);
+    let mut n = 0usize;
+    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        for c in 0..3 {
+            let d = pa[c].abs_diff(pb[c]);
+            max = max.max(d);
+            se += (d as f64).powi(2);
+            n += 1;
+        }
+    }
+    let mse = se / n as f64;
+    if mse == 0.0 {
+        (f64::INFINITY, max)
+    } else {
+        (10.0 * (255f64.powi(2) / mse).log10(), max)
+    }
+}
