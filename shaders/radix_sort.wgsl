@@ -125,3 +125,19 @@ fn scatter(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: v
         dst[hist[d * pass_info.groups + wg.x] + rank] = pair;
     }
 }
+
+// `scan` for few workgroups, in one workgroup: thread d scans digit d's run of groups
+// itself (a single dispatch; cheaper where workgroups are costly, e.g. on a CPU).
+@compute @workgroup_size(256)
+fn scan_small(@builtin(local_invocation_index) d: u32) {
+    let total = atomicLoad(&totals[pass_info.index * 256u + d]);
+    sums[d] = total;
+    scan_sums(d);
+    var run = sums[d] - total;
+    let n = pass_info.groups;
+    for (var g = 0u; g < n; g = g + 1u) {
+        let c = hist[d * n + g];
+        hist[d * n + g] = run;
+        run += c;
+    }
+}

@@ -143,25 +143,46 @@ struct SplatStats {
     kind: &'static str,
     splats: usize,
     sh_degree: u32,
+    /// As stored in the file.
     bounds_min: [f32; 3],
     bounds_max: [f32; 3],
+    /// The sidecar the player reads with it, if there is one.
+    sidecar: Option<String>,
+    /// In the player's axes (y up), where slots and camera paths are given.
+    player_bounds_min: [f32; 3],
+    player_bounds_max: [f32; 3],
+    slots: Vec<String>,
+    camera_paths: Vec<String>,
     memory_bytes: usize,
+    gpu_bytes: usize,
     load_ms: f64,
 }
 
 fn inspect_splats(args: &InspectArgs) -> anyhow::Result<()> {
+    use livingfilm::splat::{SplatScene, Splats};
     let start = std::time::Instant::now();
-    let s = livingfilm::splat::Splats::load(&args.file)?;
-    let (lo, hi) = s.bounds();
+    let raw = Splats::load(&args.file)?;
+    let (lo, hi) = raw.bounds();
+    let memory_bytes = raw.memory_bytes();
+    let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    let scene = SplatScene::load(&args.file)?;
+    let side = SplatScene::sidecar_path(&args.file);
+    let info = &scene.info;
     let st = SplatStats {
         file: args.file.display().to_string(),
         kind: "3D Gaussian splats (3DGS .ply)",
-        splats: s.len(),
-        sh_degree: s.sh_degree,
+        splats: raw.len(),
+        sh_degree: raw.sh_degree,
         bounds_min: lo,
         bounds_max: hi,
-        memory_bytes: s.memory_bytes(),
-        load_ms: start.elapsed().as_secs_f64() * 1e3,
+        sidecar: side.is_file().then(|| side.display().to_string()),
+        player_bounds_min: info.bounds_min,
+        player_bounds_max: info.bounds_max,
+        slots: info.slots.iter().map(|s| s.name.clone()).collect(),
+        camera_paths: info.cameras.iter().map(|c| c.name.clone()).collect(),
+        memory_bytes,
+        gpu_bytes: scene.gpu_bytes(),
+        load_ms,
     };
     if args.json {
         println!(
@@ -170,14 +191,37 @@ fn inspect_splats(args: &InspectArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
     println!("file       {}", st.file);
     println!("kind       {}", st.kind);
     println!("splats     {}", st.splats);
     println!("colour     spherical harmonics, degree {}", st.sh_degree);
-    println!("bounds     {:?} .. {:?}", st.bounds_min, st.bounds_max);
     println!(
-        "size       {:.2} MiB in memory; loaded in {:.0} ms",
+        "bounds     {:?} .. {:?} (file axes)",
+        st.bounds_min, st.bounds_max
+    );
+    println!(
+        "           {:?} .. {:?} (player axes, y up)",
+        st.player_bounds_min, st.player_bounds_max
+    );
+    println!(
+        "sidecar    {}",
+        st.sidecar
+            .as_deref()
+            .unwrap_or("none (y-down capture, default sky)")
+    );
+    println!("slots      {}", list(&st.slots));
+    println!("cameras    {}", list(&st.camera_paths));
+    println!(
+        "size       {:.2} MiB in memory (f32), {:.2} MiB on the GPU; read in {:.0} ms",
         st.memory_bytes as f64 / (1u64 << 20) as f64,
+        st.gpu_bytes as f64 / (1u64 << 20) as f64,
         st.load_ms
     );
     Ok(())

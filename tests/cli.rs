@@ -473,3 +473,43 @@ fn inspect_describes_a_scene_and_names_a_damaged_one() {
         "{err}"
     );
 }
+
+#[test]
+fn inspect_describes_a_splat_capture_and_its_sidecar() {
+    let ply = "tests/data/radiance/supersplat_fruit_drops_minimal.ply";
+    let (ok, out, err) = livingfilm(&["inspect", ply, "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["splats"], 4721);
+    assert_eq!(v["sh_degree"], 3);
+    assert_eq!(v["sidecar"], serde_json::Value::Null);
+    // The capture is y-down: the player's axes flip y and z.
+    let (lo, plo) = (&v["bounds_min"], &v["player_bounds_min"]);
+    let (hi, phi) = (&v["bounds_max"], &v["player_bounds_max"]);
+    assert_eq!(lo[0], plo[0]);
+    assert!((plo[1].as_f64().unwrap() + hi[1].as_f64().unwrap()).abs() < 1e-6);
+    assert!((phi[2].as_f64().unwrap() + lo[2].as_f64().unwrap()).abs() < 1e-6);
+
+    let dir = common::out_dir("inspect-splats");
+    let copy = dir.join("fruit.ply");
+    std::fs::copy(common::root().join(ply), &copy).unwrap();
+    std::fs::write(
+        dir.join("fruit.ply.json"),
+        r#"{ "cameras": [ { "name": "drift", "fov_deg": 45, "keys": [
+             { "t": 0, "eye": [0, 0, 3], "look_at": [0.7, -0.1, 2.1] },
+             { "t": 1, "eye": [1, 0, 3], "look_at": [0.7, -0.1, 2.1] } ] } ] }"#,
+    )
+    .unwrap();
+    let (ok, out, err) = livingfilm(&["inspect", copy.to_str().unwrap()]);
+    assert!(
+        ok && out.contains("cameras    drift") && out.contains("splats     4721"),
+        "{out}{err}"
+    );
+    // A sidecar with a typo is named with its line.
+    std::fs::write(dir.join("fruit.ply.json"), "{\n  \"slot\": []\n}").unwrap();
+    let (ok, _, err) = livingfilm(&["inspect", copy.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("fruit.ply.json") && err.contains("line 2"),
+        "{err}"
+    );
+}

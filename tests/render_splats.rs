@@ -13,73 +13,9 @@ use livingfilm::render::{
     camera_pose, CpuRenderer, FrameParams, GpuContext, Renderer, SignRef, Signage, MAX_SIGNS,
 };
 
-/// Sidecar for the capture, in the player's axes (the capture is y-down; the sidecar
-/// says so by default).
-const SIDECAR: &str = r#"{
-  "orientation": "y-down",
-  "sky": { "horizon": [0.25, 0.22, 0.3], "zenith": [0.05, 0.07, 0.15] },
-  "slots": [
-    { "name": "shopfront", "centre": [0.74, -0.1, 2.05], "right": [1, 0, 0], "up": [0, 1, 0],
-      "size": [0.4, 0.2] }
-  ],
-  "cameras": [
-    { "name": "drift", "fov_deg": 45, "keys": [
-      { "t": 0.0, "eye": [0.45, 0.05, 2.75], "look_at": [0.74, -0.12, 2.13] },
-      { "t": 1.0, "eye": [1.05, 0.0, 2.7], "look_at": [0.74, -0.12, 2.13] } ] }
-  ],
-  "weather_scale": 0.25
-}"#;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
-/// The demo film with its garden variants playing the capture instead.
 fn splat_film(name: &str) -> (PathBuf, Film, Signage) {
     common::gpu_env();
-    let dir = common::out_dir(name).join("film");
-    copy_dir(&common::root().join("assets/demo"), &dir);
-    let scenes = dir.join("scenes");
-    std::fs::copy(
-        common::root().join("tests/data/radiance/supersplat_fruit_drops_minimal.ply"),
-        scenes.join("fruit.ply"),
-    )
-    .unwrap();
-    std::fs::write(scenes.join("fruit.ply.json"), SIDECAR).unwrap();
-    let toml = std::fs::read_to_string(dir.join("film.toml")).unwrap();
-    let mut out = String::new();
-    let mut garden = 0;
-    let mut in_garden = false;
-    for line in toml.lines() {
-        if line.starts_with("scene = \"scenes/garden.lfscene\"") {
-            out.push_str("scene = \"scenes/fruit.ply\"\n");
-            in_garden = true;
-            garden += 1;
-            continue;
-        }
-        if in_garden && line.starts_with("camera = ") {
-            out.push_str(if garden == 1 {
-                "camera = { radius = 0.6, height = 0.15, from_deg = -30, to_deg = 30, fov_deg = 50 }\n"
-            } else {
-                "camera = { path = \"drift\" }\n"
-            });
-            in_garden = false;
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    assert_eq!(garden, 2, "the demo's garden variants moved");
-    std::fs::write(dir.join("film.toml"), out).unwrap();
+    let dir = common::splat_film(name, None);
     let film = Film::load(&dir).unwrap();
     let signage = Signage::load(&film, None).unwrap();
     (dir, film, signage)
@@ -200,4 +136,9 @@ fn the_gpu_radix_sort_is_a_stable_sort() {
     assert_eq!(got.len(), want.len());
     let first_bad = got.iter().zip(&want).position(|(a, b)| a != b);
     assert_eq!(first_bad, None, "GPU order differs from the stable sort");
+    // Few workgroups take the one-workgroup scan.
+    let few = &pairs[..5_000];
+    let mut want = few.to_vec();
+    want.sort_by_key(|p| p.0);
+    assert_eq!(livingfilm::splat::sort_on_gpu(&ctx, few).unwrap(), want);
 }

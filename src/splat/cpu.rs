@@ -164,7 +164,7 @@ pub fn project(s: &Splats, pose: &CameraPose, width: u32, height: u32) -> Vec<Pr
         };
         let (a, b, c) = (cov(0, 0) + 0.3, cov(0, 1), cov(1, 1) + 0.3);
         let det = a * c - b * b;
-        if !(det > 0.0) {
+        if det.is_nan() || det <= 0.0 {
             continue;
         }
         let mid = 0.5 * (a + c);
@@ -421,22 +421,33 @@ impl SplatLook<'_> {
     }
 }
 
-/// The frame's draw list: visible splats and active layers, sorted by (key, entry),
-/// as the GPU's stable radix sort orders them. Entries below `n` are splats.
-pub fn draw_order(projected: &[Projected], n: usize, look: &SplatLook) -> Vec<(u32, u32)> {
-    let mut order: Vec<(u32, u32)> = projected
+/// One entry of a frame's draw list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Entry {
+    /// A splat: its position in the projected list.
+    Splat(u32),
+    /// A layer: 0..3 weather, then the signs, then the sky.
+    Layer(u8),
+}
+
+/// The frame's draw list: visible splats and active layers, ordered by (key, entry
+/// number) as the GPU's stable radix sort orders them (entry numbers: splat `i` is `i`,
+/// layer `l` is `n + l`).
+pub fn draw_order(projected: &[Projected], n: usize, look: &SplatLook) -> Vec<Entry> {
+    let mut order: Vec<(u32, u32, Entry)> = projected
         .iter()
-        .map(|p| (p.depth.to_bits(), p.index))
+        .enumerate()
+        .map(|(k, p)| (p.depth.to_bits(), p.index, Entry::Splat(k as u32)))
         .chain(
             look.layer_keys()
                 .into_iter()
                 .enumerate()
-                .filter(|(_, k)| *k != CULLED)
-                .map(|(l, k)| (k, (n + l) as u32)),
+                .filter(|(_, key)| *key != CULLED)
+                .map(|(l, key)| (key, (n + l) as u32, Entry::Layer(l as u8))),
         )
         .collect();
     order.sort_unstable();
-    order
+    order.into_iter().map(|e| e.2).collect()
 }
 
 /// Premultiplied colour of splat `g` at pixel centre `p`, if it covers it (`fs_splat`).
@@ -463,21 +474,16 @@ pub fn render_hdr(s: &Splats, look: &SplatLook, threads: usize) -> Vec<[f32; 3]>
         p.rgb = look.shade(p.rgb, p.depth);
     }
     let order = draw_order(&projected, s.len(), look);
-    let by_index: std::collections::HashMap<u32, usize> = projected
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (p.index, k))
-        .collect();
     // Bin each entry into the tiles it can touch, keeping the order.
     let (tx, ty) = (w.div_ceil(TILE), h.div_ceil(TILE));
     let mut bins: Vec<Vec<u32>> = vec![Vec::new(); tx * ty];
-    for (k, &(_, v)) in order.iter().enumerate() {
-        if (v as usize) < s.len() {
-            let g = &projected[by_index[&v]];
+    for (k, e) in order.iter().enumerate() {
+        if let Entry::Splat(at) = *e {
+            let g = &projected[at as usize];
             let span = |c: f32, n: usize| -> Option<(usize, usize)> {
                 let lo = (c - g.radius - 0.5).ceil().max(0.0);
                 let hi = (c + g.radius - 0.5).floor().min(n as f32 - 1.0);
-                (lo <= hi).then(|| (lo as usize / TILE, hi as usize / TILE))
+                (lo <= hi).then_some((lo as usize / TILE, hi as usize / TILE))
             };
             if let (Some((x0, x1)), Some((y0, y1))) = (span(g.centre[0], w), span(g.centre[1], h)) {
                 for y in y0..=y1 {
@@ -494,7 +500,7 @@ pub fn render_hdr(s: &Splats, look: &SplatLook, threads: usize) -> Vec<[f32; 3]>
     let rows_per = ty.div_ceil(threads.max(1)) * TILE;
     std::thread::scope(|scope| {
         for (part, chunk) in out.chunks_mut(rows_per * w).enumerate() {
-            let (order, bins, projected, by_index) = (&order, &bins, &projected, &by_index);
+            let (order, bins, projected) = (&order, &bins, &projected);
             scope.spawn(move || {
                 for (r, row) in chunk.chunks_exact_mut(w).enumerate() {
                     let y = part * rows_per + r;
@@ -503,11 +509,9 @@ pub fn render_hdr(s: &Splats, look: &SplatLook, threads: usize) -> Vec<[f32; 3]>
                         let uv = [p[0] / w as f32, p[1] / h as f32];
                         let mut dst = [0f32; 4];
                         for &k in &bins[(y / TILE) * tx + x / TILE] {
-                            let v = order[k as usize].1 as usize;
-                            let src = if v < s.len() {
-                                splat_at(&projected[by_index[&(v as u32)]], p)
-                            } else {
-                                look.layer(v - s.len(), uv)
+                            let src = match order[k as usize] {
+                                Entry::Splat(at) => splat_at(&projected[at as usize], p),
+                                Entry::Layer(l) => look.layer(l as usize, uv),
                             };
                             if let Some(src) = src {
                                 let t = 1.0 - dst[3];

@@ -20,6 +20,9 @@ const SORT_WGSL: &str = include_str!("../../shaders/radix_sort.wgsl");
 const BLOCK: u32 = 256;
 /// Radix-sort passes of 8 bits over 32-bit keys.
 const SORT_PASSES: u32 = 4;
+/// Up to this many sort workgroups one workgroup scans all digits (`scan_small`);
+/// beyond, one workgroup per digit (`scan`).
+const SMALL_SCAN_GROUPS: u32 = 64;
 /// Most entries one frame sorts: the workgroup count must fit one dispatch dimension.
 pub const MAX_ENTRIES: usize = 65_535 * BLOCK as usize;
 
@@ -75,6 +78,7 @@ pub(crate) struct SplatPipelines {
     project: wgpu::ComputePipeline,
     histogram: wgpu::ComputePipeline,
     scan: wgpu::ComputePipeline,
+    scan_small: wgpu::ComputePipeline,
     scatter: wgpu::ComputePipeline,
     draw: wgpu::RenderPipeline,
     project_layout: wgpu::BindGroupLayout,
@@ -224,6 +228,7 @@ impl SplatPipelines {
             ),
             histogram: compute(dev, &sort_pl, &sort_module, "histogram"),
             scan: compute(dev, &sort_pl, &sort_module, "scan"),
+            scan_small: compute(dev, &sort_pl, &sort_module, "scan_small"),
             scatter: compute(dev, &sort_pl, &sort_module, "scatter"),
             draw,
             project_layout,
@@ -333,8 +338,13 @@ impl RadixSort {
             cp.set_bind_group(0, &self.binds[(p % 2) as usize], &[p * self.stride]);
             cp.set_pipeline(&pipes.histogram);
             cp.dispatch_workgroups(self.groups, 1, 1);
-            cp.set_pipeline(&pipes.scan);
-            cp.dispatch_workgroups(256, 1, 1);
+            if self.groups <= SMALL_SCAN_GROUPS {
+                cp.set_pipeline(&pipes.scan_small);
+                cp.dispatch_workgroups(1, 1, 1);
+            } else {
+                cp.set_pipeline(&pipes.scan);
+                cp.dispatch_workgroups(256, 1, 1);
+            }
             cp.set_pipeline(&pipes.scatter);
             cp.dispatch_workgroups(self.groups, 1, 1);
         }

@@ -278,7 +278,7 @@ impl Splats {
             }
             let q = [v[10], v[11], v[12], v[13]];
             let norm = q.iter().map(|x| x * x).sum::<f32>().sqrt();
-            if !(norm > 1e-12) {
+            if norm.is_nan() || norm <= 1e-12 {
                 return Err(format!("splat {i}: rotation quaternion is zero"));
             }
             let scale = [v[7], v[8], v[9]].map(f32::exp);

@@ -162,3 +162,115 @@ pub fn psnr_and_max_err(a: &[u8], b: &[u8]) -> (f64, u8) {
         (10.0 * (255f64.powi(2) / mse).log10(), max)
     }
 }
+
+/// Sidecar for the capture, in the player's axes (the capture is y-down; the sidecar
+/// says so by default).
+const SIDECAR: &str = r#"{
+  "orientation": "y-down",
+  "sky": { "horizon": [0.25, 0.22, 0.3], "zenith": [0.05, 0.07, 0.15] },
+  "slots": [
+    { "name": "shopfront", "centre": [0.74, -0.1, 2.05], "right": [1, 0, 0], "up": [0, 1, 0],
+      "size": [0.4, 0.2] }
+  ],
+  "cameras": [
+    { "name": "drift", "fov_deg": 45, "keys": [
+      { "t": 0.0, "eye": [0.45, 0.05, 2.75], "look_at": [0.74, -0.12, 2.13] },
+      { "t": 1.0, "eye": [1.05, 0.0, 2.7], "look_at": [0.74, -0.12, 2.13] } ] }
+  ],
+  "weather_scale": 0.25
+}"#;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// The demo film in `target/test-out/<name>/film` with its garden variants playing the
+/// real splat capture instead (orbit, then the sidecar's camera path), and with
+/// `replicate = Some(k)`, its storm variants playing a k-fold copy of the capture
+/// (jittered; for throughput at larger splat counts).
+pub fn splat_film(name: &str, replicate: Option<usize>) -> PathBuf {
+    let dir = out_dir(name).join("film");
+    copy_dir(&root().join("assets/demo"), &dir);
+    let scenes = dir.join("scenes");
+    std::fs::copy(
+        root().join("tests/data/radiance/supersplat_fruit_drops_minimal.ply"),
+        scenes.join("fruit.ply"),
+    )
+    .unwrap();
+    std::fs::write(scenes.join("fruit.ply.json"), SIDECAR).unwrap();
+    if let Some(k) = replicate {
+        std::fs::write(scenes.join("fruit-many.ply"), replicated_ply(k)).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let mut out = String::new();
+    let mut garden = 0;
+    let mut in_garden = false;
+    for line in toml.lines() {
+        if replicate.is_some() && line.starts_with("scene = \"scenes/storm.lfscene\"") {
+            out.push_str("scene = \"scenes/fruit-many.ply\"\n");
+            continue;
+        }
+        if line.starts_with("scene = \"scenes/garden.lfscene\"") {
+            out.push_str("scene = \"scenes/fruit.ply\"\n");
+            in_garden = true;
+            garden += 1;
+            continue;
+        }
+        if in_garden && line.starts_with("camera = ") {
+            out.push_str(if garden == 1 {
+                "camera = { radius = 0.6, height = 0.15, from_deg = -30, to_deg = 30, fov_deg = 50 }\n"
+            } else {
+                "camera = { path = \"drift\" }\n"
+            });
+            in_garden = false;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert_eq!(garden, 2, "the demo's garden variants moved");
+    std::fs::write(dir.join("film.toml"), out).unwrap();
+    dir
+}
+
+/// The capture's splats `k` times over, each copy shifted a little (a binary 3DGS `.ply`).
+fn replicated_ply(k: usize) -> Vec<u8> {
+    let b = std::fs::read(root().join("tests/data/radiance/supersplat_fruit_drops_minimal.ply"))
+        .unwrap();
+    let end = b.windows(11).position(|w| w == b"end_header\n").unwrap() + 11;
+    let header = std::str::from_utf8(&b[..end]).unwrap();
+    let n: usize = header
+        .lines()
+        .find_map(|l| l.strip_prefix("element vertex "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stride = (b.len() - end) / n;
+    let mut out = header
+        .replace(
+            &format!("element vertex {n}"),
+            &format!("element vertex {}", n * k),
+        )
+        .into_bytes();
+    for c in 0..k {
+        let shift = [(c % 8) as f32 * 0.06, 0.0, (c / 8) as f32 * 0.06];
+        for rec in b[end..].chunks_exact(stride) {
+            let mut r = rec.to_vec();
+            for (a, s) in shift.iter().enumerate() {
+                let v = f32::from_le_bytes(r[4 * a..4 * a + 4].try_into().unwrap()) + s;
+                r[4 * a..4 * a + 4].copy_from_slice(&v.to_le_bytes());
+            }
+            out.extend(r);
+        }
+    }
+    out
+}
