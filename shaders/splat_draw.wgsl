@@ -1,5 +1,5 @@
 // Draws the sorted entries front to back as instanced quads into the HDR target, which
-// blends `dst += src · (1 − dst.a)`: a splat's quad covers its 3σ square and each
+// blends `dst += src · (1 − dst.a)`: a splat's quad covers its 3σ square (less for faint splats) and each
 // fragment weighs the Gaussian (alpha capped at 0.99, skipped under 1/255); the layers
 // sorted among the splats draw rain and snow (whole screen), signs (their plane's quad,
 // so the splats in front hide them) and last the sky.

@@ -101,7 +101,12 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let mid = 0.5 * (a + c);
     let lambda = mid + sqrt(max(mid * mid - det, 0.1));
-    let radius = ceil(3.0 * sqrt(lambda));
+    // 3σ as the reference, or less where the Gaussian fades under 1/255 sooner.
+    if (g0.w < 1.0 / 255.0) {
+        return;
+    }
+    let extent = min(sqrt(2.0 * log(255.0 * g0.w)), 3.0);
+    let radius = ceil(extent * sqrt(lambda));
     let centre = vec2<f32>(0.5 * sp.size.x + fx * vx / vz, 0.5 * sp.size.y - fy * vy / vz);
     if (centre.x + radius < 0.0 || centre.y + radius < 0.0 || centre.x - radius > sp.size.x || centre.y - radius > sp.size.y) {
         return;

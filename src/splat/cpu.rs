@@ -45,7 +45,7 @@ pub struct Projected {
     pub centre: [f32; 2],
     /// Conic (a, b, c) of `a·dx² + 2b·dx·dy + c·dy²`.
     pub conic: [f32; 3],
-    /// 3σ radius in pixels.
+    /// Half-edge of the square the splat can show in: 3σ, less for faint splats.
     pub radius: f32,
     /// Colour toward the camera.
     pub rgb: [f32; 3],
@@ -116,6 +116,17 @@ fn rotation(q: [f32; 4]) -> [[f32; 3]; 3] {
 
 /// Projects every visible splat for `pose` at `width`×`height`, sorted near to far.
 pub fn project(s: &Splats, pose: &CameraPose, width: u32, height: u32) -> Vec<Projected> {
+    project_with(s, pose, width, height, true)
+}
+
+/// [`project`], with `tight` false keeping the reference's plain 3σ squares.
+fn project_with(
+    s: &Splats,
+    pose: &CameraPose,
+    width: u32,
+    height: u32,
+    tight: bool,
+) -> Vec<Projected> {
     let tan_half = (0.5 * pose.fov_y).tan();
     let aspect = width as f32 / height as f32;
     let fy = 0.5 * height as f32 / tan_half;
@@ -169,7 +180,17 @@ pub fn project(s: &Splats, pose: &CameraPose, width: u32, height: u32) -> Vec<Pr
         }
         let mid = 0.5 * (a + c);
         let lambda = mid + (mid * mid - det).max(0.1).sqrt();
-        let radius = (3.0 * lambda.sqrt()).ceil();
+        // 3σ as the reference, or less where the Gaussian fades under 1/255 sooner
+        // (`opacity · exp(−k²/2) = 1/255`): fragments beyond would be skipped anyway.
+        let opacity = s.opacities[i];
+        if opacity < 1.0 / 255.0 {
+            continue;
+        }
+        let extent = match tight {
+            true => (2.0 * (255.0 * opacity).ln()).sqrt().min(3.0),
+            false => 3.0,
+        };
+        let radius = (extent * lambda.sqrt()).ceil();
         let centre = [
             0.5 * width as f32 + fx * vx / vz,
             0.5 * height as f32 - fy * vy / vz,
@@ -556,8 +577,70 @@ mod tests {
         assert!((p[0].rgb[0] - (SH_C0 + 0.5)).abs() < 1e-6 && p[0].rgb[2] == (0.5 - SH_C0));
         let img = render_hdr(&s, &SplatLook::neutral(pose, [64, 64]), 2);
         let (centre, corner) = (img[32 * 64 + 32], img[0]);
-        // Red through almost all of the centre (0.9 opacity at the peak), black corners.
-        assert!((centre[0] - 0.9 * (SH_C0 + 0.5)).abs() < 2e-3, "{centre:?}");
+        // The splat's colour (red 0.5 + C0, green 0.5) at nearly its 0.9 peak opacity
+        // (the pixel centre is half a pixel off the splat's), black corners.
+        let alpha = centre[0] / (SH_C0 + 0.5);
+        assert!((0.8..0.9).contains(&alpha), "{centre:?}");
+        assert!((centre[1] - 0.5 * alpha).abs() < 2e-3, "{centre:?}");
         assert_eq!(corner, [0.0; 3]);
+    }
+
+    #[test]
+    fn tighter_bounds_and_tiles_change_no_pixel() {
+        // Faint and strong, round and thin splats; every pixel against every splat.
+        let mut x = 12345u32;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 8) as f32 / (1u32 << 24) as f32
+        };
+        let n = 300;
+        let mut s = Splats {
+            positions: Vec::new(),
+            scales: Vec::new(),
+            rotations: Vec::new(),
+            opacities: Vec::new(),
+            sh_degree: 0,
+            sh: Vec::new(),
+        };
+        for _ in 0..n {
+            s.positions
+                .push([rnd() * 2.0 - 1.0, rnd() * 1.2 - 0.6, -2.0 - 2.0 * rnd()]);
+            s.scales
+                .push([0.01 + 0.2 * rnd(), 0.01 + 0.05 * rnd(), 0.01 + 0.1 * rnd()]);
+            let q = [rnd() - 0.5, rnd() - 0.5, rnd() - 0.5, rnd() - 0.5];
+            let l = q.iter().map(|v| v * v).sum::<f32>().sqrt();
+            s.rotations.push(q.map(|v| v / l));
+            s.opacities.push(0.003 + rnd().powi(3));
+            s.sh.extend([rnd() * 2.0 - 1.0, rnd() * 2.0 - 1.0, rnd() * 2.0 - 1.0]);
+        }
+        let pose = CameraPose {
+            eye: [0.0; 3],
+            forward: [0.0, 0.0, -1.0],
+            right: [1.0, 0.0, 0.0],
+            up: [0.0, 1.0, 0.0],
+            fov_y: 60f32.to_radians(),
+        };
+        let (w, h) = (96u32, 54u32);
+        let look = SplatLook::neutral(pose, [w, h]);
+        let fast = render_hdr(&s, &look, 2);
+        // The reference: 3σ squares, every splat tried at every pixel.
+        let projected = project_with(&s, &pose, w, h, false);
+        assert!(projected.len() > n / 2);
+        for (i, px) in fast.iter().enumerate() {
+            let p = [(i as u32 % w) as f32 + 0.5, (i as u32 / w) as f32 + 0.5];
+            let mut dst = [0f32; 4];
+            for g in &projected {
+                let Some(src) = splat_at(g, p) else {
+                    continue;
+                };
+                let t = 1.0 - dst[3];
+                for c in 0..4 {
+                    dst[c] = f16::from_f32(src[c] * t + dst[c]).to_f32();
+                }
+            }
+            assert_eq!(*px, [dst[0], dst[1], dst[2]], "pixel {i}");
+        }
     }
 }
