@@ -142,3 +142,40 @@ fn the_gpu_radix_sort_is_a_stable_sort() {
     want.sort_by_key(|p| p.0);
     assert_eq!(livingfilm::splat::sort_on_gpu(&ctx, few).unwrap(), want);
 }
+
+#[test]
+fn a_sign_behind_the_capture_is_hidden_by_it_and_one_in_front_is_not() {
+    let (dir, film, signage) = splat_film("splat-sign-depth");
+    let (w, h) = (160, 90);
+    let (si, vi) = splat_variants(&film)[0];
+    assert!(!film.segments[si].placements.is_empty());
+    // How many pixels the sign changes, with the slot at depth z (the card faces −z,
+    // the camera looks at it from there).
+    let changed = |z: f32| {
+        let side = std::fs::read_to_string(dir.join("scenes/fruit.ply.json")).unwrap();
+        let mut side: serde_json::Value = serde_json::from_str(&side).unwrap();
+        side["slots"][0]["centre"][2] = serde_json::json!(z);
+        let side = side.to_string();
+        let moved = dir.parent().unwrap().join(format!("film-{z}"));
+        let _ = std::fs::remove_dir_all(&moved);
+        std::fs::rename(&dir, &moved).unwrap();
+        std::fs::write(moved.join("scenes/fruit.ply.json"), &side).unwrap();
+        let film = Film::load(&moved).unwrap();
+        let mut cpu = CpuRenderer::new(&film, &signage, w, h).unwrap();
+        let mut p = view(&film, &mut cpu, si, vi, 0);
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        cpu.render(&p, &mut with).unwrap();
+        p.signs = [None; MAX_SIGNS];
+        cpu.render(&p, &mut without).unwrap();
+        std::fs::rename(&moved, &dir).unwrap();
+        with.chunks_exact(4)
+            .zip(without.chunks_exact(4))
+            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+            .count()
+    };
+    let front = changed(2.04);
+    let behind = changed(2.24);
+    eprintln!("sign in front changes {front} pixels, behind the capture {behind}");
+    assert!(front > 100, "{front}");
+    assert!(behind * 10 < front, "{behind} vs {front}");
+}

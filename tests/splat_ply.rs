@@ -106,8 +106,11 @@ fn damaged_files_are_named_not_panicked_on() {
     }
 }
 
+/// The capture seen from the front (the y-down file turned to y up): its card reads
+/// "MIXED DROPS" upright. The golden image pins the orientation (an upside-down or
+/// mirrored render is far from it); regenerate with `LIVINGFILM_BLESS=1`.
 #[test]
-fn the_cpu_rasteriser_draws_the_capture_upright() {
+fn the_capture_renders_upright_on_the_cpu() {
     use livingfilm::director::Camera;
     use livingfilm::render::orbit_camera;
     use livingfilm::splat::cpu::{project, render_hdr, SplatLook};
@@ -115,33 +118,41 @@ fn the_cpu_rasteriser_draws_the_capture_upright() {
     let scene =
         SplatScene::new(Splats::from_bytes(&capture()).unwrap(), Sidecar::default()).unwrap();
     let s = &scene.splats;
-    let (lo, hi) = s.bounds();
-    let centre: [f32; 3] = std::array::from_fn(|a| 0.5 * (lo[a] + hi[a]));
     let cam = Camera {
-        radius: 0.6,
+        radius: 0.9,
         height: 0.1,
-        from_deg: 0.0,
-        to_deg: 0.0,
+        from_deg: 180.0,
+        to_deg: 180.0,
         fov_deg: 50.0,
     };
     let (w, h) = (160u32, 120u32);
-    let pose = orbit_camera(&cam, centre, 0.0);
-    let projected = project(s, &pose, w, h);
+    let pose = orbit_camera(&cam, scene.info.centre(), 0.0);
+    assert!(project(s, &pose, w, h).len() > 4600);
     let img = render_hdr(s, &SplatLook::neutral(pose, [w, h]), 2);
-    let covered = img.iter().filter(|c| c.iter().sum::<f32>() > 0.3).count();
-    eprintln!(
-        "{} of {} splats in view; {covered} of {} pixels covered",
-        projected.len(),
-        s.len(),
-        w * h
-    );
-    assert!(projected.len() > 4000);
-    assert!(covered > (w * h) as usize / 50, "{covered}");
-    // Upright: the capture's fruit sits on its base, so its lower half holds more of it.
-    let half = |rows: std::ops::Range<u32>| {
-        rows.flat_map(|y| (0..w).map(move |x| (x, y)))
-            .filter(|&(x, y)| img[(y * w + x) as usize].iter().sum::<f32>() > 0.3)
-            .count()
+    let rgba: Vec<u8> = img
+        .iter()
+        .flat_map(|c| [c[0], c[1], c[2], 1.0].map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8))
+        .collect();
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/golden/splat-mixed-drops.png");
+    if std::env::var_os("LIVINGFILM_BLESS").is_some() {
+        image::save_buffer(&golden, &rgba, w, h, image::ExtendedColorType::Rgba8).unwrap();
+    }
+    let want = image::open(&golden).unwrap().to_rgba8().into_raw();
+    let psnr = |a: &[u8], b: &[u8]| {
+        let se: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+            .sum();
+        10.0 * (255f64.powi(2) * a.len() as f64 / se.max(1e-9)).log10()
     };
-    eprintln!("upper {} lower {}", half(0..h / 2), half(h / 2..h));
+    let same = psnr(&rgba, &want);
+    // The same picture upside down: what a missing axis turn would give.
+    let row = (w * 4) as usize;
+    let flipped: Vec<u8> = rgba.chunks_exact(row).rev().flatten().copied().collect();
+    let upside_down = psnr(&flipped, &want);
+    eprintln!("golden: {same:.1} dB; upside down: {upside_down:.1} dB");
+    assert!(same >= 45.0, "{same:.1} dB from the golden image");
+    assert!(upside_down < 25.0, "{upside_down:.1} dB");
 }

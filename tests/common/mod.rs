@@ -169,13 +169,13 @@ const SIDECAR: &str = r#"{
   "orientation": "y-down",
   "sky": { "horizon": [0.25, 0.22, 0.3], "zenith": [0.05, 0.07, 0.15] },
   "slots": [
-    { "name": "shopfront", "centre": [0.74, -0.1, 2.05], "right": [1, 0, 0], "up": [0, 1, 0],
-      "size": [0.4, 0.2] }
+    { "name": "shopfront", "centre": [0.62, -0.05, 2.1], "right": [-1, 0, 0], "up": [0, 1, 0],
+      "size": [0.2, 0.1] }
   ],
   "cameras": [
     { "name": "drift", "fov_deg": 45, "keys": [
-      { "t": 0.0, "eye": [0.45, 0.05, 2.75], "look_at": [0.74, -0.12, 2.13] },
-      { "t": 1.0, "eye": [1.05, 0.0, 2.7], "look_at": [0.74, -0.12, 2.13] } ] }
+      { "t": 0.0, "eye": [0.35, 0.05, 1.45], "look_at": [0.74, -0.12, 2.13] },
+      { "t": 1.0, "eye": [1.15, 0.0, 1.5], "look_at": [0.74, -0.12, 2.13] } ] }
   ],
   "weather_scale": 0.25
 }"#;
@@ -227,7 +227,7 @@ pub fn splat_film(name: &str, replicate: Option<usize>) -> PathBuf {
         }
         if in_garden && line.starts_with("camera = ") {
             out.push_str(if garden == 1 {
-                "camera = { radius = 0.6, height = 0.15, from_deg = -30, to_deg = 30, fov_deg = 50 }\n"
+                "camera = { radius = 0.9, height = 0.15, from_deg = 150, to_deg = 210, fov_deg = 50 }\n"
             } else {
                 "camera = { path = \"drift\" }\n"
             });
