@@ -13,7 +13,7 @@ pub(crate) mod cpu;
 mod gpu;
 pub mod occupancy;
 pub mod output;
-mod readback;
+pub(crate) mod readback;
 pub(crate) mod renderer;
 pub(crate) mod scene;
 mod signage;

@@ -69,19 +69,7 @@ impl Readback {
         mut row: impl FnMut(&[u8]),
     ) -> Result<(), String> {
         let slice = self.buffer.slice(..);
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        device
-            .poll(wgpu::PollType::Wait {
-                submission_index: submission,
-                timeout: None,
-            })
-            .map_err(|e| e.to_string())?;
-        rx.recv()
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        map_for_reading(device, &slice, submission)?;
         {
             let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
             for r in data
@@ -94,4 +82,25 @@ impl Readback {
         self.buffer.unmap();
         Ok(())
     }
+}
+
+/// Maps `slice` for reading once `submission` (or all work) has finished, and waits.
+pub(crate) fn map_for_reading(
+    device: &wgpu::Device,
+    slice: &wgpu::BufferSlice,
+    submission: Option<wgpu::SubmissionIndex>,
+) -> Result<(), String> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    device
+        .poll(wgpu::PollType::Wait {
+            submission_index: submission,
+            timeout: None,
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv()
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }

@@ -8,7 +8,7 @@
 use half::f16;
 
 use super::{SplatScene, Splats};
-use crate::render::cpu::{mix3, sample_sign, Weather, RAIN_COLOUR, SNOW_COLOUR};
+use crate::render::cpu::{cross, dot, mix3, sample_sign, Weather, RAIN_COLOUR, SNOW_COLOUR};
 use crate::render::renderer::{sign_uniforms, FOG_COLOUR};
 use crate::render::FrameParams;
 use crate::render::{CameraPose, Sky, MAX_SIGNS};
@@ -78,18 +78,6 @@ pub fn sh_colour(c: &[f32], degree: u32, d: [f32; 3]) -> f32 {
         }
     }
     (r + 0.5).max(0.0)
-}
-
-fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 /// Rotation matrix (rows) of a unit quaternion (w, x, y, z).

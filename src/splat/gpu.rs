@@ -581,19 +581,7 @@ pub fn sort_on_gpu(ctx: &GpuContext, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u
     enc.copy_buffer_to_buffer(&a, 0, &read, 0, bytes);
     let index = ctx.queue.submit([enc.finish()]);
     let slice = read.slice(..);
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    ctx.device
-        .poll(wgpu::PollType::Wait {
-            submission_index: Some(index),
-            timeout: None,
-        })
-        .map_err(|e| e.to_string())?;
-    rx.recv()
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    crate::render::readback::map_for_reading(&ctx.device, &slice, Some(index))?;
     let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
     let words: &[u32] = bytemuck::cast_slice(&data);
     Ok(words.chunks_exact(2).map(|p| (p[0], p[1])).collect())
