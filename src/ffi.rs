@@ -351,6 +351,8 @@ fn deliver(cb: unsafe extern "C" fn(*mut c_void, *const LfEvent), user: UserData
         ),
         PlayerEvent::Warning(w) => (LF_EVENT_WARNING, 0.0, None, None, text(w)),
         PlayerEvent::End { cut_id } => (LF_EVENT_END, 0.0, None, None, text(cut_id)),
+        // The live display's feed; the C ABI keeps its three event kinds.
+        PlayerEvent::Tick(_) | PlayerEvent::Provider(_) => return,
     };
     let ev = LfEvent {
         kind,
@@ -403,6 +405,9 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
             frames: Some(frames_tx),
             audio: Some(audio),
             events: events.clone(),
+            open_audio: None,
+            controls: None,
+            late_by: None,
         };
         let thread = std::thread::Builder::new()
             .name("livingfilm-player".into())

@@ -8,9 +8,12 @@
 pub mod audio;
 pub mod bake;
 pub mod biometrics;
+#[cfg(feature = "window")]
+pub mod desktop;
 pub mod director;
 #[cfg(feature = "ffi")]
 pub mod ffi;
+pub mod fonts;
 pub mod grade;
 pub mod inference;
 pub mod media;

@@ -214,6 +214,72 @@ struct PlayArgs {
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+    #[cfg(feature = "window")]
+    #[command(flatten)]
+    window: WindowArgs,
+}
+
+/// The desktop test player.
+#[cfg(feature = "window")]
+#[derive(clap::Args, Default)]
+#[command(next_help_heading = "Desktop player (--window)")]
+struct WindowArgs {
+    /// Watch in a window with a HUD, live controls and a biometric simulator; the report
+    /// (report.json, tension.png, report.html) and desktop.json land in --out when the
+    /// film ends or the window closes. Keys: space pause · h HUD · f fullscreen ·
+    /// ←/→ previous/next decision point · d director's cut · [ ] adaptation strength ·
+    /// c consent · ↑/↓ simulated heart rate · s startle · x drop the sensor ·
+    /// p screenshot · q quit. Without --biometrics or --companion the keys drive a
+    /// simulated viewer.
+    #[arg(long)]
+    window: bool,
+    /// Window size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size, requires = "window")]
+    window_size: (u32, u32),
+    /// Start full screen.
+    #[arg(long, requires = "window")]
+    fullscreen: bool,
+    /// Start with the HUD hidden (h shows it).
+    #[arg(long, requires = "window")]
+    no_hud: bool,
+    /// Start the picture at this viewing time (the film is decided and mixed up to it).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0.0,
+        requires = "window"
+    )]
+    start_at: f64,
+    /// Take live samples from the companion bridge (JSON lines over UDP/TCP) on this
+    /// address instead of the simulator.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        requires = "window",
+        conflicts_with = "biometrics"
+    )]
+    companion: Option<std::net::SocketAddr>,
+    /// Commands at film times, one `SECONDS COMMAND [ARG]` per line: pause, hud,
+    /// fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser,
+    /// calmer, startle, sensor, screenshot NAME, quit (`#` comments). While paused the
+    /// script's clock runs on in real time.
+    #[arg(long, value_name = "FILE", requires = "window")]
+    input_script: Option<PathBuf>,
+}
+
+#[cfg(feature = "window")]
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got `{s}`"))?;
+    let n = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (64..=8192).contains(n))
+            .ok_or_else(|| format!("`{v}` is not a size between 64 and 8192 pixels"))
+    };
+    Ok((n(w)?, n(h)?))
 }
 
 /// Where frames and sound go; the same for `play` and `replay`.
@@ -288,6 +354,8 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
         profile: None,
         uplink_url: None,
         quiet: a.quiet,
+        #[cfg(feature = "window")]
+        window: WindowArgs::default(),
     })
 }
 
@@ -298,7 +366,12 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     );
     let data_dir = a.data_dir.unwrap_or_else(default_data_dir);
     let stored = ConsentStore::new(&data_dir).load()?;
-    let reads_body = a.cut.is_none() && !a.directors_cut && a.biometrics.is_some();
+    #[cfg(feature = "window")]
+    let windowed = a.window.window;
+    #[cfg(not(feature = "window"))]
+    let windowed = false;
+    // In the window the simulator (or the companion) is the body when no file is given.
+    let reads_body = a.cut.is_none() && !a.directors_cut && (a.biometrics.is_some() || windowed);
     if reads_body {
         eprintln!("note: {NOTICE}");
     }
@@ -315,6 +388,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         seed: a.seed,
         width: a.width,
         height: a.height,
+        start_at: 0.0,
         png: a.output.png,
         audio: a.output.audio,
         audio_device: a.output.audio_device,
@@ -332,6 +406,10 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
         render: a.output.render,
         locale: a.output.locale,
     };
+    #[cfg(feature = "window")]
+    if windowed {
+        return run_window(cfg, a.window);
+    }
     if cfg.directors_cut {
         eprintln!("note: the director's cut, as chosen: no biometrics are read");
     } else if cfg.biometrics.is_none() && cfg.cut.is_none() {
@@ -443,6 +521,60 @@ fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
             report.manifest.display()
         )
     }
+}
+
+/// `play --window`: the desktop test player.
+#[cfg(feature = "window")]
+fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<()> {
+    use livingfilm::desktop::{self, DesktopOptions, Input, Script};
+    anyhow::ensure!(
+        w.start_at.is_finite() && w.start_at >= 0.0,
+        "--start-at must be a time in seconds, 0 or more"
+    );
+    anyhow::ensure!(
+        cfg.cut.is_none(),
+        "--window plays live; to watch a cut ID in the window, replay it headless instead"
+    );
+    let input = match (&w.companion, &cfg.biometrics) {
+        (Some(addr), _) => Input::Companion(*addr),
+        (None, Some(p)) if p.to_str().is_some_and(|s| s.starts_with("sim:")) => {
+            anyhow::bail!("--window drives its own simulated viewer with the keys; leave out --biometrics sim:…")
+        }
+        (None, Some(p)) => Input::Replay(p.clone()),
+        (None, None) => Input::Simulator,
+    };
+    cfg.biometrics = None;
+    cfg.start_at = w.start_at;
+    let script = match &w.input_script {
+        Some(p) => Script::load(p)?,
+        None => Script::default(),
+    };
+    let out = cfg.out_dir.clone();
+    let (report, d) = desktop::run(DesktopOptions {
+        player: cfg,
+        input,
+        size: w.window_size,
+        fullscreen: w.fullscreen,
+        hud: !w.no_hud,
+        script,
+    })?;
+    let f = d.frame_interval_ms;
+    eprintln!(
+        "  window {}x{} on {} ({}): {} pictures shown, {} dropped; frame interval p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+        d.window[0], d.window[1], d.adapter, d.surface, d.frames_shown, d.frames_dropped, f.p50, f.p95, f.p99
+    );
+    if let Some(r) = report {
+        for d in &r.decisions {
+            eprintln!(
+                "  {:>6.2}s  {} -> {}: {}",
+                d.t, d.segment_id, d.variant_id, d.reason
+            );
+        }
+        eprintln!("  {} ({})", d.ended_by, r.cut_id);
+        println!("{}", r.cut_id);
+    }
+    eprintln!("  report: {}", out.join("report.html").display());
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -69,6 +69,9 @@ pub trait AudioSink {
     fn write(&mut self, block: &[f32]) -> Result<(), SinkError>;
     /// Flushes and reports.
     fn finish(self: Box<Self>) -> Result<SinkStats, SinkError>;
+    /// The mix was held (the viewer paused): a sink that paces itself starts its pace
+    /// again from now instead of catching up.
+    fn resumed(&mut self) {}
 }
 
 /// The device callback's whole body: copies what the ring holds into `out`, fills the
@@ -144,6 +147,12 @@ impl AudioSink for PacedNullSink {
 
     fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
         Ok(SinkStats::default())
+    }
+
+    fn resumed(&mut self) {
+        let played = std::time::Duration::from_secs_f64(self.written as f64 / self.rate as f64);
+        let now = std::time::Instant::now();
+        self.started = now.checked_sub(played).unwrap_or(now);
     }
 }
 
@@ -223,6 +232,10 @@ impl AudioSink for Resilient {
         let stats = self.stats;
         Ok(stats.merge(self.current.finish()?))
     }
+
+    fn resumed(&mut self) {
+        self.current.resumed();
+    }
 }
 
 /// Writes 16-bit PCM WAV.
@@ -287,6 +300,10 @@ impl AudioSink for Tee {
             stats = stats.merge(s.finish()?);
         }
         Ok(stats)
+    }
+
+    fn resumed(&mut self) {
+        self.0.iter_mut().for_each(|s| s.resumed());
     }
 }
 

@@ -12,6 +12,7 @@ pub mod companion;
 mod dsp;
 mod features;
 mod hrv;
+pub mod live_sim;
 pub mod peaks;
 pub mod recording;
 mod replay;

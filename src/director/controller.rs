@@ -208,6 +208,8 @@ pub struct Controller {
     guard: Guard,
     tape: Tape,
     directors_cut: bool,
+    /// Scale on every steering offset (the desktop player's adaptation strength).
+    strength: f32,
     placement_consent: bool,
     /// Item per placement slot of the current segment (255: empty).
     placements: [u8; super::MAX_PLACEMENT_SLOTS],
@@ -254,6 +256,7 @@ impl Controller {
             film,
             tape,
             directors_cut: false,
+            strength: 1.0,
             placement_consent: false,
             placements: [255; super::MAX_PLACEMENT_SLOTS],
             segment: 0,
@@ -277,6 +280,49 @@ impl Controller {
     /// the first tick, from the start).
     pub fn set_directors_cut(&mut self, on: bool) {
         self.directors_cut = on;
+    }
+
+    /// How strongly to steer, 0 (the director's drive) ..= 2 (twice the control law's
+    /// offset; guardrails still bound it), from the next decision on.
+    pub fn set_strength(&mut self, strength: f32) {
+        self.strength = if strength.is_finite() {
+            strength.clamp(0.0, 2.0)
+        } else {
+            1.0
+        };
+    }
+
+    /// The director's target tension at viewing time `t` in the current segment.
+    pub fn target_at(&self, t: f64) -> f32 {
+        let seg = &self.film.segments[self.segment];
+        let progress = (t - self.seconds(self.start_frame)) / self.seconds(self.frames);
+        seg.target_at(progress)
+    }
+
+    /// Viewing times the current segment started and will end, seconds (its decision
+    /// point and the next one).
+    pub fn segment_span(&self) -> (f64, f64) {
+        (self.seconds(self.start_frame), self.segment_end())
+    }
+
+    /// Index of the segment playing.
+    pub fn segment(&self) -> usize {
+        self.segment
+    }
+
+    /// Index of the variant playing in it.
+    pub fn variant(&self) -> usize {
+        self.variant
+    }
+
+    /// The smoothed tension estimate (`None` before any confident signal).
+    pub fn tension(&self) -> Option<f32> {
+        self.tension
+    }
+
+    /// The smoothed confidence of that estimate.
+    pub fn confidence(&self) -> f32 {
+        self.confidence
     }
 
     /// Starts from a known sensitivity (a returning viewer's stored profile, kept on the
@@ -354,11 +400,16 @@ impl Controller {
                 // Until the fit rests on enough signal, lean on the error in hand.
                 let evidence = self.response.evidence_s();
                 let w = (evidence / (evidence + EVIDENCE_HALF_S)) as f32;
-                let wanted = w * model + (1.0 - w) * DIRECT_GAIN * err;
+                let wanted = (w * model + (1.0 - w) * DIRECT_GAIN * err) * self.strength;
+                let scaled = if self.strength == 1.0 {
+                    String::new()
+                } else {
+                    format!(" at strength {:.2}", self.strength)
+                };
                 (
                     wanted,
                     format!(
-                        "tension {tension:.2} vs target {:.2}; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> {wanted:+.2} for `{}` (target {target:.2})",
+                        "tension {tension:.2} vs target {:.2}; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> {wanted:+.2}{scaled} for `{}` (target {target:.2})",
                         tension + err,
                         seg.id
                     ),

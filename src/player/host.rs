@@ -28,6 +28,10 @@ pub enum PlayerEvent {
     Decision(Decision),
     /// Something degraded but the viewing goes on (a CPU render fallback, no model).
     Warning(String),
+    /// The director's state at one tick (4 Hz): target, estimate, drive.
+    Tick(super::live::Tick),
+    /// The execution provider the tension model runs on (once, at the start).
+    Provider(String),
     /// The viewing ended; this cut ID replays it.
     End {
         /// The `lf1-…` ID.
@@ -58,14 +62,22 @@ pub struct HostIo {
     pub frames: Option<Sender<HostFrame>>,
     /// The mix, instead of `mix.wav` or the audio device.
     pub audio: Option<Box<dyn AudioSink + Send>>,
+    /// Makes the mix's sink on the audio stage's own thread (a device stream must live
+    /// where it was opened); used when `audio` is `None`.
+    pub open_audio: Option<Box<dyn FnOnce() -> Box<dyn AudioSink> + Send>>,
     /// Decisions, warnings and the end, as they happen.
     pub events: Option<EventHandler>,
+    /// Live changes (director's cut, strength, consent) stamped in viewing time.
+    pub controls: Option<Receiver<super::live::Stamped>>,
+    /// The clock of the host's audio sink: frames already late by it are skipped (a live
+    /// display); `None` renders every frame.
+    pub late_by: Option<crate::audio::sink::AudioClock>,
 }
 
 impl HostIo {
     /// Whether anything goes to the output folder besides the report.
     pub(crate) fn writes_files(&self) -> bool {
-        self.frames.is_none() || self.audio.is_none()
+        self.frames.is_none() || (self.audio.is_none() && self.open_audio.is_none())
     }
 
     pub(crate) fn warn(&self, message: &str) {
@@ -298,6 +310,7 @@ impl HostSettings {
             out_dir: hc.out_dir.unwrap_or_default(),
             seed: hc.seed.unwrap_or(1),
             width: Some(size.0),
+            start_at: 0.0,
             height: Some(size.1),
             png: false,
             audio: crate::AudioMode::Null,

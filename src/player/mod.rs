@@ -11,12 +11,19 @@
 
 pub mod av_sync;
 pub mod host;
+pub mod live;
+mod plot;
 pub mod profile;
 mod report;
 mod stages;
 
+pub(crate) use stages::open_device;
+
 pub use host::{HostFrame, HostIo, PlayerEvent};
-pub use report::{AudioReport, InferenceReport, ProfileReport, RenderReport, Report, UplinkReport};
+pub use live::{Control, Stamped, Tick};
+pub use report::{
+    AudioReport, InferenceReport, ProfileReport, RenderReport, Report, TracePoint, UplinkReport,
+};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +80,9 @@ pub struct PlayerConfig {
     pub width: Option<u32>,
     /// Override of the film's height.
     pub height: Option<u32>,
+    /// Viewing time to start showing from, seconds (a seek): everything before it is
+    /// decided and mixed as usual but no frame or sample of it is delivered.
+    pub start_at: f64,
     /// Also write every frame as PNG.
     pub png: bool,
     /// Audio output.
@@ -296,12 +306,25 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         let HostIo {
             frames: host_frames,
             audio: host_audio,
+            open_audio,
             events,
+            controls,
+            late_by,
             ..
         } = host;
+        let live = controls.is_some();
         let events_for_director = events.clone();
-        let inf =
-            scope.spawn(move || stages::inference(model, load_error, &cfg.model, feat_rx, est_tx));
+        let events_for_inference = events.clone();
+        let inf = scope.spawn(move || {
+            stages::inference(
+                model,
+                load_error,
+                &cfg.model,
+                feat_rx,
+                est_tx,
+                events_for_inference,
+            )
+        });
         let dir = {
             let film = film.clone();
             scope.spawn(move || {
@@ -313,18 +336,23 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     vec![render_tx, audio_tx],
                     summary_tx,
                     events_for_director,
+                    controls,
+                    cfg.consent,
                 )
             })
         };
         let aud = {
             let film = film.clone();
             scope.spawn(move || {
+                let host_audio = host_audio
+                    .map(|s| s as Box<dyn crate::audio::sink::AudioSink>)
+                    .or_else(|| open_audio.map(|open| open()));
                 stages::audio(&film, score, plan, cfg, host_audio, audio_rx, clock_tx)
             })
         };
         let upl = {
             let film = film.clone();
-            scope.spawn(move || stages::uplink(&film, cfg, summary_rx))
+            scope.spawn(move || stages::uplink(&film, cfg, summary_rx, live))
         };
         let ren = {
             let film = film.clone();
@@ -333,6 +361,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     fallback,
                     host: host_frames,
                     signage,
+                    late_by,
                 };
                 stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)
             })

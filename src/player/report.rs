@@ -21,6 +21,36 @@ pub struct DirectorOutput {
     pub summaries: Vec<SegmentSummary>,
     /// Length of the delivered cut, seconds.
     pub duration_s: f64,
+    /// Target and estimate once a second.
+    pub trace: Vec<TracePoint>,
+}
+
+/// The director's target and the (derived, smoothed) tension estimate at one second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TracePoint {
+    /// Viewing time, seconds.
+    pub t: f64,
+    /// The director's target tension.
+    pub target: f32,
+    /// Smoothed tension estimate, when any confident signal came in.
+    pub tension: Option<f32>,
+    /// Smoothed confidence of the estimate.
+    pub confidence: f32,
+    /// Offered tension (the director's drive plus the offset).
+    pub drive: f32,
+}
+
+impl From<super::live::Tick> for TracePoint {
+    fn from(k: super::live::Tick) -> Self {
+        let round = |x: f32| (x * 1000.0).round() / 1000.0;
+        Self {
+            t: k.t,
+            target: round(k.target),
+            tension: k.tension.map(round),
+            confidence: round(k.confidence),
+            drive: round(k.drive),
+        }
+    }
 }
 
 /// Inference statistics.
@@ -83,6 +113,9 @@ pub struct RenderReport {
     pub scenes_preloaded: u32,
     /// Scenes that had to load at their cut (0 means every cut was seamless).
     pub scene_stalls: u32,
+    /// Frames a live display was already past, skipped instead of drawn.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub late_skipped: u32,
     /// Most scenes resident on the GPU at once.
     pub peak_resident_scenes: usize,
     /// Largest gap between the audio clock and a shown frame's time, ms (device only).
@@ -196,6 +229,9 @@ pub struct Report {
     pub decisions: Vec<Decision>,
     /// Per-segment tension summaries (derived estimates only).
     pub segments: Vec<SegmentSummary>,
+    /// The director's target against the smoothed estimate, once a second (derived
+    /// estimates only; plotted in `tension.png`).
+    pub trace: Vec<TracePoint>,
     /// Inference stage.
     pub inference: InferenceReport,
     /// Render stage.
@@ -238,6 +274,7 @@ impl Report {
             duration_s: director.duration_s,
             decisions: director.decisions,
             segments: director.summaries,
+            trace: director.trace,
             inference,
             render,
             audio,
@@ -247,13 +284,39 @@ impl Report {
         }
     }
 
-    /// Writes `report.json` into `dir`.
+    /// Writes `report.json`, the plot `tension.png` and the page `report.html` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), PlayerError> {
+        let out = |path: &Path| {
+            let path = path.to_owned();
+            move |source: std::io::Error| PlayerError::Output { path, source }
+        };
         let path = dir.join("report.json");
-        let json = serde_json::to_string_pretty(self).map_err(|e| PlayerError::Output {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        std::fs::write(&path, json + "\n").map_err(|source| PlayerError::Output { path, source })
+        let json = serde_json::to_string_pretty(self).map_err(|e| out(&path)(e.into()))?;
+        write_atomically(&path, (json + "\n").as_bytes()).map_err(out(&path))?;
+        let png = dir.join("tension.png");
+        let image =
+            super::plot::tension_plot(self).map_err(|e| out(&png)(std::io::Error::other(e)))?;
+        let mut bytes = Vec::new();
+        image
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .map_err(|e| out(&png)(std::io::Error::other(e)))?;
+        write_atomically(&png, &bytes).map_err(out(&png))?;
+        let html = dir.join("report.html");
+        write_atomically(&html, super::plot::html(self).as_bytes()).map_err(out(&html))
     }
+}
+
+/// Writes through a temporary file and a rename, so a report is whole or absent even
+/// when the viewing is closed or the machine stops mid-write.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -92,7 +92,14 @@ pub fn inference(
     model_path: &Path,
     rx: Receiver<Features>,
     tx: Sender<Estimate>,
+    events: Option<super::host::EventHandler>,
 ) -> InferenceReport {
+    if let Some(e) = &events {
+        let provider = model
+            .as_ref()
+            .map_or("none (director's cut)", |m| m.provider());
+        e(super::host::PlayerEvent::Provider(provider.to_owned()));
+    }
     let mut errors: Vec<String> = load_error.into_iter().collect();
     let mut error_count = 0u64;
     let Some(mut model) = model else {
@@ -145,7 +152,17 @@ pub fn director(
     outs: Vec<Sender<DirectorEvent>>,
     summaries: Sender<SegmentSummary>,
     events: Option<super::host::EventHandler>,
+    controls: Option<Receiver<super::live::Stamped>>,
+    consent: bool,
 ) -> DirectorOutput {
+    use super::live::{Control, ControlInbox, Tick};
+    let live = controls.is_some();
+    let mut inbox = ControlInbox::new(controls);
+    // Without live controls every summary goes on and the uplink stage applies consent;
+    // with them, only summaries of segments that end while consent is on leave here.
+    let mut consent_now = consent;
+    let mut trace = Vec::new();
+    let mut drive = 0.0f32;
     let mut ctl = match forced {
         Some(d) => Controller::replaying(film, d),
         None => Controller::new(film),
@@ -167,15 +184,52 @@ pub fn director(
                 confidence: 0.0,
             },
         };
+        let mut ended = false;
+        inbox.due(t, |c| match c {
+            Control::DirectorsCut(on) => ctl.set_directors_cut(on),
+            Control::Strength(s) => ctl.set_strength(s),
+            Control::Consent(on) => consent_now = on,
+            Control::End => ended = true,
+        });
+        if ended {
+            for tx in &outs {
+                let _ = tx.send(DirectorEvent::End { duration_s: t });
+            }
+            duration_s = t;
+            break;
+        }
         let told = ctl.decisions().len();
         let step = ctl.tick(&est, TICK_S);
+        for e in &step.events {
+            if let DirectorEvent::Directive(d) = e {
+                drive = d.drive;
+            }
+        }
+        let (segment_start, segment_end) = ctl.segment_span();
+        let now = Tick {
+            t,
+            segment: ctl.segment(),
+            variant: ctl.variant(),
+            segment_start,
+            segment_end,
+            target: ctl.target_at(t),
+            tension: ctl.tension(),
+            confidence: ctl.confidence(),
+            drive,
+        };
+        if k % TRACE_EVERY == 0 {
+            trace.push(super::report::TracePoint::from(now));
+        }
         if let Some(events) = &events {
             for d in &ctl.decisions()[told..] {
                 events(super::host::PlayerEvent::Decision(d.clone()));
             }
+            events(super::host::PlayerEvent::Tick(now));
         }
         for s in step.finished {
-            let _ = summaries.send(s.clone());
+            if !live || consent_now {
+                let _ = summaries.send(s.clone());
+            }
             finished.push(s);
         }
         for event in step.events {
@@ -198,8 +252,12 @@ pub fn director(
         decision_bytes: ctl.decision_bytes(),
         summaries: finished,
         duration_s,
+        trace,
     }
 }
+
+/// Ticks between points of the report's tension trace (1 Hz).
+const TRACE_EVERY: u64 = FEATURE_RATE_HZ as u64;
 
 /// Follows the director's events in time order: `at(t)` returns the directive in force at `t`.
 struct Timeline {
@@ -330,6 +388,8 @@ pub struct RenderOutputs {
     pub host: Option<Sender<super::host::HostFrame>>,
     /// The film's signs in the viewer's locale.
     pub signage: Signage,
+    /// The host's audio clock: a frame already late by it is skipped, not drawn.
+    pub late_by: Option<AudioClock>,
 }
 
 /// Renders every frame at its film time and writes Y4M (and PNGs), or hands them to
@@ -410,6 +470,7 @@ pub fn render(
         renderer.load_scene(scene)?;
     }
     let (mut scenes_preloaded, mut scene_stalls) = (0u32, 0u32);
+    let mut late_skipped = 0u32;
     let mut peak_resident = renderer.resident_scenes();
     loop {
         let t = submitted as f64 / fps as f64;
@@ -435,6 +496,28 @@ pub fn render(
         }
         if renderer.load_scene(scene_of[d.segment][d.variant])? {
             scene_stalls += 1; // not announced ahead: loaded at the cut
+        }
+        if t < cfg.start_at - 0.5 / fps as f64 {
+            // Before a seek's start: decided and counted, not drawn.
+            submitted += 1;
+            frames += 1;
+            pb.inc(1);
+            continue;
+        }
+        if let Some(host_clock) = &outputs.late_by {
+            let now = cfg.start_at + host_clock.frames() as f64 / film.info.sample_rate as f64;
+            if submitted > 0 && t + 1.0 / fps as f64 <= now {
+                // A live display is behind: drop this frame rather than fall further back
+                // (after delivering the one in flight, so indices stay right).
+                if renderer.pipelined(None, &mut rgba)? {
+                    write(&rgba, frames)?;
+                    frames += 1;
+                }
+                submitted += 1;
+                frames += 1;
+                late_skipped += 1;
+                continue;
+            }
         }
         if let Some(clock) = &clock {
             // Video follows the audio clock (see av_sync).
@@ -495,6 +578,7 @@ pub fn render(
         frames_sha256: hex(&hasher.finalize()),
         scenes_preloaded,
         scene_stalls,
+        late_skipped,
         peak_resident_scenes: peak_resident,
         av_drift_max_ms: clock.as_ref().map(|_| av.max_drift_s * 1e3),
         video: y4m_written.then(|| video.display().to_string()),
@@ -505,12 +589,12 @@ pub fn render(
 /// The configured device behind a [`Resilient`](crate::audio::sink::Resilient) sink:
 /// if it is lost the mix goes on, paced, on the same clock, and it is retried each second.
 #[cfg(feature = "audio-device")]
-fn open_device(
+pub(crate) fn open_device(
     rate: u32,
     name: Option<String>,
+    clock: AudioClock,
 ) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
     use crate::audio::sink::{DeviceSink, Resilient};
-    let clock = AudioClock::default();
     let first = DeviceSink::open(rate, name.as_deref(), clock.clone())?;
     let label = first.name().to_owned();
     let opener = Box::new(
@@ -533,9 +617,10 @@ fn open_device(
 }
 
 #[cfg(not(feature = "audio-device"))]
-fn open_device(
+pub(crate) fn open_device(
     _rate: u32,
     _name: Option<String>,
+    _clock: AudioClock,
 ) -> Result<(Box<dyn AudioSink>, AudioClock, String), SinkError> {
     Err(SinkError::Device(
         "built without the `audio-device` feature".into(),
@@ -565,7 +650,7 @@ fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, 
             "wav (virtual clock; no audio output present)".into(),
         ));
     }
-    match open_device(rate, cfg.audio_device.clone()) {
+    match open_device(rate, cfg.audio_device.clone(), AudioClock::default()) {
         Ok((dev, clock, name)) => Ok((
             Box::new(Tee(vec![dev, wav_sink])),
             Some(clock),
@@ -584,7 +669,7 @@ pub fn audio(
     score: (Feeder, Mixer),
     mut plan: ScorePlan,
     cfg: &PlayerConfig,
-    host: Option<Box<dyn AudioSink + Send>>,
+    host: Option<Box<dyn AudioSink>>,
     rx: Receiver<DirectorEvent>,
     clock_tx: Sender<Option<AudioClock>>,
 ) -> Result<AudioReport, PlayerError> {
@@ -593,7 +678,7 @@ pub fn audio(
     let wav = cfg.out_dir.join("mix.wav");
     let hosted = host.is_some();
     let opened = match host {
-        Some(sink) => Ok((sink as Box<dyn AudioSink>, None, "host (C ABI)".to_owned())),
+        Some(sink) => Ok((sink, None, "host".to_owned())),
         None => open_sinks(cfg, &wav, rate),
     };
     let (mut sink, clock, sink_name) = match opened {
@@ -610,6 +695,7 @@ pub fn audio(
     let mut hasher = Sha256::new();
     let (mut sum_sq, mut peak, mut frames) = (0f64, 0f32, 0u64);
     let mut failures: Vec<Option<String>> = vec![None; film.music.stems.len()];
+    let start_frame = (cfg.start_at.max(0.0) * rate as f64).round() as u64;
     let frames_left = |timeline: &Timeline, frames: u64| {
         timeline
             .end
@@ -643,7 +729,12 @@ pub fn audio(
             peak = peak.max(s.abs());
             hasher.update(s.to_le_bytes());
         }
-        sink.write(out)?;
+        // Before a seek's start the mix is made (the score's state depends on it) but
+        // not played.
+        let skip = start_frame.saturating_sub(frames).min(n as u64) as usize;
+        if skip < n {
+            sink.write(&out[skip * MIX_CHANNELS..])?;
+        }
         frames += n as u64;
         for f in feeder.failures() {
             failures[f.stem].get_or_insert(f.message);
@@ -704,15 +795,22 @@ fn random_hex() -> Result<String, String> {
 /// With consent: randomizes each segment's quantized delta (ε per record, within the
 /// viewing's budget), appends the records to the durable queue, and delivers what is
 /// queued to the endpoint if there is one. Without consent nothing is written or sent.
-pub fn uplink(film: &Film, cfg: &PlayerConfig, rx: Receiver<SegmentSummary>) -> UplinkReport {
+pub fn uplink(
+    film: &Film,
+    cfg: &PlayerConfig,
+    rx: Receiver<SegmentSummary>,
+    live: bool,
+) -> UplinkReport {
     let deltas: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
+    // With live controls the director forwards only segments that ended under consent.
+    let consent = cfg.consent || (live && !deltas.is_empty());
     let mut report = UplinkReport {
-        consent: cfg.consent,
+        consent,
         records: deltas.len(),
         epsilon: cfg.epsilon,
         ..UplinkReport::default()
     };
-    if !cfg.consent {
+    if !consent {
         return report;
     }
     let store = uplink::consent::ConsentStore::new(&cfg.data_dir);

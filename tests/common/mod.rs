@@ -49,6 +49,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         out_dir: out.to_owned(),
         seed: 7,
         width: Some(96),
+        start_at: 0.0,
         height: Some(54),
         png: false,
         audio: AudioMode::Headless,

@@ -1,0 +1,343 @@
+//! What the heads-up display says and where: the film's state, the estimate against
+//! the director's curve as a live sparkline, the viewer's vitals, the last decisions,
+//! the model's provider, consent, and the frame clock. Everything here is shown, never
+//! stored: the vitals are raw readings and stay on the screen.
+
+use std::collections::VecDeque;
+
+use crate::biometrics::{Reading, Sample};
+use crate::director::{Decision, Film};
+use crate::player::Tick;
+
+use super::gfx::Gfx;
+
+/// Seconds of history in the sparkline.
+pub const SPARK_S: f64 = 60.0;
+
+/// Heart rate, HRV and pupil from the samples handed to the stages, for display only.
+#[derive(Debug, Default)]
+pub struct Vitals {
+    recent: VecDeque<Sample>,
+}
+
+impl Vitals {
+    /// Keeps a sample (those more than 60 s older than the newest are let go).
+    pub fn push(&mut self, s: Sample) {
+        self.recent.push_back(s);
+        while self.recent.front().is_some_and(|f| f.t < s.t - 60.0) {
+            self.recent.pop_front();
+        }
+    }
+
+    /// Forgets everything (a seek).
+    pub fn clear(&mut self) {
+        self.recent.clear();
+    }
+
+    /// (heart rate bpm over the last 8 beats, RMSSD ms over the last 30 s, pupil mm,
+    /// seconds since the last reading) as of viewing time `t`.
+    pub fn at(&self, t: f64) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>) {
+        let seen: Vec<&Sample> = self.recent.iter().filter(|s| s.t <= t).collect();
+        let rr: Vec<(f64, f64)> = seen
+            .iter()
+            .filter_map(|s| match s.reading {
+                Reading::Rr { ms } => Some((s.t, ms)),
+                _ => None,
+            })
+            .collect();
+        let last8 = &rr[rr.len().saturating_sub(8)..];
+        let hr = (!last8.is_empty())
+            .then(|| 60_000.0 * last8.len() as f64 / last8.iter().map(|r| r.1).sum::<f64>());
+        let window: Vec<f64> = rr.iter().filter(|r| r.0 > t - 30.0).map(|r| r.1).collect();
+        let rmssd = (window.len() > 2).then(|| {
+            let d: f64 = window.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+            (d / (window.len() - 1) as f64).sqrt()
+        });
+        let pupil = seen.iter().rev().find_map(|s| match s.reading {
+            Reading::Pupil { mm } if mm > 0.0 => Some(mm),
+            _ => None,
+        });
+        let age = seen.last().map(|s| t - s.t);
+        (hr, rmssd, pupil, age)
+    }
+}
+
+/// What the player is doing, gathered from its events.
+#[derive(Debug, Default)]
+pub struct HudState {
+    /// Ticks of the last minute.
+    pub ticks: VecDeque<Tick>,
+    /// Every decision so far.
+    pub decisions: Vec<Decision>,
+    /// The model's execution provider.
+    pub provider: String,
+    /// Warnings from the stages.
+    pub warnings: Vec<String>,
+    /// The viewer's vitals.
+    pub vitals: Vitals,
+}
+
+impl HudState {
+    /// Keeps a tick.
+    pub fn tick(&mut self, k: Tick) {
+        while self.ticks.front().is_some_and(|f| f.t < k.t - SPARK_S) {
+            self.ticks.pop_front();
+        }
+        self.ticks.push_back(k);
+    }
+
+    /// The tick in force at `t`.
+    pub fn tick_at(&self, t: f64) -> Option<&Tick> {
+        self.ticks.iter().rev().find(|k| k.t <= t + 1e-9)
+    }
+
+    /// Forgets the viewing (a seek restarts it).
+    pub fn clear(&mut self) {
+        self.ticks.clear();
+        self.decisions.clear();
+        self.vitals.clear();
+    }
+}
+
+/// The switches the HUD reports.
+pub struct Switches<'a> {
+    /// Viewing time shown, seconds.
+    pub t: f64,
+    /// Paused.
+    pub paused: bool,
+    /// The director's cut (no adaptation).
+    pub directors_cut: bool,
+    /// Adaptation strength.
+    pub strength: f32,
+    /// Consent to the uplink.
+    pub consent: bool,
+    /// The simulated sensor is off.
+    pub sensor_dropped: bool,
+    /// Frame time p50 and p95 of the last second or so, milliseconds.
+    pub frame_ms: (f64, f64),
+    /// Frames not shown (late or skipped).
+    pub dropped: u64,
+    /// Where the sound goes.
+    pub audio: &'a str,
+    /// Where the samples come from.
+    pub input: &'a str,
+    /// A passing message (a refused seek, a saved screenshot).
+    pub note: &'a str,
+}
+
+const PANEL: [u8; 3] = [10, 12, 18];
+const WHITE: [u8; 3] = [235, 235, 235];
+const DIM: [u8; 3] = [160, 165, 175];
+const TARGET: [u8; 3] = [80, 150, 255];
+const TENSION: [u8; 3] = [255, 90, 70];
+const DRIVE: [u8; 3] = [170, 170, 170];
+const STEERED: [u8; 3] = [255, 170, 40];
+
+/// Lays the HUD out for this frame into `gfx.hud`.
+pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
+    let (w, h) = gfx.size();
+    let (w, h) = (w as f32, h as f32);
+    let panel = gfx.colour(PANEL, 0.72);
+    gfx.hud.clear();
+    let scale = (h / 720.0).clamp(0.6, 2.0);
+    let size = 15.0 * scale;
+    let line_h = size * 1.3;
+    let (x0, y0) = (12.0 * scale, 12.0 * scale);
+    let pw = (560.0 * scale).min(w - 2.0 * x0);
+    let tick = st.tick_at(sw.t);
+    let segment = tick.and_then(|k| film.segments.get(k.segment));
+    let (seg, take) = match (tick, segment) {
+        (Some(k), Some(s)) => (
+            s.id.as_str(),
+            s.variants.get(k.variant).map_or("?", |v| v.id.as_str()),
+        ),
+        _ => ("—", "—"),
+    };
+    let (hr, rmssd, pupil, age) = st.vitals.at(sw.t);
+    let fmt = |v: Option<f64>, unit: &str, digits: usize| {
+        v.map_or("—".to_owned(), |v| format!("{v:.digits$} {unit}"))
+    };
+    let sensor = match (sw.sensor_dropped, age) {
+        (true, _) => "sensor dropped".to_owned(),
+        (_, Some(a)) if a > 3.0 => format!("no reading for {a:.0} s"),
+        (_, None) => "no reading yet".to_owned(),
+        _ => "sensor ok".to_owned(),
+    };
+    let estimate = match tick {
+        Some(k) => format!(
+            "tension {}  conf {:.2}  target {:.2}  drive {:.2}",
+            k.tension.map_or("—".to_owned(), |v| format!("{v:.2}")),
+            k.confidence,
+            k.target,
+            k.drive
+        ),
+        None => "tension —".to_owned(),
+    };
+    let status = format!(
+        "{}  t {:6.1} s   {} · {}",
+        if sw.paused { "PAUSED" } else { "▶" },
+        sw.t,
+        seg,
+        take
+    );
+    let mut lines = vec![
+        format!("livingfilm · {}", film.info.title),
+        status,
+        estimate,
+        format!(
+            "HR {} · RMSSD {} · pupil {} · {sensor}",
+            fmt(hr, "bpm", 0),
+            fmt(rmssd, "ms", 0),
+            fmt(pupil, "mm", 1)
+        ),
+        format!(
+            "model {} · input {} · audio {}",
+            if st.provider.is_empty() {
+                "—"
+            } else {
+                &st.provider
+            },
+            sw.input,
+            sw.audio
+        ),
+        format!(
+            "{} · strength {:.2} · uplink consent {}",
+            if sw.directors_cut {
+                "DIRECTOR'S CUT"
+            } else {
+                "adaptive"
+            },
+            sw.strength,
+            if sw.consent { "ON" } else { "off" }
+        ),
+        format!(
+            "frame {:.1} ms (p95 {:.1}) · dropped {}",
+            sw.frame_ms.0, sw.frame_ms.1, sw.dropped
+        ),
+    ];
+    for d in st.decisions.iter().rev().take(3) {
+        let mut reason = d.reason.clone();
+        if reason.chars().count() > 64 {
+            reason = reason.chars().take(63).collect::<String>() + "…";
+        }
+        lines.push(format!(
+            "{:5.1}s {}: {} — {}",
+            d.t, d.segment_id, d.variant_id, reason
+        ));
+    }
+    if !sw.note.is_empty() {
+        lines.push(sw.note.to_owned());
+    }
+    let text_h = lines.len() as f32 * line_h;
+    // The sparkline panel under the text.
+    let spark_h = 90.0 * scale;
+    let ph = text_h + spark_h + 30.0 * scale;
+    gfx.hud.rect(x0, y0, x0 + pw, y0 + ph, panel);
+    for (k, l) in lines.iter().enumerate() {
+        let colour = if k == 0 {
+            WHITE
+        } else if k >= 7 {
+            DIM
+        } else {
+            WHITE
+        };
+        gfx.hud.text(
+            k,
+            l,
+            x0 + 10.0 * scale,
+            y0 + 8.0 * scale + k as f32 * line_h,
+            size,
+            colour,
+        );
+    }
+    let (sx0, sy0) = (x0 + 10.0 * scale, y0 + 16.0 * scale + text_h);
+    let (sx1, sy1) = (x0 + pw - 10.0 * scale, sy0 + spark_h);
+    let frame = gfx.colour(DIM, 0.6);
+    gfx.hud.line([sx0, sy1], [sx1, sy1], 1.0, frame);
+    gfx.hud.line([sx0, sy0], [sx0, sy1], 1.0, frame);
+    let x_of = |t: f64| sx0 + ((t - (sw.t - SPARK_S)) / SPARK_S) as f32 * (sx1 - sx0);
+    let y_of = |v: f32| sy1 - v.clamp(0.0, 1.0) * (sy1 - sy0);
+    for d in st
+        .decisions
+        .iter()
+        .filter(|d| d.t > sw.t - SPARK_S && d.t <= sw.t)
+    {
+        let c = if d.is_directors() {
+            gfx.colour(DRIVE, 0.5)
+        } else {
+            gfx.colour(STEERED, 0.9)
+        };
+        gfx.hud.line([x_of(d.t), sy0], [x_of(d.t), sy1], 1.5, c);
+    }
+    let shown: Vec<&Tick> = st.ticks.iter().filter(|k| k.t <= sw.t).collect();
+    let (target, drive) = (gfx.colour(TARGET, 1.0), gfx.colour(DRIVE, 0.7));
+    for pair in shown.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let (xa, xb) = (x_of(a.t), x_of(b.t));
+        gfx.hud
+            .line([xa, y_of(a.drive)], [xb, y_of(b.drive)], 1.0, drive);
+        gfx.hud.line(
+            [xa, y_of(a.target)],
+            [xb, y_of(b.target)],
+            2.5 * scale,
+            target,
+        );
+        if let (Some(ta), Some(tb)) = (a.tension, b.tension) {
+            let alpha = (0.25 + 0.75 * b.confidence).clamp(0.25, 1.0);
+            let c = gfx.colour(TENSION, alpha);
+            gfx.hud.line([xa, y_of(ta)], [xb, y_of(tb)], 2.0 * scale, c);
+        }
+    }
+    let n = lines.len();
+    gfx.hud
+        .text(n, "target", sx1 - 150.0 * scale, sy0, 12.0 * scale, TARGET);
+    gfx.hud.text(
+        n + 1,
+        "estimate",
+        sx1 - 80.0 * scale,
+        sy0,
+        12.0 * scale,
+        TENSION,
+    );
+    // The key help along the bottom.
+    let help_y = h - 26.0 * scale;
+    gfx.hud.rect(0.0, help_y - 4.0 * scale, w, h, panel);
+    gfx.hud.text(
+        n + 2,
+        super::controls::KEYS,
+        10.0 * scale,
+        help_y,
+        12.0 * scale,
+        DIM,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vitals_follow_the_beats_up_to_now() {
+        let mut v = Vitals::default();
+        let mut t = 0.0;
+        for k in 0..40 {
+            let ms = if k < 20 { 1000.0 } else { 600.0 };
+            t += ms / 1000.0;
+            v.push(Sample {
+                t,
+                reading: Reading::Rr { ms },
+            });
+        }
+        v.push(Sample {
+            t,
+            reading: Reading::Pupil { mm: 4.2 },
+        });
+        let (hr, rmssd, pupil, age) = v.at(t);
+        assert!((hr.unwrap() - 100.0).abs() < 1e-9);
+        assert!(rmssd.unwrap() > 0.0);
+        assert_eq!(pupil, Some(4.2));
+        assert_eq!(age, Some(0.0));
+        // Earlier, only the slow beats had happened.
+        assert!((v.at(15.0).0.unwrap() - 60.0).abs() < 1e-9);
+    }
+}

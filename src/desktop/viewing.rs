@@ -1,0 +1,447 @@
+//! One running viewing behind the window: the player's stages on their threads (the
+//! host seam), a feeder thread that hands them biometric samples and live changes a
+//! little ahead of the picture, and the audio sink whose clock the window follows.
+//!
+//! A seek stops this viewing and starts another at the new time with the same inputs
+//! (the simulator's commands and the live changes, stamped in viewing time), so the
+//! cut up to that point is made again exactly.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::audio::sink::{AudioClock, AudioSink, PacedNullSink, SinkError, SinkStats};
+use crate::biometrics::live_sim::{LiveSimulator, SimCommand, SimScript};
+use crate::biometrics::{Sample, SampleSource};
+use crate::player::host::{host_samples, HostFrame, HostIo, PlayerEvent};
+use crate::player::{AudioMode, Control, PlayerConfig, PlayerError, Report, Stamped};
+
+/// How far ahead of the picture samples are handed to the stages, seconds: enough to
+/// keep the pipeline busy, short enough that a key acts promptly.
+pub const LOOKAHEAD_S: f64 = 0.75;
+
+/// Frames the stages may have ready before the window shows them.
+const FRAME_QUEUE: usize = 6;
+
+/// Where biometric samples come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The keys drive a simulated viewer (the default).
+    Simulator,
+    /// A recording (replay CSV/JSON lines): played against the picture's clock.
+    Replay(PathBuf),
+    /// The companion stream (phone or watch bridge) on this UDP/TCP address.
+    Companion(std::net::SocketAddr),
+}
+
+impl Input {
+    /// Whether a seek can make the same viewing again (a live sensor cannot be rewound).
+    pub fn seekable(&self) -> bool {
+        !matches!(self, Input::Companion(_))
+    }
+}
+
+/// What the feeder is asked to do.
+enum Feed {
+    Sim(SimCommand),
+    Control(Control),
+}
+
+/// What the viewer did, stamped where it took effect (the session's input log).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The simulated viewer's commands.
+    pub sim: SimScript,
+    /// Live changes to the steering.
+    pub controls: Vec<Stamped>,
+}
+
+impl Inputs {
+    /// What was done up to `t` (a seek back forgets the rest).
+    pub fn until(&self, t: f64) -> Self {
+        Self {
+            sim: self.sim.until(t),
+            controls: self.controls.iter().copied().filter(|c| c.t <= t).collect(),
+        }
+    }
+}
+
+/// The running viewing.
+pub struct Viewing {
+    /// Frames in order, ready to show.
+    pub frames: Receiver<HostFrame>,
+    /// Decisions, ticks, warnings.
+    pub events: Receiver<PlayerEvent>,
+    /// Samples as they were handed over, for the HUD's live vitals (never stored).
+    pub samples: Receiver<Sample>,
+    /// Audio frames played since `start_at`.
+    clock: AudioClock,
+    rate: f64,
+    /// Viewing time this viewing started showing at.
+    pub start_at: f64,
+    paused: Arc<AtomicBool>,
+    abort: Arc<AtomicBool>,
+    feed: Sender<Feed>,
+    feeder: Option<JoinHandle<Inputs>>,
+    player: Option<JoinHandle<Result<Report, PlayerError>>>,
+    sink_label: Arc<std::sync::Mutex<String>>,
+}
+
+/// Plays the mix on the audio device (opened on the audio stage's thread, where its
+/// stream must live) or, without one, on a silent real-time clock; holds it while the
+/// viewer pauses and gives up when the viewing is abandoned.
+struct HeldSink {
+    open: Option<(AudioMode, Option<String>, u32)>,
+    inner: Option<Box<dyn AudioSink>>,
+    clock: AudioClock,
+    label: Arc<std::sync::Mutex<String>>,
+    paused: Arc<AtomicBool>,
+    abort: Arc<AtomicBool>,
+}
+
+impl HeldSink {
+    fn sink(&mut self) -> &mut Box<dyn AudioSink> {
+        if self.inner.is_none() {
+            let (mode, name, rate) = self.open.take().unwrap_or((AudioMode::Null, None, 48_000));
+            let try_device = match mode {
+                AudioMode::Device => true,
+                AudioMode::Auto => crate::audio::sink::output_likely_present(),
+                AudioMode::Headless | AudioMode::Null => false,
+            };
+            let mut why = "no audio output".to_owned();
+            if try_device {
+                match crate::player::open_device(rate, name, self.clock.clone()) {
+                    Ok((sink, _, name)) => {
+                        self.set_label(format!("device `{name}`"));
+                        return self.inner.insert(sink);
+                    }
+                    Err(e) => why = e.to_string(),
+                }
+            }
+            self.set_label(format!("silent, on a real-time clock ({why})"));
+            self.inner = Some(Box::new(PacedNullSink::new(self.clock.clone(), rate)));
+        }
+        self.inner.as_mut().expect("opened above")
+    }
+
+    fn set_label(&self, s: String) {
+        if let Ok(mut l) = self.label.lock() {
+            *l = s;
+        }
+    }
+}
+
+impl AudioSink for HeldSink {
+    fn write(&mut self, block: &[f32]) -> Result<(), SinkError> {
+        let abandoned = || SinkError::Device("the viewing was abandoned".into());
+        let mut held = false;
+        while self.paused.load(Ordering::Acquire) {
+            if self.abort.load(Ordering::Acquire) {
+                return Err(abandoned());
+            }
+            held = true;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if self.abort.load(Ordering::Acquire) {
+            return Err(abandoned());
+        }
+        let sink = self.sink();
+        if held {
+            sink.resumed();
+        }
+        sink.write(block)
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkStats, SinkError> {
+        match self.inner {
+            Some(s) => s.finish(),
+            None => Ok(SinkStats::default()),
+        }
+    }
+}
+
+impl Viewing {
+    /// Starts `cfg` from `cfg.start_at`, replaying `inputs` (stamped earlier) and taking
+    /// samples from `input`.
+    pub fn start(
+        cfg: PlayerConfig,
+        input: &Input,
+        inputs: Inputs,
+        sample_rate: u32,
+    ) -> Result<Self, PlayerError> {
+        let clock = AudioClock::default();
+        let paused = Arc::new(AtomicBool::new(false));
+        let abort = Arc::new(AtomicBool::new(false));
+        let sink_label = Arc::new(std::sync::Mutex::new("opening".to_owned()));
+        let held = {
+            let open = Some((cfg.audio, cfg.audio_device.clone(), sample_rate));
+            let (clock, label) = (clock.clone(), sink_label.clone());
+            let (paused, abort) = (paused.clone(), abort.clone());
+            move || -> Box<dyn AudioSink> {
+                Box::new(HeldSink {
+                    open,
+                    inner: None,
+                    clock,
+                    label,
+                    paused,
+                    abort,
+                })
+            }
+        };
+        let source = match input {
+            Input::Simulator => {
+                Source::Sim(LiveSimulator::new(cfg.seed as u64, inputs.sim.clone()))
+            }
+            Input::Replay(path) => Source::Other(Box::new(crate::biometrics::ReplaySource::new(
+                crate::biometrics::load_replay(path)?,
+                path.display().to_string(),
+            ))),
+            Input::Companion(addr) => Source::Other(Box::new(
+                crate::biometrics::companion::CompanionListener::bind(*addr, cfg.start_at)
+                    .map_err(|e| PlayerError::Stage {
+                        stage: "biometrics",
+                        reason: format!("cannot listen on {addr}: {e}"),
+                    })?,
+            )),
+        };
+        let (host_source, pusher) = host_samples();
+        let (frames_tx, frames) = crossbeam_channel::bounded(FRAME_QUEUE);
+        let (events_tx, events) = crossbeam_channel::unbounded();
+        let (controls_tx, controls_rx) = crossbeam_channel::unbounded();
+        let (samples_tx, samples) = crossbeam_channel::unbounded();
+        let (feed, feed_rx) = crossbeam_channel::unbounded();
+        let host = HostIo {
+            samples: Some(Box::new(host_source)),
+            frames: Some(frames_tx),
+            audio: None,
+            open_audio: Some(Box::new(held)),
+            events: Some(Arc::new(move |e| {
+                let _ = events_tx.send(e);
+            })),
+            controls: Some(controls_rx),
+            late_by: Some(clock.clone()),
+        };
+        let start_at = cfg.start_at;
+        let feeder = {
+            let (clock, abort) = (clock.clone(), abort.clone());
+            let rate = sample_rate as f64;
+            std::thread::Builder::new()
+                .name("livingfilm-feeder".into())
+                .spawn(move || {
+                    let mut f = Feeder {
+                        source,
+                        pusher,
+                        controls: controls_tx,
+                        samples: samples_tx,
+                        log: inputs,
+                        pushed_to: 0.0,
+                        live: true,
+                    };
+                    f.replay_log();
+                    f.run(feed_rx, || start_at + clock.frames() as f64 / rate, &abort);
+                    f.log
+                })
+                .map_err(|e| PlayerError::Stage {
+                    stage: "biometrics",
+                    reason: e.to_string(),
+                })?
+        };
+        let player = std::thread::Builder::new()
+            .name("livingfilm-player".into())
+            .spawn(move || crate::player::play_with(&cfg, host))
+            .map_err(|e| PlayerError::Stage {
+                stage: "player",
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            frames,
+            events,
+            samples,
+            clock,
+            rate: sample_rate as f64,
+            start_at,
+            paused,
+            abort,
+            feed,
+            feeder: Some(feeder),
+            player: Some(player),
+            sink_label,
+        })
+    }
+
+    /// Where the sound goes.
+    pub fn sink_label(&self) -> String {
+        self.sink_label
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Viewing time the sound has reached, seconds.
+    pub fn now(&self) -> f64 {
+        self.start_at + self.clock.frames() as f64 / self.rate
+    }
+
+    /// Pauses or resumes sound and picture.
+    pub fn set_paused(&self, on: bool) {
+        self.paused.store(on, Ordering::Release);
+    }
+
+    /// Whether paused.
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire)
+    }
+
+    /// Drives the simulated viewer.
+    pub fn sim(&self, c: SimCommand) {
+        let _ = self.feed.send(Feed::Sim(c));
+    }
+
+    /// Changes the steering from the next samples on.
+    pub fn control(&self, c: Control) {
+        let _ = self.feed.send(Feed::Control(c));
+    }
+
+    /// Whether the stages have finished (the film ended or failed).
+    pub fn finished(&self) -> bool {
+        self.player.as_ref().is_none_or(|p| p.is_finished())
+    }
+
+    /// Ends the film where it is, lets the stages finish and write the report.
+    pub fn finish(mut self) -> (Result<Report, PlayerError>, Inputs) {
+        self.set_paused(false);
+        self.control(Control::End);
+        self.join()
+    }
+
+    /// Abandons the viewing (a seek): nothing is written; returns its inputs.
+    pub fn abandon(mut self) -> Inputs {
+        self.abort.store(true, Ordering::Release);
+        self.join().1
+    }
+
+    fn join(&mut self) -> (Result<Report, PlayerError>, Inputs) {
+        // Keep taking frames so the render stage can reach the end, then stop the feeder.
+        let player = self.player.take();
+        let result = loop {
+            match &player {
+                Some(p) if !p.is_finished() => {
+                    while self.frames.try_recv().is_ok() {}
+                    std::thread::sleep(Duration::from_millis(2));
+                    if self.abort.load(Ordering::Acquire) {
+                        self.set_paused(false);
+                    }
+                }
+                _ => break player.map(|p| p.join()),
+            }
+        };
+        self.abort.store(true, Ordering::Release);
+        let inputs = self
+            .feeder
+            .take()
+            .and_then(|f| f.join().ok())
+            .unwrap_or_default();
+        let report = match result {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(PlayerError::Stage {
+                stage: "player",
+                reason: "thread panicked".into(),
+            }),
+            None => Err(PlayerError::Stage {
+                stage: "player",
+                reason: "already finished".into(),
+            }),
+        };
+        (report, inputs)
+    }
+}
+
+impl Drop for Viewing {
+    fn drop(&mut self) {
+        if self.player.is_some() {
+            self.abort.store(true, Ordering::Release);
+            let _ = self.join();
+        }
+    }
+}
+
+/// The feeder's sample source: the simulator takes the viewer's keys.
+enum Source {
+    Sim(LiveSimulator),
+    Other(Box<dyn SampleSource>),
+}
+
+/// Hands samples to the stages up to a little past the picture, with the live changes
+/// stamped at the newest sample handed over (so the director meets them in order).
+struct Feeder {
+    source: Source,
+    pusher: crate::player::host::SamplePusher,
+    controls: Sender<Stamped>,
+    samples: Sender<Sample>,
+    log: Inputs,
+    pushed_to: f64,
+    live: bool,
+}
+
+impl Feeder {
+    /// Sends the changes made before this viewing started (a seek), in order.
+    fn replay_log(&mut self) {
+        for c in &self.log.controls {
+            let _ = self.controls.send(*c);
+        }
+    }
+
+    fn push_to(&mut self, t: f64) -> bool {
+        if t <= self.pushed_to {
+            return true;
+        }
+        let mut batch = Vec::new();
+        if self.live {
+            self.live = match &mut self.source {
+                Source::Sim(s) => s.poll(t, &mut batch),
+                Source::Other(s) => s.poll(t, &mut batch),
+            };
+        }
+        for s in batch {
+            let _ = self.samples.send(s);
+            if !self.pusher.push(s) {
+                return false;
+            }
+        }
+        self.pushed_to = t;
+        true
+    }
+
+    fn run(&mut self, rx: Receiver<Feed>, now: impl Fn() -> f64, abort: &AtomicBool) {
+        while !abort.load(Ordering::Acquire) {
+            while let Ok(f) = rx.try_recv() {
+                match f {
+                    Feed::Sim(c) => {
+                        if let Source::Sim(sim) = &mut self.source {
+                            sim.act(c);
+                            self.log.sim = sim.script().clone();
+                        }
+                    }
+                    Feed::Control(control) => {
+                        let c = Stamped {
+                            t: self.pushed_to,
+                            control,
+                        };
+                        let _ = self.controls.send(c);
+                        if control != Control::End {
+                            self.log.controls.push(c);
+                        }
+                    }
+                }
+            }
+            if !self.push_to(now() + LOOKAHEAD_S) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
