@@ -261,8 +261,9 @@ struct WindowArgs {
     companion: Option<std::net::SocketAddr>,
     /// Commands at film times, one `SECONDS COMMAND [ARG]` per line: pause, hud,
     /// fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser,
-    /// calmer, startle, sensor, screenshot NAME, quit (`#` comments). While paused the
-    /// script's clock runs on in real time.
+    /// calmer, startle, sensor, screenshot NAME, quit (`#` comments). SECONDS is viewing
+    /// time; while paused the script's clock runs on in real time, and a seek does not
+    /// move it.
     #[arg(long, value_name = "FILE", requires = "window")]
     input_script: Option<PathBuf>,
 }

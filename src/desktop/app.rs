@@ -55,6 +55,9 @@ struct App {
     script: VecDeque<(f64, Command)>,
     paused_total: Duration,
     paused_since: Option<Instant>,
+    /// Seconds the seeks moved the picture back (positive) or on (negative), so the
+    /// script's clock never jumps.
+    seek_shift: f64,
     shots: Vec<String>,
     report: DesktopReport,
     note: (String, Instant),
@@ -105,6 +108,7 @@ pub fn run(opts: DesktopOptions) -> Result<(Option<Report>, DesktopReport), Desk
         last_draw: Instant::now(),
         paused_total: Duration::ZERO,
         paused_since: None,
+        seek_shift: 0.0,
         shots: Vec::new(),
         report: DesktopReport::default(),
         note: (String::new(), Instant::now()),
@@ -291,6 +295,7 @@ impl App {
             inputs.until(target)
         };
         self.report.seeks.push([now, target]);
+        self.seek_shift += now - target;
         self.say(format!("seek {now:.1} s → {target:.1} s"));
         self.restart(target, inputs)
     }
@@ -338,7 +343,7 @@ impl App {
 
     fn run_script(&mut self, event_loop: &ActiveEventLoop) {
         let paused = self.paused_since.map_or(Duration::ZERO, |s| s.elapsed());
-        let clock = self.now() + (self.paused_total + paused).as_secs_f64();
+        let clock = self.now() + (self.paused_total + paused).as_secs_f64() + self.seek_shift;
         while self.script.front().is_some_and(|(t, _)| *t <= clock) {
             if let Some((_, c)) = self.script.pop_front() {
                 self.command(c, event_loop);

@@ -143,7 +143,6 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
     let size = 15.0 * scale;
     let line_h = size * 1.3;
     let (x0, y0) = (12.0 * scale, 12.0 * scale);
-    let pw = (560.0 * scale).min(w - 2.0 * x0);
     let tick = st.tick_at(sw.t);
     let segment = tick.and_then(|k| film.segments.get(k.segment));
     let (seg, take) = match (tick, segment) {
@@ -229,6 +228,9 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
         lines.push(sw.note.to_owned());
     }
     let text_h = lines.len() as f32 * line_h;
+    // Monospace: the panel fits its longest line (DejaVu Sans Mono advances 0.602 em).
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32;
+    let pw = (longest * 0.602 * size + 20.0 * scale).clamp(420.0 * scale, w - 2.0 * x0);
     // The sparkline panel under the text.
     let spark_h = 90.0 * scale;
     let ph = text_h + spark_h + 30.0 * scale;
@@ -255,7 +257,9 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
     let frame = gfx.colour(DIM, 0.6);
     gfx.hud.line([sx0, sy1], [sx1, sy1], 1.0, frame);
     gfx.hud.line([sx0, sy0], [sx0, sy1], 1.0, frame);
-    let x_of = |t: f64| sx0 + ((t - (sw.t - SPARK_S)) / SPARK_S) as f32 * (sx1 - sx0);
+    // The last minute; in the first minute the line grows from the left.
+    let right = sw.t.max(SPARK_S);
+    let x_of = |t: f64| sx0 + ((t - (right - SPARK_S)) / SPARK_S) as f32 * (sx1 - sx0);
     let y_of = |v: f32| sy1 - v.clamp(0.0, 1.0) * (sy1 - sy0);
     for d in st
         .decisions
@@ -307,7 +311,8 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
         super::controls::KEYS,
         10.0 * scale,
         help_y,
-        12.0 * scale,
+        ((w - 20.0 * scale) / (super::controls::KEYS.chars().count() as f32 * 0.602))
+            .clamp(8.0, 12.0 * scale),
         DIM,
     );
 }
