@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what livingfilm needs on Debian/Ubuntu: a software Vulkan driver
-# (lavapipe), ALSA headers for cpal, and the onnxruntime shared library taken from
-# its PyPI wheel into .cache/onnxruntime/. Idempotent; safe to run repeatedly.
+# (lavapipe), ALSA headers for cpal, a virtual X server for the window tests, and
+# the onnxruntime shared library taken from its PyPI wheel into .cache/onnxruntime/.
+# Idempotent; safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
-APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev libdbus-1-dev pkg-config)
+# xvfb/xauth: the desktop player's window tests run under a virtual X server.
+APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev libdbus-1-dev pkg-config xvfb xauth)
 # pip (only to download the onnxruntime wheel) may come from anywhere.
 python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3 python3-pip)
 

@@ -47,7 +47,9 @@ enum Command {
     ///
     /// Headless (no display or audio device) the film runs on a virtual clock as fast as
     /// the GPU allows, and the same film, replay and seed give byte-identical outputs.
-    Play(PlayArgs),
+    ///
+    /// Desktop test player: livingfilm play assets/demo --window (keys in --help below).
+    Play(Box<PlayArgs>),
     /// Replay a cut ID: the same film, frame for frame, without any biometric input.
     ///
     /// Example: livingfilm replay lf1-… --film assets/demo --out replay/
@@ -588,7 +590,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Play(a) => run_play(a),
+        Command::Play(a) => run_play(*a),
         Command::Replay(a) => run_replay(a),
         Command::Simulate(a) => sim_cmd::run(a),
         Command::Model(m) => model_cmd::run(m),

@@ -17,6 +17,7 @@ pub mod profile;
 mod report;
 mod stages;
 
+#[cfg(feature = "window")]
 pub(crate) use stages::open_device;
 
 pub use host::{HostFrame, HostIo, PlayerEvent};
@@ -288,6 +289,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         placement_consent: cfg.placement_consent,
         directors_cut: cfg.directors_cut,
         profile: stored,
+        consent: cfg.consent,
     };
 
     let (feat_tx, feat_rx) = bounded(64);
@@ -335,9 +337,10 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     est_rx,
                     vec![render_tx, audio_tx],
                     summary_tx,
-                    events_for_director,
-                    controls,
-                    cfg.consent,
+                    stages::DirectorHost {
+                        events: events_for_director,
+                        controls,
+                    },
                 )
             })
         };

@@ -22,6 +22,17 @@ pub struct ViewerChoices {
     pub directors_cut: bool,
     /// The stored profile to start from.
     pub profile: Option<ViewerProfile>,
+    /// Consent to the uplink at the start (live changes may turn it on or off).
+    pub consent: bool,
+}
+
+/// The director's ends toward a live host: what it is told, what it may change.
+#[derive(Default)]
+pub struct DirectorHost {
+    /// Decisions and ticks as they happen.
+    pub events: Option<super::host::EventHandler>,
+    /// Live changes stamped in viewing time.
+    pub controls: Option<Receiver<super::live::Stamped>>,
 }
 use crate::audio::feeder::Feeder;
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
@@ -151,16 +162,15 @@ pub fn director(
     rx: Receiver<Estimate>,
     outs: Vec<Sender<DirectorEvent>>,
     summaries: Sender<SegmentSummary>,
-    events: Option<super::host::EventHandler>,
-    controls: Option<Receiver<super::live::Stamped>>,
-    consent: bool,
+    host: DirectorHost,
 ) -> DirectorOutput {
     use super::live::{Control, ControlInbox, Tick};
+    let DirectorHost { events, controls } = host;
     let live = controls.is_some();
     let mut inbox = ControlInbox::new(controls);
     // Without live controls every summary goes on and the uplink stage applies consent;
     // with them, only summaries of segments that end while consent is on leave here.
-    let mut consent_now = consent;
+    let mut consent_now = choices.consent;
     let mut trace = Vec::new();
     let mut drive = 0.0f32;
     let mut ctl = match forced {
