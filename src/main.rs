@@ -261,6 +261,10 @@ struct WindowArgs {
         conflicts_with = "biometrics"
     )]
     companion: Option<std::net::SocketAddr>,
+    /// Take live heart rate from a Bluetooth LE strap whose name contains NAME ("" = any;
+    /// needs a build with `--features ble`).
+    #[arg(long, value_name = "NAME", requires = "window", conflicts_with_all = ["biometrics", "companion"])]
+    ble: Option<String>,
     /// Commands at film times, one `SECONDS COMMAND [ARG]` per line: pause, hud,
     /// fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser,
     /// calmer, startle, sensor, screenshot NAME, quit (`#` comments). SECONDS is viewing
@@ -538,7 +542,13 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<()> {
         cfg.cut.is_none(),
         "--window plays live; to watch a cut ID in the window, replay it headless instead"
     );
+    if let Some(_name) = &w.ble {
+        #[cfg(not(feature = "ble"))]
+        anyhow::bail!("this build has no Bluetooth support: rebuild with --features ble");
+    }
     let input = match (&w.companion, &cfg.biometrics) {
+        #[cfg(feature = "ble")]
+        _ if w.ble.is_some() => Input::Ble(w.ble.clone().unwrap_or_default()),
         (Some(addr), _) => Input::Companion(*addr),
         (None, Some(p)) if p.to_str().is_some_and(|s| s.starts_with("sim:")) => {
             anyhow::bail!("--window drives its own simulated viewer with the keys; leave out --biometrics sim:…")

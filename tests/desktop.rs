@@ -322,3 +322,33 @@ fn without_a_display_the_window_says_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn the_end_of_the_film_closes_the_window_with_the_report() {
+    let film = livingfilm::director::Film::load(&root().join("assets/demo")).unwrap();
+    let end = film.default_duration_s();
+    let dir = out_dir("desktop-end");
+    let start = format!("{:.2}", end - 2.5);
+    windowed(&[
+        "play",
+        "assets/demo",
+        "--window",
+        "--directors-cut",
+        "--width",
+        "320",
+        "--height",
+        "180",
+        "--start-at",
+        &start,
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let d = json(&dir.join("desktop.json"));
+    assert_eq!(d["ended_by"], "end of film", "{d}");
+    let r = json(&dir.join("report.json"));
+    assert!(
+        (r["duration_s"].as_f64().unwrap() - end).abs() < 0.05,
+        "{r}"
+    );
+    assert!(dir.join("tension.png").is_file() && dir.join("report.html").is_file());
+}

@@ -318,12 +318,9 @@ impl App {
         let now = v.now();
         let half_frame = 0.5 / self.film.info.fps as f64;
         loop {
-            let next = match self.pending.take() {
+            let next = match self.pending.take().or_else(|| v.next_frame()) {
                 Some(f) => f,
-                None => match v.frames.try_recv() {
-                    Ok(f) => f,
-                    Err(_) => break,
-                },
+                None => break,
             };
             if next.t > now + half_frame {
                 self.pending = Some(next);
@@ -372,11 +369,7 @@ impl App {
                 .as_ref()
                 .map(|v| v.sink_label())
                 .unwrap_or_default();
-            let input = match &self.opts.input {
-                super::Input::Simulator => "simulator (keys)".to_owned(),
-                super::Input::Replay(p) => p.display().to_string(),
-                super::Input::Companion(a) => format!("companion {a}"),
-            };
+            let input = self.opts.input.describe();
             let recent = self.intervals.recent(48);
             let note = if self.note.1.elapsed() < Duration::from_secs(4) {
                 self.note.0.as_str()
@@ -545,9 +538,7 @@ impl ApplicationHandler for App {
             return;
         }
         self.pump();
-        let done = self.viewing.as_ref().is_some_and(|v| v.finished())
-            && self.pending.is_none()
-            && self.viewing.as_ref().is_some_and(|v| v.frames.is_empty());
+        let done = self.viewing.as_ref().is_some_and(|v| v.finished()) && self.pending.is_none();
         if done {
             if self.fresh || !self.shots.is_empty() {
                 self.redraw();

@@ -36,12 +36,26 @@ pub enum Input {
     Replay(PathBuf),
     /// The companion stream (phone or watch bridge) on this UDP/TCP address.
     Companion(std::net::SocketAddr),
+    /// A Bluetooth LE heart-rate strap whose name contains this ("" = any).
+    #[cfg(feature = "ble")]
+    Ble(String),
 }
 
 impl Input {
     /// Whether a seek can make the same viewing again (a live sensor cannot be rewound).
     pub fn seekable(&self) -> bool {
-        !matches!(self, Input::Companion(_))
+        matches!(self, Input::Simulator | Input::Replay(_))
+    }
+
+    /// What it is, for the HUD.
+    pub fn describe(&self) -> String {
+        match self {
+            Input::Simulator => "simulator (keys)".to_owned(),
+            Input::Replay(p) => p.display().to_string(),
+            Input::Companion(a) => format!("companion {a}"),
+            #[cfg(feature = "ble")]
+            Input::Ble(name) => format!("BLE strap `{name}`"),
+        }
     }
 }
 
@@ -72,8 +86,8 @@ impl Inputs {
 
 /// The running viewing.
 pub struct Viewing {
-    /// Frames in order, ready to show.
-    pub frames: Receiver<HostFrame>,
+    /// Frames in order, ready to show (see [`Viewing::next_frame`]).
+    frames: Receiver<HostFrame>,
     /// Decisions, ticks, warnings.
     pub events: Receiver<PlayerEvent>,
     /// Samples as they were handed over, for the HUD's live vitals (never stored).
@@ -85,6 +99,8 @@ pub struct Viewing {
     pub start_at: f64,
     paused: Arc<AtomicBool>,
     abort: Arc<AtomicBool>,
+    /// Set when the picture has ended: the feeder stops so the sensor stages can end.
+    fed_enough: Arc<AtomicBool>,
     feed: Sender<Feed>,
     feeder: Option<JoinHandle<Inputs>>,
     player: Option<JoinHandle<Result<Report, PlayerError>>>,
@@ -207,6 +223,10 @@ impl Viewing {
                         reason: format!("cannot listen on {addr}: {e}"),
                     })?,
             )),
+            #[cfg(feature = "ble")]
+            Input::Ble(name) => Source::Other(Box::new(
+                crate::biometrics::ble_live::BleHeartRateSource::start(name, cfg.start_at),
+            )),
         };
         let (host_source, pusher) = host_samples();
         let (frames_tx, frames) = crossbeam_channel::bounded(FRAME_QUEUE);
@@ -226,8 +246,9 @@ impl Viewing {
             late_by: Some(clock.clone()),
         };
         let start_at = cfg.start_at;
+        let fed_enough = Arc::new(AtomicBool::new(false));
         let feeder = {
-            let (clock, abort) = (clock.clone(), abort.clone());
+            let (clock, abort, enough) = (clock.clone(), abort.clone(), fed_enough.clone());
             let rate = sample_rate as f64;
             std::thread::Builder::new()
                 .name("livingfilm-feeder".into())
@@ -242,7 +263,12 @@ impl Viewing {
                         live: true,
                     };
                     f.replay_log();
-                    f.run(feed_rx, || start_at + clock.frames() as f64 / rate, &abort);
+                    f.run(
+                        feed_rx,
+                        || start_at + clock.frames() as f64 / rate,
+                        &abort,
+                        &enough,
+                    );
                     f.log
                 })
                 .map_err(|e| PlayerError::Stage {
@@ -266,6 +292,7 @@ impl Viewing {
             start_at,
             paused,
             abort,
+            fed_enough,
             feed,
             feeder: Some(feeder),
             player: Some(player),
@@ -306,6 +333,19 @@ impl Viewing {
         let _ = self.feed.send(Feed::Control(c));
     }
 
+    /// The next frame, if one is ready; once the render stage has delivered its last,
+    /// the feeder is told to stop so the sensor stages can end too.
+    pub fn next_frame(&self) -> Option<HostFrame> {
+        match self.frames.try_recv() {
+            Ok(f) => Some(f),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                self.fed_enough.store(true, Ordering::Release);
+                None
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => None,
+        }
+    }
+
     /// Whether the stages have finished (the film ended or failed).
     pub fn finished(&self) -> bool {
         self.player.as_ref().is_none_or(|p| p.is_finished())
@@ -321,6 +361,8 @@ impl Viewing {
     /// Abandons the viewing (a seek): nothing is written; returns its inputs.
     pub fn abandon(mut self) -> Inputs {
         self.abort.store(true, Ordering::Release);
+        // Hanging up on the frames stops the render stage at its next frame.
+        self.frames = crossbeam_channel::never();
         self.join().1
     }
 
@@ -330,7 +372,7 @@ impl Viewing {
         let result = loop {
             match &player {
                 Some(p) if !p.is_finished() => {
-                    while self.frames.try_recv().is_ok() {}
+                    while self.next_frame().is_some() {}
                     std::thread::sleep(Duration::from_millis(2));
                     if self.abort.load(Ordering::Acquire) {
                         self.set_paused(false);
@@ -416,8 +458,14 @@ impl Feeder {
         true
     }
 
-    fn run(&mut self, rx: Receiver<Feed>, now: impl Fn() -> f64, abort: &AtomicBool) {
-        while !abort.load(Ordering::Acquire) {
+    fn run(
+        &mut self,
+        rx: Receiver<Feed>,
+        now: impl Fn() -> f64,
+        abort: &AtomicBool,
+        enough: &AtomicBool,
+    ) {
+        while !abort.load(Ordering::Acquire) && !enough.load(Ordering::Acquire) {
             while let Ok(f) = rx.try_recv() {
                 match f {
                     Feed::Sim(c) => {
