@@ -177,7 +177,7 @@ mod tests {
         let mut out = Vec::new();
         let mut t = 0.0;
         while t < to {
-            t += step;
+            t = (t + step).min(to);
             sim.poll(t, &mut out);
         }
         out

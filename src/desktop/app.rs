@@ -184,6 +184,12 @@ impl App {
         }
         self.sensor_dropped = !inputs.sim.connected(f64::INFINITY);
         self.state.clear();
+        // The old picture goes: black until the restarted viewing's first frame.
+        self.shown = None;
+        self.fresh = false;
+        if let Some(gfx) = self.gfx.as_mut() {
+            gfx.clear_picture();
+        }
         self.pending = None;
         self.last_index = None;
         self.last_picture = None;

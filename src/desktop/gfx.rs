@@ -455,6 +455,11 @@ impl Gfx {
         [c(rgb[0]), c(rgb[1]), c(rgb[2]), alpha]
     }
 
+    /// Forgets the picture (a seek): black until the next upload.
+    pub fn clear_picture(&mut self) {
+        self.picture = None;
+    }
+
     /// Uploads a film frame (tightly packed RGBA8).
     pub fn upload(&mut self, rgba: &[u8], width: u32, height: u32) {
         if rgba.len() != (width * height * 4) as usize {

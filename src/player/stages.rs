@@ -481,6 +481,8 @@ pub fn render(
     }
     let (mut scenes_preloaded, mut scene_stalls) = (0u32, 0u32);
     let mut late_skipped = 0u32;
+    // Frames counted but never drawn (before a seek's start, or late).
+    let mut not_drawn = 0u32;
     let mut peak_resident = renderer.resident_scenes();
     loop {
         let t = submitted as f64 / fps as f64;
@@ -511,6 +513,7 @@ pub fn render(
             // Before a seek's start: decided and counted, not drawn.
             submitted += 1;
             frames += 1;
+            not_drawn += 1;
             pb.inc(1);
             continue;
         }
@@ -526,6 +529,7 @@ pub fn render(
                 submitted += 1;
                 frames += 1;
                 late_skipped += 1;
+                not_drawn += 1;
                 continue;
             }
         }
@@ -581,7 +585,7 @@ pub fn render(
         fps,
         frames,
         render_fps: if secs > 0.0 {
-            frames as f64 / secs
+            (frames - not_drawn) as f64 / secs
         } else {
             0.0
         },
