@@ -323,11 +323,7 @@ impl App {
         }
         let now = v.now();
         let half_frame = 0.5 / self.film.info.fps as f64;
-        loop {
-            let next = match self.pending.take().or_else(|| v.next_frame()) {
-                Some(f) => f,
-                None => break,
-            };
+        while let Some(next) = self.pending.take().or_else(|| v.next_frame()) {
             if next.t > now + half_frame {
                 self.pending = Some(next);
                 break;
