@@ -59,6 +59,8 @@ struct App {
     /// script's clock never jumps.
     seek_shift: f64,
     shots: Vec<String>,
+    /// What the samples come from, for the HUD.
+    input_label: String,
     report: DesktopReport,
     note: (String, Instant),
     outcome: Option<Result<Report, DesktopError>>,
@@ -89,6 +91,7 @@ pub fn run(opts: DesktopOptions) -> Result<(Option<Report>, DesktopReport), Desk
         strength: 1.0,
         consent: opts.player.consent,
         script: opts.script.steps.iter().cloned().collect(),
+        input_label: opts.input.describe(),
         opts,
         film,
         window: None,
@@ -366,13 +369,8 @@ impl App {
         }
         let t = self.viewing.as_ref().map_or(0.0, |v| v.now());
         if self.hud_on {
-            let audio = self
-                .viewing
-                .as_ref()
-                .map(|v| v.sink_label())
-                .unwrap_or_default();
-            let input = self.opts.input.describe();
-            let recent = self.intervals.recent(48);
+            let audio = self.viewing.as_ref().map_or("", |v| v.sink_label());
+            let recent = self.intervals.recent();
             let note = if self.note.1.elapsed() < Duration::from_secs(4) {
                 self.note.0.as_str()
             } else {
@@ -387,11 +385,11 @@ impl App {
                 sensor_dropped: self.sensor_dropped,
                 frame_ms: (recent.p50, recent.p95),
                 dropped: self.dropped,
-                audio: &audio,
-                input: &input,
+                audio,
+                input: &self.input_label,
                 note,
             };
-            hud::layout(gfx, &self.film, &self.state, &sw);
+            hud::layout(gfx, &self.film, &mut self.state, &sw);
         } else {
             gfx.hud.clear();
         }
@@ -457,7 +455,7 @@ impl App {
             self.paused_total += since.elapsed();
         }
         if let Some(v) = self.viewing.take() {
-            self.report.audio = v.sink_label();
+            self.report.audio = v.sink_label().to_owned();
             let (result, inputs) = v.finish();
             self.report.controls = inputs.controls;
             self.report.simulator = inputs.sim.commands().to_vec();

@@ -4,6 +4,7 @@
 //! stored: the vitals are raw readings and stay on the screen.
 
 use std::collections::VecDeque;
+use std::fmt::Write;
 
 use crate::biometrics::{Reading, Sample};
 use crate::director::{Decision, Film};
@@ -35,32 +36,58 @@ impl Vitals {
     }
 
     /// (heart rate bpm over the last 8 beats, RMSSD ms over the last 30 s, pupil mm,
-    /// seconds since the last reading) as of viewing time `t`.
+    /// seconds since the last reading) as of viewing time `t`; allocates nothing.
     pub fn at(&self, t: f64) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>) {
-        let seen: Vec<&Sample> = self.recent.iter().filter(|s| s.t <= t).collect();
-        let rr: Vec<(f64, f64)> = seen
-            .iter()
-            .filter_map(|s| match s.reading {
+        let seen = || self.recent.iter().filter(move |s| s.t <= t);
+        let rr = || {
+            seen().filter_map(|s| match s.reading {
                 Reading::Rr { ms } => Some((s.t, ms)),
                 _ => None,
             })
-            .collect();
-        let last8 = &rr[rr.len().saturating_sub(8)..];
-        let hr = (!last8.is_empty())
-            .then(|| 60_000.0 * last8.len() as f64 / last8.iter().map(|r| r.1).sum::<f64>());
-        let window: Vec<f64> = rr.iter().filter(|r| r.0 > t - 30.0).map(|r| r.1).collect();
-        let rmssd = (window.len() > 2).then(|| {
-            let d: f64 = window.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
-            (d / (window.len() - 1) as f64).sqrt()
-        });
-        let pupil = seen.iter().rev().find_map(|s| match s.reading {
+        };
+        let (mut n, mut sum) = (0usize, 0.0);
+        for (_, ms) in rr().collect_last::<8>() {
+            n += 1;
+            sum += ms;
+        }
+        let hr = (n > 0).then(|| 60_000.0 * n as f64 / sum);
+        let (mut prev, mut sq, mut diffs) = (None, 0.0, 0usize);
+        for (_, ms) in rr().filter(|r| r.0 > t - 30.0) {
+            if let Some(p) = prev {
+                sq += (ms - p) * (ms - p);
+                diffs += 1;
+            }
+            prev = Some(ms);
+        }
+        let rmssd = (diffs > 1).then(|| (sq / diffs as f64).sqrt());
+        let pupil = seen().rev().find_map(|s| match s.reading {
             Reading::Pupil { mm } if mm > 0.0 => Some(mm),
             _ => None,
         });
-        let age = seen.last().map(|s| t - s.t);
+        let age = seen().next_back().map(|s| t - s.t);
         (hr, rmssd, pupil, age)
     }
 }
+
+/// The last `N` items of an iterator, oldest first, on the stack.
+trait CollectLast: Iterator + Sized {
+    fn collect_last<const N: usize>(self) -> impl Iterator<Item = Self::Item>
+    where
+        Self::Item: Copy + Default,
+    {
+        let mut ring = [Self::Item::default(); N];
+        let mut count = 0usize;
+        for x in self {
+            ring[count % N] = x;
+            count += 1;
+        }
+        let len = count.min(N);
+        let start = count - len;
+        (start..count).map(move |k| ring[k % N])
+    }
+}
+
+impl<I: Iterator> CollectLast for I {}
 
 /// What the player is doing, gathered from its events.
 #[derive(Debug, Default)]
@@ -75,7 +102,12 @@ pub struct HudState {
     pub warnings: Vec<String>,
     /// The viewer's vitals.
     pub vitals: Vitals,
+    /// The HUD's text lines, reused from frame to frame.
+    lines: Vec<String>,
 }
+
+/// Most text lines the HUD shows (seven of state, three decisions, a note).
+const MAX_LINES: usize = 11;
 
 impl HudState {
     /// Keeps a tick.
@@ -134,7 +166,7 @@ const DRIVE: [u8; 3] = [170, 170, 170];
 const STEERED: [u8; 3] = [255, 170, 40];
 
 /// Lays the HUD out for this frame into `gfx.hud`.
-pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
+pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
     let (w, h) = gfx.size();
     let (w, h) = (w as f32, h as f32);
     let panel = gfx.colour(PANEL, 0.72);
@@ -143,7 +175,7 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
     let size = 15.0 * scale;
     let line_h = size * 1.3;
     let (x0, y0) = (12.0 * scale, 12.0 * scale);
-    let tick = st.tick_at(sw.t);
+    let tick = st.tick_at(sw.t).copied();
     let segment = tick.and_then(|k| film.segments.get(k.segment));
     let (seg, take) = match (tick, segment) {
         (Some(k), Some(s)) => (
@@ -153,80 +185,99 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
         _ => ("—", "—"),
     };
     let (hr, rmssd, pupil, age) = st.vitals.at(sw.t);
-    let fmt = |v: Option<f64>, unit: &str, digits: usize| {
-        v.map_or("—".to_owned(), |v| format!("{v:.digits$} {unit}"))
+    // The lines are written into buffers kept from frame to frame: no allocation once
+    // they have grown to their longest.
+    let lines = &mut st.lines;
+    lines.resize_with(MAX_LINES, String::new);
+    for l in lines.iter_mut() {
+        l.clear();
+    }
+    let dash = |l: &mut String, v: Option<f64>, digits: usize, unit: &str| match v {
+        Some(v) => {
+            let _ = write!(l, "{v:.digits$} {unit}");
+        }
+        None => l.push('—'),
     };
-    let sensor = match (sw.sensor_dropped, age) {
-        (true, _) => "sensor dropped".to_owned(),
-        (_, Some(a)) if a > 3.0 => format!("no reading for {a:.0} s"),
-        (_, None) => "no reading yet".to_owned(),
-        _ => "sensor ok".to_owned(),
-    };
-    let estimate = match tick {
-        Some(k) => format!(
-            "tension {}  conf {:.2}  target {:.2}  drive {:.2}",
-            k.tension.map_or("—".to_owned(), |v| format!("{v:.2}")),
-            k.confidence,
-            k.target,
-            k.drive
-        ),
-        None => "tension —".to_owned(),
-    };
-    let status = format!(
+    let _ = write!(lines[0], "livingfilm · {}", film.info.title);
+    let _ = write!(
+        lines[1],
         "{}  t {:6.1} s   {} · {}",
         if sw.paused { "PAUSED" } else { "▶" },
         sw.t,
         seg,
         take
     );
-    let mut lines = vec![
-        format!("livingfilm · {}", film.info.title),
-        status,
-        estimate,
-        format!(
-            "HR {} · RMSSD {} · pupil {} · {sensor}",
-            fmt(hr, "bpm", 0),
-            fmt(rmssd, "ms", 0),
-            fmt(pupil, "mm", 1)
-        ),
-        format!(
-            "model {} · input {} · audio {}",
-            if st.provider.is_empty() {
-                "—"
-            } else {
-                &st.provider
-            },
-            sw.input,
-            sw.audio
-        ),
-        format!(
-            "{} · strength {:.2} · uplink consent {}",
-            if sw.directors_cut {
-                "DIRECTOR'S CUT"
-            } else {
-                "adaptive"
-            },
-            sw.strength,
-            if sw.consent { "ON" } else { "off" }
-        ),
-        format!(
-            "frame {:.1} ms (p95 {:.1}) · dropped {}",
-            sw.frame_ms.0, sw.frame_ms.1, sw.dropped
-        ),
-    ];
-    for d in st.decisions.iter().rev().take(3) {
-        let mut reason = d.reason.clone();
-        if reason.chars().count() > 64 {
-            reason = reason.chars().take(63).collect::<String>() + "…";
+    match tick {
+        Some(k) => {
+            let l = &mut lines[2];
+            l.push_str("tension ");
+            dash(l, k.tension.map(f64::from), 2, "");
+            let _ = write!(
+                l,
+                " conf {:.2}  target {:.2}  drive {:.2}",
+                k.confidence, k.target, k.drive
+            );
         }
-        lines.push(format!(
-            "{:5.1}s {}: {} — {}",
-            d.t, d.segment_id, d.variant_id, reason
-        ));
+        None => lines[2].push_str("tension —"),
+    }
+    {
+        let l = &mut lines[3];
+        l.push_str("HR ");
+        dash(l, hr, 0, "bpm");
+        l.push_str(" · RMSSD ");
+        dash(l, rmssd, 0, "ms");
+        l.push_str(" · pupil ");
+        dash(l, pupil, 1, "mm");
+        let _ = match (sw.sensor_dropped, age) {
+            (true, _) => write!(l, " · sensor dropped"),
+            (_, Some(a)) if a > 3.0 => write!(l, " · no reading for {a:.0} s"),
+            (_, None) => write!(l, " · no reading yet"),
+            _ => write!(l, " · sensor ok"),
+        };
+    }
+    let _ = write!(
+        lines[4],
+        "model {} · input {} · audio {}",
+        if st.provider.is_empty() {
+            "—"
+        } else {
+            &st.provider
+        },
+        sw.input,
+        sw.audio
+    );
+    let _ = write!(
+        lines[5],
+        "{} · strength {:.2} · uplink consent {}",
+        if sw.directors_cut {
+            "DIRECTOR'S CUT"
+        } else {
+            "adaptive"
+        },
+        sw.strength,
+        if sw.consent { "ON" } else { "off" }
+    );
+    let _ = write!(
+        lines[6],
+        "frame {:.1} ms (p95 {:.1}) · dropped {}",
+        sw.frame_ms.0, sw.frame_ms.1, sw.dropped
+    );
+    let mut used = 7;
+    for d in st.decisions.iter().rev().take(3) {
+        let l = &mut lines[used];
+        let _ = write!(l, "{:5.1}s {}: {} — ", d.t, d.segment_id, d.variant_id);
+        let mut chars = d.reason.chars();
+        l.extend(chars.by_ref().take(63));
+        if chars.next().is_some() {
+            l.push('…');
+        }
+        used += 1;
     }
     if !sw.note.is_empty() {
-        lines.push(sw.note.to_owned());
+        lines[used].push_str(sw.note);
+        used += 1;
     }
+    let lines = &lines[..used];
     let text_h = lines.len() as f32 * line_h;
     // Monospace: the panel fits its longest line (DejaVu Sans Mono advances 0.602 em).
     let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32;
@@ -273,10 +324,9 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &HudState, sw: &Switches) {
         };
         gfx.hud.line([x_of(d.t), sy0], [x_of(d.t), sy1], 1.5, c);
     }
-    let shown: Vec<&Tick> = st.ticks.iter().filter(|k| k.t <= sw.t).collect();
     let (target, drive) = (gfx.colour(TARGET, 1.0), gfx.colour(DRIVE, 0.7));
-    for pair in shown.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
+    let shown = st.ticks.iter().filter(|k| k.t <= sw.t);
+    for (a, b) in shown.clone().zip(shown.skip(1)) {
         let (xa, xb) = (x_of(a.t), x_of(b.t));
         gfx.hud
             .line([xa, y_of(a.drive)], [xb, y_of(b.drive)], 1.0, drive);

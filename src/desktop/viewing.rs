@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -104,7 +104,7 @@ pub struct Viewing {
     feed: Sender<Feed>,
     feeder: Option<JoinHandle<Inputs>>,
     player: Option<JoinHandle<Result<Report, PlayerError>>>,
-    sink_label: Arc<std::sync::Mutex<String>>,
+    sink_label: Arc<OnceLock<String>>,
 }
 
 /// Plays the mix on the audio device (opened on the audio stage's thread, where its
@@ -114,7 +114,7 @@ struct HeldSink {
     open: Option<(AudioMode, Option<String>, u32)>,
     inner: Option<Box<dyn AudioSink>>,
     clock: AudioClock,
-    label: Arc<std::sync::Mutex<String>>,
+    label: Arc<OnceLock<String>>,
     paused: Arc<AtomicBool>,
     abort: Arc<AtomicBool>,
 }
@@ -145,9 +145,7 @@ impl HeldSink {
     }
 
     fn set_label(&self, s: String) {
-        if let Ok(mut l) = self.label.lock() {
-            *l = s;
-        }
+        let _ = self.label.set(s);
     }
 }
 
@@ -192,7 +190,7 @@ impl Viewing {
         let clock = AudioClock::default();
         let paused = Arc::new(AtomicBool::new(false));
         let abort = Arc::new(AtomicBool::new(false));
-        let sink_label = Arc::new(std::sync::Mutex::new("opening".to_owned()));
+        let sink_label = Arc::new(OnceLock::new());
         let held = {
             let open = Some((cfg.audio, cfg.audio_device.clone(), sample_rate));
             let (clock, label) = (clock.clone(), sink_label.clone());
@@ -300,12 +298,9 @@ impl Viewing {
         })
     }
 
-    /// Where the sound goes.
-    pub fn sink_label(&self) -> String {
-        self.sink_label
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default()
+    /// Where the sound goes (read without a lock; "opening" until the sink opens).
+    pub fn sink_label(&self) -> &str {
+        self.sink_label.get().map_or("opening", |s| s.as_str())
     }
 
     /// Viewing time the sound has reached, seconds.
