@@ -61,7 +61,10 @@ impl HudLayer {
     /// Sets text block `k` (made on first use) to `text` at (`left`, `top`) pixels.
     pub fn text(&mut self, k: usize, text: &str, left: f32, top: f32, size: f32, rgb: [u8; 3]) {
         while self.texts.len() <= k {
-            let buffer = Buffer::new(&mut self.font_system, Metrics::new(size, size * 1.3));
+            let mut buffer = Buffer::new(&mut self.font_system, Metrics::new(size, size * 1.3));
+            // One line per block: what does not fit is cut by the HUD, never wrapped over
+            // the next line.
+            buffer.set_wrap(glyphon::Wrap::None);
             self.texts.push(TextBlock {
                 buffer,
                 text: String::new(),

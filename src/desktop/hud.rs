@@ -277,6 +277,16 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
         lines[used].push_str(sw.note);
         used += 1;
     }
+    // Lines cut to the window's width (DejaVu Sans Mono advances 0.602 em).
+    let max_chars = (((w - 2.0 * x0 - 20.0 * scale) / (0.602 * size)) as usize).max(8);
+    for l in lines[..used].iter_mut() {
+        if l.char_indices().nth(max_chars).is_some() {
+            if let Some((cut, _)) = l.char_indices().nth(max_chars - 1) {
+                l.truncate(cut);
+                l.push('…');
+            }
+        }
+    }
     let lines = &lines[..used];
     let text_h = lines.len() as f32 * line_h;
     // Monospace: the panel fits its longest line (DejaVu Sans Mono advances 0.602 em).
