@@ -408,6 +408,7 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
             open_audio: None,
             controls: None,
             late_by: None,
+            recycle: None,
         };
         let thread = std::thread::Builder::new()
             .name("livingfilm-player".into())

@@ -338,7 +338,9 @@ impl App {
                 self.dropped += 1; // a newer one is due before this one was drawn
             }
             self.last_index = Some(next.index);
-            self.shown = Some(next);
+            if let Some(old) = self.shown.replace(next) {
+                v.recycle(old);
+            }
             self.fresh = true;
         }
     }

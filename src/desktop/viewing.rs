@@ -102,6 +102,8 @@ pub struct Viewing {
     /// Set when the picture has ended: the feeder stops so the sensor stages can end.
     fed_enough: Arc<AtomicBool>,
     feed: Sender<Feed>,
+    /// Frame buffers going back to the render stage.
+    recycle: Sender<Vec<u8>>,
     feeder: Option<JoinHandle<Inputs>>,
     player: Option<JoinHandle<Result<Report, PlayerError>>>,
     sink_label: Arc<OnceLock<String>>,
@@ -232,6 +234,7 @@ impl Viewing {
         let (controls_tx, controls_rx) = crossbeam_channel::unbounded();
         let (samples_tx, samples) = crossbeam_channel::unbounded();
         let (feed, feed_rx) = crossbeam_channel::unbounded();
+        let (recycle, recycle_rx) = crossbeam_channel::bounded(FRAME_QUEUE + 2);
         let host = HostIo {
             samples: Some(Box::new(host_source)),
             frames: Some(frames_tx),
@@ -242,6 +245,7 @@ impl Viewing {
             })),
             controls: Some(controls_rx),
             late_by: Some(clock.clone()),
+            recycle: Some(recycle_rx),
         };
         let start_at = cfg.start_at;
         let fed_enough = Arc::new(AtomicBool::new(false));
@@ -292,6 +296,7 @@ impl Viewing {
             abort,
             fed_enough,
             feed,
+            recycle,
             feeder: Some(feeder),
             player: Some(player),
             sink_label,
@@ -339,6 +344,11 @@ impl Viewing {
             }
             Err(crossbeam_channel::TryRecvError::Empty) => None,
         }
+    }
+
+    /// Hands a shown frame's buffer back to be filled again (dropped if enough wait).
+    pub fn recycle(&self, frame: HostFrame) {
+        let _ = self.recycle.try_send(frame.rgba);
     }
 
     /// Whether the stages have finished (the film ended or failed).

@@ -72,6 +72,9 @@ pub struct HostIo {
     /// The clock of the host's audio sink: frames already late by it are skipped (a live
     /// display); `None` renders every frame.
     pub late_by: Option<crate::audio::sink::AudioClock>,
+    /// Frame buffers the host is done with, to be filled again (so a long viewing does
+    /// not allocate a buffer per frame); `None` allocates each.
+    pub recycle: Option<Receiver<Vec<u8>>>,
 }
 
 impl HostIo {

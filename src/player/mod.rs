@@ -312,6 +312,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             events,
             controls,
             late_by,
+            recycle,
             ..
         } = host;
         let live = controls.is_some();
@@ -365,6 +366,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     host: host_frames,
                     signage,
                     late_by,
+                    recycle,
                 };
                 stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)
             })

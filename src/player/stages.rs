@@ -400,6 +400,8 @@ pub struct RenderOutputs {
     pub signage: Signage,
     /// The host's audio clock: a frame already late by it is skipped, not drawn.
     pub late_by: Option<AudioClock>,
+    /// Buffers the host hands back for reuse.
+    pub recycle: Option<Receiver<Vec<u8>>>,
 }
 
 /// Renders every frame at its film time and writes Y4M (and PNGs), or hands them to
@@ -452,10 +454,17 @@ pub fn render(
     let mut write = |rgba: &[u8], n: u32| -> Result<(), PlayerError> {
         hasher.update(rgba);
         if let Some(host) = &host {
+            let mut buf = outputs
+                .recycle
+                .as_ref()
+                .and_then(|r| r.try_recv().ok())
+                .unwrap_or_default();
+            buf.clear();
+            buf.extend_from_slice(rgba);
             let frame = super::host::HostFrame {
                 index: n,
                 t: n as f64 / fps as f64,
-                rgba: rgba.to_vec(),
+                rgba: buf,
             };
             return host.send(frame).map_err(|_| PlayerError::Stage {
                 stage: "render",
