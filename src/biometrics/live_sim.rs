@@ -158,19 +158,7 @@ impl SampleSource for LiveSimulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::biometrics::Reading;
-
-    fn heart_rate(s: &[Sample], from: f64, to: f64) -> f64 {
-        let rr: Vec<f64> = s
-            .iter()
-            .filter(|s| s.t >= from && s.t < to)
-            .filter_map(|s| match s.reading {
-                Reading::Rr { ms } => Some(ms),
-                _ => None,
-            })
-            .collect();
-        60_000.0 * rr.len() as f64 / rr.iter().sum::<f64>()
-    }
+    use crate::biometrics::simulate::mean_hr as heart_rate;
 
     fn run(script: SimScript, to: f64, step: f64) -> Vec<Sample> {
         let mut sim = LiveSimulator::new(3, script);

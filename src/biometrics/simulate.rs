@@ -202,21 +202,23 @@ pub fn simulate(profile: Profile, duration: f64, seed: u64) -> Vec<Sample> {
     out
 }
 
+/// Mean heart rate of the beats in `[from, to)`, bpm (the simulators' tests).
+#[cfg(test)]
+pub(crate) fn mean_hr(s: &[Sample], from: f64, to: f64) -> f64 {
+    let rr: Vec<f64> = s
+        .iter()
+        .filter(|s| s.t >= from && s.t < to)
+        .filter_map(|s| match s.reading {
+            Reading::Rr { ms } => Some(ms),
+            _ => None,
+        })
+        .collect();
+    60_000.0 * rr.len() as f64 / rr.iter().sum::<f64>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn mean_hr(s: &[Sample], from: f64, to: f64) -> f64 {
-        let rr: Vec<f64> = s
-            .iter()
-            .filter(|s| s.t >= from && s.t < to)
-            .filter_map(|s| match s.reading {
-                Reading::Rr { ms } => Some(ms),
-                _ => None,
-            })
-            .collect();
-        60_000.0 * rr.len() as f64 / rr.iter().sum::<f64>()
-    }
 
     #[test]
     fn profiles_shape_heart_rate_and_are_seeded() {
