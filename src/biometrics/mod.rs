@@ -17,7 +17,7 @@ pub mod peaks;
 pub mod recording;
 mod replay;
 pub mod simulate;
-mod source;
+pub(crate) mod source;
 mod wfdb;
 
 pub use artifacts::{classify, correct_rr, fix_peaks, ArtifactError, Artifacts, Correction};

@@ -15,27 +15,44 @@ pub trait SampleSource: Send {
     fn describe(&self) -> String;
 }
 
-/// The receiving end of a live source's thread: readings wait here until the viewing
-/// clock reaches them (a sender's clock may run slightly ahead of ours).
-pub(crate) struct Inbox {
-    rx: crossbeam_channel::Receiver<Sample>,
-    pending: Option<Sample>,
+/// Something that happens at a viewing time, seconds.
+pub(crate) trait Stamped {
+    fn at(&self) -> f64;
 }
 
-impl Inbox {
-    pub(crate) fn new(rx: crossbeam_channel::Receiver<Sample>) -> Self {
+impl Stamped for Sample {
+    fn at(&self) -> f64 {
+        self.t
+    }
+}
+
+/// The receiving end of another thread: items (a live source's readings, a host's live
+/// changes) wait here until the viewing clock reaches them (a sender's clock may run
+/// slightly ahead of ours).
+pub(crate) struct Inbox<T = Sample> {
+    rx: crossbeam_channel::Receiver<T>,
+    pending: Option<T>,
+}
+
+impl<T: Stamped> Inbox<T> {
+    pub(crate) fn new(rx: crossbeam_channel::Receiver<T>) -> Self {
         Self { rx, pending: None }
     }
 
-    /// Moves every reading with time `<= t` into `out`, in arrival order.
-    pub(crate) fn drain_until(&mut self, t: f64, out: &mut Vec<Sample>) {
+    /// Hands every item stamped `<= t` to `take`, in arrival order.
+    pub(crate) fn each_until(&mut self, t: f64, mut take: impl FnMut(T)) {
         while let Some(s) = self.pending.take().or_else(|| self.rx.try_recv().ok()) {
-            if s.t > t {
+            if s.at() > t {
                 self.pending = Some(s);
                 return;
             }
-            out.push(s);
+            take(s);
         }
+    }
+
+    /// Moves every item stamped `<= t` into `out`, in arrival order.
+    pub(crate) fn drain_until(&mut self, t: f64, out: &mut Vec<T>) {
+        self.each_until(t, |s| out.push(s));
     }
 }
 

@@ -46,7 +46,7 @@ impl Vitals {
             })
         };
         let (mut n, mut sum) = (0usize, 0.0);
-        for (_, ms) in rr().collect_last::<8>() {
+        for (_, ms) in rr().rev().take(8) {
             n += 1;
             sum += ms;
         }
@@ -68,26 +68,6 @@ impl Vitals {
         (hr, rmssd, pupil, age)
     }
 }
-
-/// The last `N` items of an iterator, oldest first, on the stack.
-trait CollectLast: Iterator + Sized {
-    fn collect_last<const N: usize>(self) -> impl Iterator<Item = Self::Item>
-    where
-        Self::Item: Copy + Default,
-    {
-        let mut ring = [Self::Item::default(); N];
-        let mut count = 0usize;
-        for x in self {
-            ring[count % N] = x;
-            count += 1;
-        }
-        let len = count.min(N);
-        let start = count - len;
-        (start..count).map(move |k| ring[k % N])
-    }
-}
-
-impl<I: Iterator> CollectLast for I {}
 
 /// What the player is doing, gathered from its events.
 #[derive(Debug, Default)]

@@ -6,6 +6,8 @@
 
 use crossbeam_channel::Receiver;
 
+use crate::biometrics::source::Inbox;
+
 /// One live change to how the film is steered.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(tag = "change", content = "value", rename_all = "snake_case")]
@@ -29,26 +31,24 @@ pub struct Stamped {
     pub control: Control,
 }
 
-/// The director's view of the live changes: hands over those due by a tick, in order.
-pub(crate) struct ControlInbox {
-    rx: Option<Receiver<Stamped>>,
-    pending: Option<Stamped>,
+impl crate::biometrics::source::Stamped for Stamped {
+    fn at(&self) -> f64 {
+        self.t
+    }
 }
+
+/// The director's view of the live changes: hands over those due by a tick, in order.
+pub(crate) struct ControlInbox(Option<Inbox<Stamped>>);
 
 impl ControlInbox {
     pub(crate) fn new(rx: Option<Receiver<Stamped>>) -> Self {
-        Self { rx, pending: None }
+        Self(rx.map(Inbox::new))
     }
 
-    /// The changes stamped at or before `t`.
+    /// The changes stamped at or before `t` (a tick's time, to within rounding).
     pub(crate) fn due(&mut self, t: f64, mut apply: impl FnMut(Control)) {
-        let Some(rx) = &self.rx else { return };
-        while let Some(c) = self.pending.take().or_else(|| rx.try_recv().ok()) {
-            if c.t > t + 1e-9 {
-                self.pending = Some(c);
-                return;
-            }
-            apply(c.control);
+        if let Some(inbox) = &mut self.0 {
+            inbox.each_until(t + 1e-9, |c| apply(c.control));
         }
     }
 }
