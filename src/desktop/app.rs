@@ -197,6 +197,8 @@ impl App {
         self.last_index = None;
         self.last_picture = None;
         let viewing = Viewing::start(cfg, &self.opts.input, inputs, self.film.info.sample_rate)?;
+        // A seek made while paused stays paused.
+        viewing.set_paused(self.paused_since.is_some());
         self.viewing = Some(viewing);
         Ok(())
     }
