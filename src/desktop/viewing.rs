@@ -125,13 +125,8 @@ impl HeldSink {
     fn sink(&mut self) -> &mut Box<dyn AudioSink> {
         if self.inner.is_none() {
             let (mode, name, rate) = self.open.take().unwrap_or((AudioMode::Null, None, 48_000));
-            let try_device = match mode {
-                AudioMode::Device => true,
-                AudioMode::Auto => crate::audio::sink::output_likely_present(),
-                AudioMode::Headless | AudioMode::Null => false,
-            };
             let mut why = "no audio output".to_owned();
-            if try_device {
+            if mode.tries_device() {
                 match crate::player::open_device(rate, name, self.clock.clone()) {
                     Ok((sink, _, name)) => {
                         self.set_label(format!("device `{name}`"));

@@ -53,6 +53,18 @@ pub enum AudioMode {
     Null,
 }
 
+impl AudioMode {
+    /// Whether this mode plays through a device now: always for `device`, for `auto`
+    /// when an output is plausibly there (checked without opening one).
+    pub fn tries_device(self) -> bool {
+        match self {
+            AudioMode::Device => true,
+            AudioMode::Auto => crate::audio::sink::output_likely_present(),
+            AudioMode::Headless | AudioMode::Null => false,
+        }
+    }
+}
+
 /// Everything a viewing needs.
 #[derive(Debug, Clone)]
 pub struct PlayerConfig {

@@ -666,7 +666,7 @@ fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, 
     if cfg.audio == AudioMode::Headless {
         return Ok((wav_sink, None, "wav (virtual clock)".into()));
     }
-    if cfg.audio == AudioMode::Auto && !crate::audio::sink::output_likely_present() {
+    if !cfg.audio.tries_device() {
         return Ok((
             wav_sink,
             None,
