@@ -13,7 +13,8 @@
 //! intensity difference and is chosen when it gets closer to what is wanted, in the
 //! offset's direction, by more than the hysteresis; branches and placements follow the
 //! offset by intensity. A steered segment follows the director's curve [`LEAD_S`]
-//! ahead, as the viewer feels it a lag later. Pacing follows the offset (harsher = shorter, softer = longer,
+//! ahead, as the viewer feels it a lag later, even at offset 0 (its cut ID byte is then
+//! 0x80, as 0 is the director's drive). Pacing follows the offset (harsher = shorter, softer = longer,
 //! inside the segment's range); grade weights, music intensity, fog and exposure follow
 //! the drive inside their ranges. Without confident signal, or when the viewer chose
 //! the director's cut, the offset returns to zero and every choice is the director's.
@@ -118,6 +119,10 @@ pub struct Decision {
     pub offset: f32,
     /// Pacing factor applied to the variant's duration.
     pub pace: f32,
+    /// Whether the drive follows the director's curve [`LEAD_S`] ahead (a steered
+    /// segment, even at offset 0), so the viewer feels it on time.
+    #[serde(default)]
+    pub anticipates: bool,
     /// Item shown in each placement slot (`None`: left empty).
     pub placements: Vec<(String, Option<String>)>,
     /// Viewing time of the cut, seconds.
@@ -129,7 +134,7 @@ pub struct Decision {
 impl Decision {
     /// Whether the segment plays exactly as in the director's cut.
     pub fn is_directors(&self) -> bool {
-        !self.branched && self.variant == 0 && self.offset == 0.0
+        !self.branched && self.variant == 0 && self.offset == 0.0 && !self.anticipates
     }
 }
 
@@ -221,6 +226,8 @@ pub struct Controller {
     frames: u64,
     offset: f32,
     prev_offset: f32,
+    /// The current segment follows the director's curve `LEAD_S` ahead.
+    anticipate: bool,
     response: Response,
     visits: Vec<u32>,
     tension: Option<f32>,
@@ -230,6 +237,29 @@ pub struct Controller {
     decisions: Vec<Decision>,
     started: bool,
     ended: bool,
+}
+
+/// Tape byte of a steered segment at offset step 0 (steps use −127..=127, so the
+/// byte of −128 is free): 0 stays the director's drive, as in cut IDs before it.
+const ANTICIPATE_AT_ZERO: u8 = 0x80;
+
+/// The cut ID byte of an offset step and whether the segment anticipates.
+fn encode_step(step: i8, anticipates: bool) -> u8 {
+    if step == 0 && anticipates {
+        ANTICIPATE_AT_ZERO
+    } else {
+        step as u8
+    }
+}
+
+/// The offset step and anticipation of a cut ID byte.
+fn decode_step(byte: u8) -> (i8, bool) {
+    if byte == ANTICIPATE_AT_ZERO {
+        (0, true)
+    } else {
+        let step = (byte as i8).clamp(-127, 127);
+        (step, step != 0)
+    }
 }
 
 fn closest(wanted: f32, options: impl Iterator<Item = (usize, f32)>) -> Option<(usize, f32)> {
@@ -265,6 +295,7 @@ impl Controller {
             frames: 1,
             offset: 0.0,
             prev_offset: 0.0,
+            anticipate: false,
             response: Response::new(rest),
             tension: None,
             confidence: 0.0,
@@ -389,8 +420,14 @@ impl Controller {
     /// How far the control law wants segment `seg`'s offered tension from the director's
     /// drive (offset plus the take's share), deciding at `t`; and the reason.
     fn wanted(&self, t: f64, seg: &Segment) -> (f32, String) {
+        self.steer(t, seg).unwrap_or_else(|why| (0.0, why))
+    }
+
+    /// What the control law wants for `seg` and why, or why it leaves the segment to the
+    /// director (the viewer chose the director's cut, or the signal is too weak).
+    fn steer(&self, t: f64, seg: &Segment) -> Result<(f32, String), String> {
         if self.directors_cut {
-            return (0.0, "the viewer chose the director's cut".into());
+            return Err("the viewer chose the director's cut".into());
         }
         match self.window(t) {
             (Some((err, tension)), _) => {
@@ -406,19 +443,18 @@ impl Controller {
                 } else {
                     format!(" at strength {:.2}", self.strength)
                 };
-                (
+                Ok((
                     wanted,
                     format!(
                         "tension {tension:.2} vs target {:.2}; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> {wanted:+.2}{scaled} for `{}` (target {target:.2})",
                         tension + err,
                         seg.id
                     ),
-                )
+                ))
             }
-            (None, conf) => (
-                0.0,
-                format!("signal confidence {conf:.2} below {MIN_CONFIDENCE}: director's cut"),
-            ),
+            (None, conf) => Err(format!(
+                "signal confidence {conf:.2} below {MIN_CONFIDENCE}: director's cut"
+            )),
         }
     }
 
@@ -431,15 +467,15 @@ impl Controller {
         prev: f32,
         wanted: f32,
         seg: &Segment,
-    ) -> (usize, i8, Option<&'static str>) {
+    ) -> (usize, i8, Option<&'static str>, bool) {
         let longest = self.longest_s(seg);
         let base = self.guard.rule(t, prev, wanted, seg, longest);
         if seg.protected || seg.variants.len() < 2 || base.frozen || base.step == 0 {
-            return (0, base.step, base.note);
+            return (0, base.step, base.note, base.frozen);
         }
         let dir = base.step.signum();
         let default = seg.variants[0].intensity;
-        let mut best = (0, base.step, base.note);
+        let mut best = (0, base.step, base.note, false);
         let mut best_miss = (wanted - self.guard.offset_of(base.step)).abs();
         for (i, v) in seg.variants.iter().enumerate().skip(1) {
             let share = VARIANT_WEIGHT * (v.intensity - default);
@@ -452,7 +488,7 @@ impl Controller {
             }
             let miss = (wanted - share - self.guard.offset_of(r.step)).abs();
             if miss < best_miss - self.film.guardrails.hysteresis {
-                best = (i, r.step, r.note);
+                best = (i, r.step, r.note, false);
                 best_miss = miss;
             }
         }
@@ -495,15 +531,20 @@ impl Controller {
     fn enter(&mut self, next: usize, branched: bool, t: f64, frame: u64) -> Decision {
         let film = self.film.clone();
         let seg = &film.segments[next];
-        let (wanted, mut reason) = self.wanted(t, seg);
+        let steering = self.steer(t, seg);
+        let steered = steering.is_ok();
+        let (wanted, mut reason) = steering.unwrap_or_else(|why| (0.0, why));
         let prev = self.offset;
-        let (live_variant, live_step, note) = self.choose_take(t, prev, wanted, seg);
-        let step = if seg.protected {
-            0
+        let (live_variant, live_step, note, frozen) = self.choose_take(t, prev, wanted, seg);
+        // A steered segment anticipates even at offset 0; one the rules hand back to
+        // the director (protected, dwelling, anti-echo) plays the director's drive.
+        let live_anticipates = live_step != 0 || (steered && !frozen);
+        let (step, anticipates) = if seg.protected {
+            (0, false)
         } else {
-            self.tape.byte(|| live_step as u8) as i8
+            decode_step(self.tape.byte(|| encode_step(live_step, live_anticipates)))
         };
-        let offset = self.guard.offset_of(step.clamp(-127, 127));
+        let offset = self.guard.offset_of(step);
         // The take: only at decision points of segments the controller may alter.
         let variant = if seg.protected || seg.variants.len() < 2 {
             0
@@ -561,6 +602,7 @@ impl Controller {
         self.visits[next] += 1;
         self.prev_offset = prev;
         self.offset = offset;
+        self.anticipate = anticipates;
         self.segment = next;
         self.variant = variant;
         self.start_frame = frame;
@@ -573,6 +615,7 @@ impl Controller {
             variant_id: v.id.clone(),
             offset,
             pace,
+            anticipates,
             placements,
             t,
             reason,
@@ -652,7 +695,7 @@ impl Controller {
         // A steered segment follows the director's curve `LEAD_S` ahead (the viewer
         // feels it a lag later), never further than `max_deviation` from it.
         let m = film.guardrails.max_deviation;
-        let drive = if self.offset != 0.0 {
+        let drive = if self.anticipate {
             let ahead = seg.target_at(progress + LEAD_S / duration);
             (ahead + offset).clamp(target - m, target + m)
         } else {
@@ -756,5 +799,23 @@ impl Controller {
         self.response.observe(t, est.tension, conf_in, dt);
         step.events.push(DirectorEvent::Directive(d));
         step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_bytes_mark_steering_at_zero_and_keep_older_ids() {
+        for step in -127i8..=127 {
+            assert_eq!(decode_step(encode_step(step, true)), (step, true));
+        }
+        // 0 stays the director's drive, as in IDs made before anticipation at zero.
+        assert_eq!(encode_step(0, false), 0);
+        assert_eq!(decode_step(0), (0, false));
+        assert_eq!(decode_step(ANTICIPATE_AT_ZERO), (0, true));
+        // A nonzero step always steers.
+        assert_eq!(decode_step(encode_step(-5, false)), (-5, true));
     }
 }

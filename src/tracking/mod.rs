@@ -72,6 +72,8 @@ pub struct ViewerResult {
     pub violations: Vec<String>,
     /// Segments of the steered cut that departed from the director's cut.
     pub adapted_segments: usize,
+    /// Sensitivity the first viewing learned (what its profile stores).
+    pub learned_sensitivity: f32,
 }
 
 /// The audience's results.
@@ -262,6 +264,7 @@ pub fn run(
             known_mae: bound.mae,
             violations: broken,
             adapted_segments: first.decisions.iter().filter(|d| !d.is_directors()).count(),
+            learned_sensitivity: first.learned.0,
         });
         progress(i + 1);
     }
