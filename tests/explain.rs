@@ -30,6 +30,8 @@ fn explanations_replay_every_choice_of_the_viewing() {
                 "calmer than the target"
             } else if d.offset < 0.0 {
                 "tenser than the target"
+            } else if d.anticipates {
+                "steered at offset 0"
             } else {
                 "director"
             };

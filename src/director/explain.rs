@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::controller::{Controller, Decision, DirectorEvent};
+use super::controller::{Controller, Decision, DirectorEvent, LEAD_S};
 use super::cut_id::{CutId, CutIdError};
 use super::manifest::Film;
 use crate::inference::Estimate;
@@ -82,8 +82,10 @@ pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError>
                     "drive {:+.2}: the viewer read tenser than the target {target:.2}",
                     d.offset
                 )
+            } else if d.anticipates {
+                format!("steered at offset 0 (the viewer read near the target {target:.2}, or the guardrails left no room): the curve plays {LEAD_S:.0} s ahead, as they feel it a lag later")
             } else {
-                format!("the director's drive (on target {target:.2}, weak signal, or held by a guardrail)")
+                format!("the director's drive (weak signal, the director's cut, or held by a guardrail), on target {target:.2}")
             };
             text += &format!(" — {why}");
             if (d.pace - 1.0).abs() > 1e-6 {
