@@ -257,7 +257,8 @@ fn decode_step(byte: u8) -> (i8, bool) {
     if byte == ANTICIPATE_AT_ZERO {
         (0, true)
     } else {
-        let step = (byte as i8).clamp(-127, 127);
+        // Every byte but 0x80 is a step in −127..=127.
+        let step = byte as i8;
         (step, step != 0)
     }
 }
