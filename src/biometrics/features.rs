@@ -4,7 +4,11 @@
 //! - Heart: every accepted beat updates three [`HrvWindow`]s (10/30/60 s by default;
 //!   definitions in `hrv.rs`). A beat is accepted when its RR lies in 250–2500 ms and
 //!   within 25 % of the median of the last five accepted beats (an online ectopic gate;
-//!   three rejections in a row mean the rhythm really changed and are accepted).
+//!   three rejections in a row mean the rhythm really changed and are accepted). The
+//!   pause after a rejected premature beat is rejected with it when it is over 10 %
+//!   long and the two together last two median beats (±25 %): a compensatory pause just
+//!   inside the gate would otherwise put a 200 ms successive difference into RMSSD and
+//!   read as a calm viewer for the whole short window.
 //!   Offline recordings get the full Kubios correction in `livingfilm hrv` instead.
 //! - Pupil: samples below 1.5 mm (blinks) or changing faster than 10 mm/s are dropped,
 //!   with the 100 ms after a blink; the feature is the 1 s mean as a z-score against the
@@ -27,6 +31,10 @@ pub const FEATURE_RATE_HZ: f64 = 4.0;
 pub const LONG_WINDOWS_S: [f64; 2] = [30.0, 60.0];
 /// Time constant of the confidence decay after a dropout, seconds.
 pub const CONFIDENCE_DECAY_S: f64 = 2.0;
+/// A beat further than this share from the recent median is an artifact (or a new rhythm).
+const ECTOPIC_TOLERANCE: f64 = 0.25;
+/// Least lengthening (share of the median) of a pause that compensates a premature beat.
+const PAUSE_MIN: f64 = 0.1;
 const PUPIL_MIN_MM: f64 = 1.5;
 const PUPIL_MAX_RATE_MM_S: f64 = 10.0;
 const PUPIL_SETTLE_S: f64 = 0.1;
@@ -82,6 +90,13 @@ pub struct Features {
     pub rejected_beats: u32,
 }
 
+/// Whether `ms`, right after a premature beat of `short`, is the pause that makes up for
+/// it: over [`PAUSE_MIN`] long, the two together lasting two `median` beats (±25 %).
+fn is_pause_after(short: f64, ms: f64, median: f64) -> bool {
+    ms > (1.0 + PAUSE_MIN) * median
+        && (short + ms - 2.0 * median).abs() < ECTOPIC_TOLERANCE * median
+}
+
 #[derive(Default, Clone)]
 struct Baseline {
     /// Calibration beats in order (NaN where a beat was rejected, breaking adjacency).
@@ -97,14 +112,23 @@ struct Baseline {
 }
 
 impl Baseline {
-    /// Calibration beats within 25 % of their median (the rest are ectopic or artifacts).
+    /// Calibration beats within 25 % of their median (the rest are ectopic or artifacts),
+    /// without the pause that compensates a dropped premature beat (as the online gate).
     fn clean_rr(&self) -> impl Iterator<Item = Option<f64>> + '_ {
         let mut sorted: Vec<f64> = self.rr.iter().copied().filter(|x| x.is_finite()).collect();
         sorted.sort_by(f64::total_cmp);
         let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
-        self.rr
-            .iter()
-            .map(move |&x| (x.is_finite() && (x - median).abs() <= 0.25 * median).then_some(x))
+        let mut premature: Option<f64> = None;
+        self.rr.iter().map(move |&x| {
+            let compensates = premature
+                .take()
+                .is_some_and(|p| is_pause_after(p, x, median));
+            if x.is_finite() && x < (1.0 - ECTOPIC_TOLERANCE) * median {
+                premature = Some(x);
+            }
+            (x.is_finite() && (x - median).abs() <= ECTOPIC_TOLERANCE * median && !compensates)
+                .then_some(x)
+        })
     }
 
     fn push_rr(&mut self, ms: f64) {
@@ -166,6 +190,8 @@ pub struct FeatureExtractor {
     recent_rr: VecDeque<f64>,
     rejected_run: u32,
     rejected: u32,
+    /// The interval of the beat just rejected as premature, if the last beat was one.
+    premature: Option<f64>,
     last_rr: Option<f64>,
     last_beat: Option<f64>,
     last_hr: Option<(f64, f64)>,
@@ -191,6 +217,7 @@ impl FeatureExtractor {
             recent_rr: VecDeque::new(),
             rejected_run: 0,
             rejected: 0,
+            premature: None,
             last_rr: None,
             last_beat: None,
             last_hr: None,
@@ -231,7 +258,7 @@ impl FeatureExtractor {
         }
         self.last_beat = Some(t);
         let in_range = ms.is_finite() && (RR_RANGE_MS.0..=RR_RANGE_MS.1).contains(&ms);
-        let ectopic = in_range && self.recent_rr.len() >= 3 && {
+        let median = (in_range && self.recent_rr.len() >= 3).then(|| {
             // At most five recent beats: sort a copy on the stack, not the heap.
             let mut r = [0.0; 5];
             let n = self.recent_rr.len();
@@ -240,15 +267,24 @@ impl FeatureExtractor {
                 .zip(&self.recent_rr)
                 .for_each(|(d, s)| *d = *s);
             r[..n].sort_by(f64::total_cmp);
-            let median = r[n / 2];
-            (ms - median).abs() > 0.25 * median
+            r[n / 2]
+        });
+        let ectopic = median.is_some_and(|m| (ms - m).abs() > ECTOPIC_TOLERANCE * m);
+        // The pause after a premature beat makes up for it: the two together last about
+        // two beats, even when the pause alone is within the tolerance.
+        let compensatory = match (self.premature.take(), median) {
+            (Some(short), Some(m)) => is_pause_after(short, ms, m),
+            _ => false,
         };
-        if !in_range || (ectopic && self.rejected_run < 2) {
+        if !in_range || (ectopic && self.rejected_run < 2) || compensatory {
             if calibrating {
                 self.baseline.push_rr(f64::NAN);
             }
             self.rejected += 1;
             self.rejected_run += 1;
+            if ectopic && !compensatory && median.is_some_and(|m| ms < m) {
+                self.premature = Some(ms);
+            }
             // The next beat's interval no longer follows an accepted one.
             self.last_rr = None;
             return;
@@ -481,6 +517,24 @@ mod tests {
         assert_eq!(f.rejected_beats, 3);
         assert_eq!(f.hrv[0].n, 17);
         assert_eq!(f.hrv[0].rmssd_ms, 0.0);
+        // A compensatory pause inside the gate goes with its premature beat; a beat of
+        // the usual length after a premature one is kept.
+        for (pause, rejected) in [(990.0, 2), (800.0, 1)] {
+            let mut rr = vec![800.0; 20];
+            rr[10] = 560.0;
+            rr[11] = pause;
+            let mut fx = FeatureExtractor::new(FeatureConfig {
+                window_s: 60.0,
+                calibration_s: 0.0,
+                dropout_s: 3.0,
+            });
+            let s = rr_series(&rr);
+            let t_end = s.last().unwrap().t;
+            s.into_iter().for_each(|s| fx.push(s));
+            let f = fx.features_at(t_end);
+            assert_eq!(f.rejected_beats, rejected, "pause {pause}");
+            assert_eq!(f.hrv[0].rmssd_ms, 0.0, "pause {pause}");
+        }
         // A sustained change of rhythm is accepted after three rejections.
         let mut fx = FeatureExtractor::new(FeatureConfig::default());
         let mut rr = vec![1000.0; 10];
@@ -491,6 +545,24 @@ mod tests {
         let f = fx.features_at(t_end);
         assert_eq!(f.rejected_beats, 2);
         assert!((f.hr_bpm - 100.0).abs() < 1.0, "{f:?}");
+    }
+
+    #[test]
+    fn a_compensatory_pause_in_the_calibration_leaves_the_baseline_alone() {
+        // Beats alternate 790/810 ms (RMSSD 20 ms); a premature beat and its pause come
+        // before the online gate can judge, so only the baseline's own check sees them.
+        let mut rr: Vec<f64> = (0..60)
+            .map(|k| if k % 2 == 0 { 790.0 } else { 810.0 })
+            .collect();
+        rr[1] = 560.0;
+        rr[2] = 990.0;
+        let mut fx = FeatureExtractor::new(FeatureConfig::default());
+        let s = rr_series(&rr);
+        let t_end = s.last().unwrap().t;
+        s.into_iter().for_each(|s| fx.push(s));
+        let f = fx.features_at(t_end);
+        assert!((f.rmssd_ms - 20.0).abs() < 1e-3, "{f:?}");
+        assert!(f.rmssd_ln_ratio.abs() < 1e-3, "{f:?}");
     }
 
     #[test]
