@@ -444,18 +444,26 @@ mod tests {
             .collect()
     }
 
+    /// One 60 s window, no calibration.
+    const WHOLE_WINDOW: FeatureConfig = FeatureConfig {
+        window_s: 60.0,
+        calibration_s: 0.0,
+        dropout_s: 3.0,
+    };
+
+    /// Pushes the RR series; the features at its last beat, and that beat's time.
+    fn feed(fx: &mut FeatureExtractor, rr: &[f64]) -> (Features, f64) {
+        let s = rr_series(rr);
+        let t_end = s.last().map_or(0.0, |s| s.t);
+        s.into_iter().for_each(|s| fx.push(s));
+        (fx.features_at(t_end), t_end)
+    }
+
     #[test]
     fn hr_and_rmssd_match_closed_form() {
         let rr = [800.0, 820.0, 790.0, 810.0, 800.0, 830.0];
-        let mut fx = FeatureExtractor::new(FeatureConfig {
-            window_s: 60.0,
-            calibration_s: 0.0,
-            dropout_s: 3.0,
-        });
-        let s = rr_series(&rr);
-        let t_end = s.last().unwrap().t;
-        s.into_iter().for_each(|s| fx.push(s));
-        let f = fx.features_at(t_end);
+        let mut fx = FeatureExtractor::new(WHOLE_WINDOW);
+        let (f, _) = feed(&mut fx, &rr);
         let mean = rr.iter().sum::<f64>() / 6.0;
         let diffs: Vec<f64> = rr.windows(2).map(|w| w[1] - w[0]).collect();
         let rmssd = (diffs.iter().map(|d| d * d).sum::<f64>() / 5.0).sqrt();
@@ -472,10 +480,7 @@ mod tests {
             calibration_s: 10.0,
             dropout_s: 3.0,
         });
-        let s = rr_series(&rr);
-        let t_end = s.last().unwrap().t;
-        s.into_iter().for_each(|s| fx.push(s));
-        let f = fx.features_at(t_end);
+        let (f, t_end) = feed(&mut fx, &rr);
         assert!((f.hr_delta_bpm - 20.0).abs() < 0.01, "{f:?}");
         assert!(f.quality > 0.9);
         // Silent sensor: confidence decays smoothly instead of vanishing at once.
@@ -505,15 +510,8 @@ mod tests {
         rr[10] = 500.0; // premature
         rr[11] = 1100.0; // compensatory pause
         rr[15] = 3000.0; // out of range
-        let mut fx = FeatureExtractor::new(FeatureConfig {
-            window_s: 60.0,
-            calibration_s: 0.0,
-            dropout_s: 3.0,
-        });
-        let s = rr_series(&rr);
-        let t_end = s.last().unwrap().t;
-        s.into_iter().for_each(|s| fx.push(s));
-        let f = fx.features_at(t_end);
+        let mut fx = FeatureExtractor::new(WHOLE_WINDOW);
+        let (f, _) = feed(&mut fx, &rr);
         assert_eq!(f.rejected_beats, 3);
         assert_eq!(f.hrv[0].n, 17);
         assert_eq!(f.hrv[0].rmssd_ms, 0.0);
@@ -523,15 +521,8 @@ mod tests {
             let mut rr = vec![800.0; 20];
             rr[10] = 560.0;
             rr[11] = pause;
-            let mut fx = FeatureExtractor::new(FeatureConfig {
-                window_s: 60.0,
-                calibration_s: 0.0,
-                dropout_s: 3.0,
-            });
-            let s = rr_series(&rr);
-            let t_end = s.last().unwrap().t;
-            s.into_iter().for_each(|s| fx.push(s));
-            let f = fx.features_at(t_end);
+            let mut fx = FeatureExtractor::new(WHOLE_WINDOW);
+            let (f, _) = feed(&mut fx, &rr);
             assert_eq!(f.rejected_beats, rejected, "pause {pause}");
             assert_eq!(f.hrv[0].rmssd_ms, 0.0, "pause {pause}");
         }
@@ -539,10 +530,7 @@ mod tests {
         let mut fx = FeatureExtractor::new(FeatureConfig::default());
         let mut rr = vec![1000.0; 10];
         rr.extend([600.0; 30]);
-        let s = rr_series(&rr);
-        let t_end = s.last().unwrap().t;
-        s.into_iter().for_each(|s| fx.push(s));
-        let f = fx.features_at(t_end);
+        let (f, _) = feed(&mut fx, &rr);
         assert_eq!(f.rejected_beats, 2);
         assert!((f.hr_bpm - 100.0).abs() < 1.0, "{f:?}");
     }
@@ -557,10 +545,7 @@ mod tests {
         rr[1] = 560.0;
         rr[2] = 990.0;
         let mut fx = FeatureExtractor::new(FeatureConfig::default());
-        let s = rr_series(&rr);
-        let t_end = s.last().unwrap().t;
-        s.into_iter().for_each(|s| fx.push(s));
-        let f = fx.features_at(t_end);
+        let (f, _) = feed(&mut fx, &rr);
         assert!((f.rmssd_ms - 20.0).abs() < 1e-3, "{f:?}");
         assert!(f.rmssd_ln_ratio.abs() < 1e-3, "{f:?}");
     }
