@@ -90,6 +90,11 @@ pub struct Features {
     pub rejected_beats: u32,
 }
 
+/// Whether `ms` is a premature beat: shorter than the `median` by more than the tolerance.
+fn is_premature(ms: f64, median: f64) -> bool {
+    ms < (1.0 - ECTOPIC_TOLERANCE) * median
+}
+
 /// Whether `ms`, right after a premature beat of `short`, is the pause that makes up for
 /// it: over [`PAUSE_MIN`] long, the two together lasting two `median` beats (±25 %).
 fn is_pause_after(short: f64, ms: f64, median: f64) -> bool {
@@ -123,7 +128,7 @@ impl Baseline {
             let compensates = premature
                 .take()
                 .is_some_and(|p| is_pause_after(p, x, median));
-            if x.is_finite() && x < (1.0 - ECTOPIC_TOLERANCE) * median {
+            if is_premature(x, median) {
                 premature = Some(x);
             }
             (x.is_finite() && (x - median).abs() <= ECTOPIC_TOLERANCE * median && !compensates)
@@ -282,7 +287,7 @@ impl FeatureExtractor {
             }
             self.rejected += 1;
             self.rejected_run += 1;
-            if ectopic && !compensatory && median.is_some_and(|m| ms < m) {
+            if !compensatory && median.is_some_and(|m| is_premature(ms, m)) {
                 self.premature = Some(ms);
             }
             // The next beat's interval no longer follows an accepted one.

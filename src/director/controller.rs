@@ -25,7 +25,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::guardrails::Guard;
+use super::guardrails::{Guard, Ruling};
 use super::manifest::{Film, Segment};
 use super::response::{Response, VARIANT_WEIGHT};
 use crate::inference::Estimate;
@@ -459,24 +459,19 @@ impl Controller {
         }
     }
 
-    /// The take and offset step for `seg`: the director's take unless another one, in
-    /// the same direction as the offset, gets closer to `wanted` by more than the
-    /// hysteresis (a take carries `VARIANT_WEIGHT` of its intensity difference).
-    fn choose_take(
-        &self,
-        t: f64,
-        prev: f32,
-        wanted: f32,
-        seg: &Segment,
-    ) -> (usize, i8, Option<&'static str>, bool) {
+    /// The take and the guardrails' ruling on the offset for `seg`: the director's take
+    /// unless another one, in the same direction as the offset, gets closer to `wanted`
+    /// by more than the hysteresis (a take carries `VARIANT_WEIGHT` of its intensity
+    /// difference).
+    fn choose_take(&self, t: f64, prev: f32, wanted: f32, seg: &Segment) -> (usize, Ruling) {
         let longest = self.longest_s(seg);
         let base = self.guard.rule(t, prev, wanted, seg, longest);
         if seg.protected || seg.variants.len() < 2 || base.frozen || base.step == 0 {
-            return (0, base.step, base.note, base.frozen);
+            return (0, base);
         }
         let dir = base.step.signum();
         let default = seg.variants[0].intensity;
-        let mut best = (0, base.step, base.note, false);
+        let mut best = (0, base);
         let mut best_miss = (wanted - self.guard.offset_of(base.step)).abs();
         for (i, v) in seg.variants.iter().enumerate().skip(1) {
             let share = VARIANT_WEIGHT * (v.intensity - default);
@@ -489,7 +484,7 @@ impl Controller {
             }
             let miss = (wanted - share - self.guard.offset_of(r.step)).abs();
             if miss < best_miss - self.film.guardrails.hysteresis {
-                best = (i, r.step, r.note, false);
+                best = (i, r);
                 best_miss = miss;
             }
         }
@@ -536,10 +531,11 @@ impl Controller {
         let steered = steering.is_ok();
         let (wanted, mut reason) = steering.unwrap_or_else(|why| (0.0, why));
         let prev = self.offset;
-        let (live_variant, live_step, note, frozen) = self.choose_take(t, prev, wanted, seg);
+        let (live_variant, ruling) = self.choose_take(t, prev, wanted, seg);
+        let (live_step, note) = (ruling.step, ruling.note);
         // A steered segment anticipates even at offset 0; one the rules hand back to
         // the director (protected, dwelling, anti-echo) plays the director's drive.
-        let live_anticipates = live_step != 0 || (steered && !frozen);
+        let live_anticipates = live_step != 0 || (steered && !ruling.frozen);
         let (step, anticipates) = if seg.protected {
             (0, false)
         } else {
