@@ -18,17 +18,17 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
     let report = livingfilm::tracking::run(film, &mut model, 24, 7, |_| {}).unwrap();
     assert_eq!(report.violations, 0, "{:?}", report.viewers);
     assert_eq!(report.viewers.len(), 24);
-    // Measured on 100 viewers: 33–38 % lower on a first viewing, 41–42 % on a second
-    // one from the stored profile (BENCHMARKS.md); this audience gives 37 % and 42 %.
+    // Measured on 100 viewers: 34–40 % lower on a first viewing, 46–47 % on a second
+    // one from the stored profile (BENCHMARKS.md); this audience gives 38 % and 45 %.
     // Regression guards here.
     assert!(
-        report.reduction > 0.25,
+        report.reduction > 0.3,
         "fixed {:.4}, steered {:.4}",
         report.fixed_mae,
         report.adaptive_mae
     );
     assert!(
-        report.returning_mae < 0.7 * report.fixed_mae && report.returning_mae < report.adaptive_mae,
+        report.returning_mae < 0.65 * report.fixed_mae && report.returning_mae < report.adaptive_mae,
         "second viewing {:.4} vs first {:.4}, fixed {:.4}",
         report.returning_mae,
         report.adaptive_mae,

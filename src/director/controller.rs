@@ -12,11 +12,13 @@
 //! then bound it. A take other than the director's carries `VARIANT_WEIGHT` of its
 //! intensity difference and is chosen when it gets closer to what is wanted, in the
 //! offset's direction, by more than the hysteresis; branches and placements follow the
-//! offset by intensity. A steered segment follows the director's curve [`LEAD_S`]
-//! ahead, as the viewer feels it a lag later, even at offset 0 (its cut ID byte is then
-//! 0x80, as 0 is the director's drive). Pacing follows the offset (harsher = shorter, softer = longer,
-//! inside the segment's range); grade weights, music intensity, fog and exposure follow
-//! the drive inside their ranges. Without confident signal, or when the viewer chose
+//! offset by intensity. A steered segment's *shape* is the director's curve as written,
+//! or the curve [`LEAD_S`] ahead (the viewer feels it a lag later) with its slope around
+//! the segment's mean scaled by the inverse of the learned sensitivity (so this viewer
+//! feels the director's slope): whichever the fit predicts closer to the target. Pacing
+//! follows the offset (harsher = shorter, softer = longer, inside the segment's range);
+//! grade weights, music intensity, fog and exposure follow the drive inside their
+//! ranges. Without confident signal, or when the viewer chose
 //! the director's cut, the offset returns to zero and every choice is the director's.
 //!
 //! Every choice is a byte of the cut ID, so a replay forces the same bytes through the
@@ -119,10 +121,12 @@ pub struct Decision {
     pub offset: f32,
     /// Pacing factor applied to the variant's duration.
     pub pace: f32,
-    /// Whether the drive follows the director's curve [`LEAD_S`] ahead (a steered
-    /// segment, even at offset 0), so the viewer feels it on time.
-    #[serde(default)]
+    /// Whether the drive follows the director's curve [`LEAD_S`] ahead, so the viewer
+    /// feels it on time.
     pub anticipates: bool,
+    /// Scale on the curve's slope around the segment's mean while anticipating (1 when
+    /// not), so a viewer who feels more or less than offered feels the director's slope.
+    pub slope: f32,
     /// Item shown in each placement slot (`None`: left empty).
     pub placements: Vec<(String, Option<String>)>,
     /// Viewing time of the cut, seconds.
@@ -226,8 +230,9 @@ pub struct Controller {
     frames: u64,
     offset: f32,
     prev_offset: f32,
-    /// The current segment follows the director's curve `LEAD_S` ahead.
-    anticipate: bool,
+    /// The current segment follows the director's curve `LEAD_S` ahead, its slope
+    /// scaled by this.
+    shape: Option<f32>,
     response: Response,
     visits: Vec<u32>,
     tension: Option<f32>,
@@ -239,28 +244,26 @@ pub struct Controller {
     ended: bool,
 }
 
-/// Tape byte of a steered segment at offset step 0 (steps use −127..=127, so the
-/// byte of −128 is free): 0 stays the director's drive, as in cut IDs before it.
-const ANTICIPATE_AT_ZERO: u8 = 0x80;
+/// Resolution of the slope scale in the cut ID (2^(1/64): about 1 %).
+const SLOPE_STEPS_PER_OCTAVE: f32 = 64.0;
+/// Range of the slope scale (the inverse of the fit's sensitivity range).
+const SLOPE_RANGE: (f32, f32) = (0.25, 4.0);
 
-/// The cut ID byte of an offset step and whether the segment anticipates.
-fn encode_step(step: i8, anticipates: bool) -> u8 {
-    if step == 0 && anticipates {
-        ANTICIPATE_AT_ZERO
-    } else {
-        step as u8
+/// Cut ID byte of a shape: 0 is the curve as written; `k` in 1..=255 follows it
+/// `LEAD_S` ahead with its slope scaled by 2^((k − 128) / `SLOPE_STEPS_PER_OCTAVE`).
+fn encode_shape(shape: Option<f32>) -> u8 {
+    match shape {
+        None => 0,
+        Some(g) => {
+            let k = 128.0 + (g.max(1e-6).log2() * SLOPE_STEPS_PER_OCTAVE).round();
+            k.clamp(1.0, 255.0) as u8
+        }
     }
 }
 
-/// The offset step and anticipation of a cut ID byte.
-fn decode_step(byte: u8) -> (i8, bool) {
-    if byte == ANTICIPATE_AT_ZERO {
-        (0, true)
-    } else {
-        // Every byte but 0x80 is a step in −127..=127.
-        let step = byte as i8;
-        (step, step != 0)
-    }
+/// The shape of a cut ID byte (see [`encode_shape`]).
+fn decode_shape(byte: u8) -> Option<f32> {
+    (byte != 0).then(|| ((byte as f32 - 128.0) / SLOPE_STEPS_PER_OCTAVE).exp2())
 }
 
 fn closest(wanted: f32, options: impl Iterator<Item = (usize, f32)>) -> Option<(usize, f32)> {
@@ -296,7 +299,7 @@ impl Controller {
             frames: 1,
             offset: 0.0,
             prev_offset: 0.0,
-            anticipate: false,
+            shape: None,
             response: Response::new(rest),
             tension: None,
             confidence: 0.0,
@@ -491,6 +494,34 @@ impl Controller {
         best
     }
 
+    /// The shape the fit predicts brings this viewer closer to the target over `seg`
+    /// (`duration` seconds, the take `variant`, at `offset`): `None` for the curve as
+    /// written, or the slope scale to follow it `LEAD_S` ahead with.
+    ///
+    /// The prediction is the fit's steady state felt `LEAD_S` later (a typical viewer's
+    /// lag): `felt − R = lean + s·(offered − R)`. Ahead, with the slope scaled by `1/s`,
+    /// the miss is the same all through the segment; as written, the lag and the
+    /// unscaled slope add to it, and can cancel part of an offset the rules held back.
+    fn shape_for(&self, seg: &Segment, variant: usize, offset: f32, duration: f64) -> Option<f32> {
+        let (lean, s) = self.response.fit();
+        let rest = self.response.rest() as f32;
+        let share = VARIANT_WEIGHT * (seg.variants[variant].intensity - seg.variants[0].intensity);
+        let mean = seg.mean_target();
+        let slope = encode_shape(Some((1.0 / s).clamp(SLOPE_RANGE.0, SLOPE_RANGE.1)));
+        let slope = decode_shape(slope).unwrap_or(1.0);
+        // Miss at the segment's mean target, the same for both shapes.
+        let bias = lean + s * (mean + offset + share - rest) - (mean - rest);
+        let rise = (seg.target_tension[1] - seg.target_tension[0]) * (LEAD_S / duration) as f32;
+        const POINTS: usize = 16;
+        let (mut ahead, mut written) = (0.0f32, 0.0f32);
+        for k in 0..POINTS {
+            let dev = seg.target_at((k as f64 + 0.5) / POINTS as f64) - mean;
+            ahead += (bias + (s * slope - 1.0) * dev).abs();
+            written += (bias + (s - 1.0) * dev - s * rise).abs();
+        }
+        (ahead <= written).then_some(slope)
+    }
+
     /// Longest the segment may last, seconds (paced, rounded to a frame).
     fn longest_s(&self, seg: &Segment) -> f64 {
         let base = seg
@@ -533,13 +564,10 @@ impl Controller {
         let prev = self.offset;
         let (live_variant, ruling) = self.choose_take(t, prev, wanted, seg);
         let (live_step, note) = (ruling.step, ruling.note);
-        // A steered segment anticipates even at offset 0; one the rules hand back to
-        // the director (protected, dwelling, anti-echo) plays the director's drive.
-        let live_anticipates = live_step != 0 || (steered && !ruling.frozen);
-        let (step, anticipates) = if seg.protected {
-            (0, false)
+        let step = if seg.protected {
+            0
         } else {
-            decode_step(self.tape.byte(|| encode_step(live_step, live_anticipates)))
+            self.tape.byte(|| live_step as u8) as i8
         };
         let offset = self.guard.offset_of(step);
         // The take: only at decision points of segments the controller may alter.
@@ -566,6 +594,18 @@ impl Controller {
             1.0 - f * (seg.pacing[1] - 1.0)
         };
         let frames = ((v.duration_s * pace as f64 * self.fps).round() as u64).max(1);
+        // The shape: a segment the rules hand back to the director (protected, dwelling,
+        // anti-echo) or not steered plays the curve as written.
+        let shape = if seg.protected {
+            None
+        } else {
+            let free = steered && !ruling.frozen;
+            let duration = frames as f64 / self.fps;
+            let live = free
+                .then(|| self.shape_for(seg, variant, offset, duration))
+                .flatten();
+            decode_shape(self.tape.byte(|| encode_shape(live)))
+        };
         let consent = self.placement_consent;
         let mut placements = Vec::new();
         self.placements = [255; super::MAX_PLACEMENT_SLOTS];
@@ -599,7 +639,7 @@ impl Controller {
         self.visits[next] += 1;
         self.prev_offset = prev;
         self.offset = offset;
-        self.anticipate = anticipates;
+        self.shape = shape;
         self.segment = next;
         self.variant = variant;
         self.start_frame = frame;
@@ -612,7 +652,8 @@ impl Controller {
             variant_id: v.id.clone(),
             offset,
             pace,
-            anticipates,
+            anticipates: shape.is_some(),
+            slope: shape.unwrap_or(1.0),
             placements,
             t,
             reason,
@@ -692,9 +733,10 @@ impl Controller {
         // A steered segment follows the director's curve `LEAD_S` ahead (the viewer
         // feels it a lag later), never further than `max_deviation` from it.
         let m = film.guardrails.max_deviation;
-        let drive = if self.anticipate {
+        let drive = if let Some(slope) = self.shape {
             let ahead = seg.target_at(progress + LEAD_S / duration);
-            (ahead + offset).clamp(target - m, target + m)
+            let mean = seg.mean_target();
+            (ahead + offset + (slope - 1.0) * (ahead - mean)).clamp(target - m, target + m)
         } else {
             target + offset
         }
@@ -804,15 +846,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn step_bytes_mark_steering_at_zero_and_keep_older_ids() {
-        for step in -127i8..=127 {
-            assert_eq!(decode_step(encode_step(step, true)), (step, true));
+    fn shape_bytes_keep_the_curve_as_written_at_zero_and_round_trip_the_slope() {
+        assert_eq!(encode_shape(None), 0);
+        assert_eq!(decode_shape(0), None);
+        assert_eq!(decode_shape(encode_shape(Some(1.0))), Some(1.0));
+        for byte in 1..=255u8 {
+            let slope = decode_shape(byte).unwrap();
+            assert!((0.25..4.0).contains(&slope), "{byte}: {slope}");
+            assert_eq!(encode_shape(Some(slope)), byte);
         }
-        // 0 stays the director's drive, as in IDs made before anticipation at zero.
-        assert_eq!(encode_step(0, false), 0);
-        assert_eq!(decode_step(0), (0, false));
-        assert_eq!(decode_step(ANTICIPATE_AT_ZERO), (0, true));
-        // A nonzero step always steers.
-        assert_eq!(decode_step(encode_step(-5, false)), (-5, true));
+        // Within 1 % of the slope asked for, anywhere in the range.
+        for g in [0.26f32, 0.5, 0.71, 1.4, 2.5, 3.9] {
+            let back = decode_shape(encode_shape(Some(g))).unwrap();
+            assert!((back / g - 1.0).abs() < 0.006, "{g} -> {back}");
+        }
     }
 }

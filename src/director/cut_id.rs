@@ -4,13 +4,15 @@
 //! content hash, the seed (u32 LE), then the controller's choices in viewing order, one
 //! byte each, only where the film offers a choice: at a branch point the successor
 //! taken; then for each segment the controller may alter, the drive offset step (i8),
-//! the take (if several) and the item of each placement slot with several items (see
-//! `director::controller`).
+//! the take (if several), the shape of the drive (0: the curve as written; otherwise
+//! the curve ahead with a slope scale) and the item of each placement slot with several
+//! items (see `director::controller`). Layout 3 added the shape byte; IDs of layout 2
+//! are refused by name.
 //! Encoded as lowercase base32 without padding, grouped by 4 with dashes, `lf1-` prefix.
 
 use data_encoding::BASE32_NOPAD;
 
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 const PREFIX: &str = "lf1-";
 
 /// Why a cut ID was refused.

@@ -83,11 +83,19 @@ pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError>
                     d.offset
                 )
             } else if d.anticipates {
-                format!("steered at offset 0 (the viewer read near the target {target:.2}, or the guardrails left no room): the curve plays {LEAD_S:.0} s ahead, as they feel it a lag later")
+                format!("steered at offset 0 (the viewer read near the target {target:.2}, or the guardrails left no room)")
             } else {
                 format!("the director's drive (weak signal, the director's cut, or held by a guardrail), on target {target:.2}")
             };
             text += &format!(" — {why}");
+            if d.anticipates {
+                text += &format!(
+                    "; the curve {LEAD_S:.0} s ahead (felt a lag later), slope x{:.2}",
+                    d.slope
+                );
+            } else if d.offset != 0.0 {
+                text += "; the curve as written (predicted closer than ahead)";
+            }
             if (d.pace - 1.0).abs() > 1e-6 {
                 text += &format!(", paced x{:.2}", d.pace);
             }

@@ -70,6 +70,11 @@ impl Response {
         }
     }
 
+    /// The tension of a viewer at rest.
+    pub(crate) fn rest(&self) -> f64 {
+        self.rest
+    }
+
     /// Records the tension offered at `t`.
     pub(crate) fn offer(&mut self, t: f64, u: f32) {
         let dt = self.offered.back().map_or(0.0, |b| (t - b.0).max(0.0));
