@@ -28,7 +28,8 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
         report.adaptive_mae
     );
     assert!(
-        report.returning_mae < 0.65 * report.fixed_mae && report.returning_mae < report.adaptive_mae,
+        report.returning_mae < 0.65 * report.fixed_mae
+            && report.returning_mae < report.adaptive_mae,
         "second viewing {:.4} vs first {:.4}, fixed {:.4}",
         report.returning_mae,
         report.adaptive_mae,
