@@ -845,6 +845,82 @@ impl Controller {
 mod tests {
     use super::*;
 
+    /// An opening at rest (0.45) and a 15 s climb from 0.5 to 0.7.
+    fn climb() -> Arc<Film> {
+        let text = r#"
+[film]
+id = "climb"
+title = "Climb"
+fps = 24
+width = 64
+height = 36
+sample_rate = 48000
+
+[[grade.looks]]
+lut = "a.cube"
+weight = [0.0, 1.0]
+
+[music]
+intensity = [0.1, 0.9]
+[[music.stems]]
+id = "s"
+file = "s.wav"
+gain = [1.0, 0.5]
+
+[[segments]]
+id = "opening"
+target_tension = 0.45
+protected = true
+[[segments.variants]]
+id = "as-written"
+scene = "s.lfscene"
+duration_s = 10.0
+intensity = 0.45
+camera = { radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }
+fog = [0.0, 0.2]
+exposure = [0.9, 1.2]
+light = [1.0, 1.0, 1.0]
+
+[[segments]]
+id = "climb"
+target_tension = [0.5, 0.7]
+[[segments.variants]]
+id = "as-written"
+scene = "s.lfscene"
+duration_s = 15.0
+intensity = 0.6
+camera = { radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }
+fog = [0.0, 0.2]
+exposure = [0.9, 1.2]
+light = [1.0, 1.0, 1.0]
+"#;
+        Arc::new(Film::parse(text, std::path::Path::new("climb/film.toml")).unwrap())
+    }
+
+    #[test]
+    fn the_shape_is_the_one_the_fit_predicts_closer() {
+        let film = climb();
+        let seg = &film.segments[1];
+        let shape = |sensitivity: f32, offset: f32| {
+            let mut ctl = Controller::new(film.clone());
+            ctl.assume_sensitivity(sensitivity, 600.0);
+            ctl.shape_for(seg, 0, offset, 15.0)
+        };
+        // The viewer the film was tuned for: the curve ahead, slope as written.
+        assert_eq!(shape(1.0, 0.0), Some(1.0));
+        // A hard-to-move viewer: ahead, the slope doubled, with or without the offset.
+        for offset in [0.0, 0.15] {
+            let slope = shape(0.5, offset).unwrap();
+            assert!((slope - 2.0).abs() < 0.02, "{slope}");
+        }
+        // An easily moved viewer given the offset they need (−0.05) feels the curve
+        // ahead with its slope scaled down; held at offset 0 (below the hysteresis), the
+        // lag on the curve as written cancels part of their overshoot.
+        let slope = shape(1.5, -0.05).unwrap();
+        assert!((slope - 1.0 / 1.5).abs() < 0.01, "{slope}");
+        assert_eq!(shape(1.5, 0.0), None);
+    }
+
     #[test]
     fn shape_bytes_keep_the_curve_as_written_at_zero_and_round_trip_the_slope() {
         assert_eq!(encode_shape(None), 0);
