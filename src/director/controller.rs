@@ -318,7 +318,8 @@ impl Controller {
     }
 
     /// How strongly to steer, 0 (the director's drive) ..= 2 (twice the control law's
-    /// offset; guardrails still bound it), from the next decision on.
+    /// offset, and the slope scaled by the square of its correction; guardrails still
+    /// bound it), from the next decision on.
     pub fn set_strength(&mut self, strength: f32) {
         self.strength = if strength.is_finite() {
             strength.clamp(0.0, 2.0)
@@ -496,7 +497,8 @@ impl Controller {
 
     /// The shape the fit predicts brings this viewer closer to the target over `seg`
     /// (`duration` seconds, the take `variant`, at `offset`): `None` for the curve as
-    /// written, or the slope scale to follow it `LEAD_S` ahead with.
+    /// written, or the slope scale to follow it `LEAD_S` ahead with (`1/s`, to the power
+    /// of the adaptation strength).
     ///
     /// The prediction is the fit's steady state felt `LEAD_S` later (a typical viewer's
     /// lag): `felt − R = lean + s·(offered − R)`. Ahead, with the slope scaled by `1/s`,
@@ -507,7 +509,8 @@ impl Controller {
         let rest = self.response.rest() as f32;
         let share = VARIANT_WEIGHT * (seg.variants[variant].intensity - seg.variants[0].intensity);
         let mean = seg.mean_target();
-        let slope = encode_shape(Some((1.0 / s).clamp(SLOPE_RANGE.0, SLOPE_RANGE.1)));
+        let wanted = (1.0 / s).powf(self.strength);
+        let slope = encode_shape(Some(wanted.clamp(SLOPE_RANGE.0, SLOPE_RANGE.1)));
         let slope = decode_shape(slope).unwrap_or(1.0);
         // Miss at the segment's mean target, the same for both shapes.
         let bias = lean + s * (mean + offset + share - rest) - (mean - rest);
@@ -599,7 +602,7 @@ impl Controller {
         let shape = if seg.protected {
             None
         } else {
-            let free = steered && !ruling.frozen;
+            let free = steered && !ruling.frozen && self.strength > 0.0;
             let duration = frames as f64 / self.fps;
             let live = free
                 .then(|| self.shape_for(seg, variant, offset, duration))
@@ -919,6 +922,12 @@ light = [1.0, 1.0, 1.0]
         let slope = shape(1.5, -0.05).unwrap();
         assert!((slope - 1.0 / 1.5).abs() < 0.01, "{slope}");
         assert_eq!(shape(1.5, 0.0), None);
+        // At half the adaptation strength, half the slope correction (in octaves).
+        let mut ctl = Controller::new(film.clone());
+        ctl.assume_sensitivity(0.5, 600.0);
+        ctl.set_strength(0.5);
+        let half = ctl.shape_for(seg, 0, 0.0, 15.0).unwrap();
+        assert!((half - 2f32.sqrt()).abs() < 0.02, "{half}");
     }
 
     #[test]
