@@ -266,6 +266,12 @@ fn decode_shape(byte: u8) -> Option<f32> {
     (byte != 0).then(|| ((byte as f32 - 128.0) / SLOPE_STEPS_PER_OCTAVE).exp2())
 }
 
+/// What take `variant` of `seg` adds to the tension the drive offers: `VARIANT_WEIGHT`
+/// of its intensity difference from the director's take.
+fn take_share(seg: &Segment, variant: usize) -> f32 {
+    VARIANT_WEIGHT * (seg.variants[variant].intensity - seg.variants[0].intensity)
+}
+
 fn closest(wanted: f32, options: impl Iterator<Item = (usize, f32)>) -> Option<(usize, f32)> {
     options.min_by(|a, b| (a.1 - wanted).abs().total_cmp(&(b.1 - wanted).abs()))
 }
@@ -474,11 +480,10 @@ impl Controller {
             return (0, base);
         }
         let dir = base.step.signum();
-        let default = seg.variants[0].intensity;
         let mut best = (0, base);
         let mut best_miss = (wanted - self.guard.offset_of(base.step)).abs();
-        for (i, v) in seg.variants.iter().enumerate().skip(1) {
-            let share = VARIANT_WEIGHT * (v.intensity - default);
+        for i in 1..seg.variants.len() {
+            let share = take_share(seg, i);
             if share == 0.0 || (share > 0.0) != (dir > 0) {
                 continue;
             }
@@ -507,7 +512,7 @@ impl Controller {
     fn shape_for(&self, seg: &Segment, variant: usize, offset: f32, duration: f64) -> Option<f32> {
         let (lean, s) = self.response.fit();
         let rest = self.response.rest() as f32;
-        let share = VARIANT_WEIGHT * (seg.variants[variant].intensity - seg.variants[0].intensity);
+        let share = take_share(seg, variant);
         let mean = seg.mean_target();
         let wanted = (1.0 / s).powf(self.strength);
         let slope = encode_shape(Some(wanted.clamp(SLOPE_RANGE.0, SLOPE_RANGE.1)));
@@ -835,9 +840,8 @@ impl Controller {
             self.recent.pop_front();
         }
         let d = self.directive(t);
-        let take = &seg.variants[self.variant];
-        let share = VARIANT_WEIGHT * (take.intensity - seg.variants[0].intensity);
-        self.response.offer(t, d.drive + share);
+        self.response
+            .offer(t, d.drive + take_share(seg, self.variant));
         self.response.observe(t, est.tension, conf_in, dt);
         step.events.push(DirectorEvent::Directive(d));
         step
@@ -850,7 +854,16 @@ mod tests {
 
     /// An opening at rest (0.45) and a 15 s climb from 0.5 to 0.7.
     fn climb() -> Arc<Film> {
-        let text = r#"
+        let variant = |duration_s: f64, intensity: f32| {
+            format!(
+                "[[segments.variants]]\nid = \"as-written\"\nscene = \"s.lfscene\"\n\
+                 duration_s = {duration_s}\nintensity = {intensity}\n\
+                 camera = {{ radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }}\n\
+                 fog = [0.0, 0.2]\nexposure = [0.9, 1.2]\nlight = [1.0, 1.0, 1.0]\n"
+            )
+        };
+        let text = format!(
+            r#"
 [film]
 id = "climb"
 title = "Climb"
@@ -874,30 +887,15 @@ gain = [1.0, 0.5]
 id = "opening"
 target_tension = 0.45
 protected = true
-[[segments.variants]]
-id = "as-written"
-scene = "s.lfscene"
-duration_s = 10.0
-intensity = 0.45
-camera = { radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }
-fog = [0.0, 0.2]
-exposure = [0.9, 1.2]
-light = [1.0, 1.0, 1.0]
-
+{}
 [[segments]]
 id = "climb"
 target_tension = [0.5, 0.7]
-[[segments.variants]]
-id = "as-written"
-scene = "s.lfscene"
-duration_s = 15.0
-intensity = 0.6
-camera = { radius = 2.0, height = 1.0, from_deg = 0, to_deg = 10, fov_deg = 50 }
-fog = [0.0, 0.2]
-exposure = [0.9, 1.2]
-light = [1.0, 1.0, 1.0]
-"#;
-        Arc::new(Film::parse(text, std::path::Path::new("climb/film.toml")).unwrap())
+{}"#,
+            variant(10.0, 0.45),
+            variant(15.0, 0.6)
+        );
+        Arc::new(Film::parse(&text, std::path::Path::new("climb/film.toml")).unwrap())
     }
 
     #[test]
