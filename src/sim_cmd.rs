@@ -20,6 +20,11 @@ pub struct SimulateArgs {
     /// Seed of the audience.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also steer each viewer learning from scratch until their true sensitivity is
+    /// revealed at this second: what learning by then could at best give (a diagnostic
+    /// for how early a film must teach the player its viewer).
+    #[arg(long, value_name = "SECONDS")]
+    reveal_at: Option<f64>,
     #[command(flatten)]
     model: crate::ModelArg,
     /// Print the whole report (every viewer) as JSON.
@@ -36,9 +41,16 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let report = livingfilm::tracking::run(film, &mut model, a.viewers, a.seed, |n| {
-        pb.set_position(n as u64)
-    })?;
+    if let Some(at) = a.reveal_at {
+        anyhow::ensure!(
+            at.is_finite() && at >= 0.0,
+            "--reveal-at must be a number of seconds from the start (got {at})"
+        );
+    }
+    let report =
+        livingfilm::tracking::run(film, &mut model, a.viewers, a.seed, a.reveal_at, |n| {
+            pb.set_position(n as u64)
+        })?;
     pb.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -74,6 +86,9 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         "steered, sensitivity known (bound for learning)",
         report.known_mae,
     );
+    if let Some((at, mae)) = report.revealed {
+        row(&format!("steered, sensitivity revealed at {at:.0} s"), mae);
+    }
     // By sensitivity: where the director's cut misses most, steering matters most.
     for (name, lo, hi) in [
         ("hard to move (s < 0.8)", 0.0, 0.8),
@@ -100,6 +115,15 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
             mean(|r| r.known_mae)
         );
     }
+    let learning: Vec<String> = report
+        .learning_rms
+        .iter()
+        .map(|(t, rms)| format!("{t:.0} s {rms:.2}"))
+        .collect();
+    println!(
+        "learned sensitivity, RMS error on a first viewing: {}",
+        learning.join(", ")
+    );
     println!("guardrail violations: {}", report.violations);
     if report.violations > 0 {
         anyhow::bail!("{} guardrail violation(s)", report.violations);

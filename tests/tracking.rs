@@ -15,7 +15,7 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
     let root = common::root();
     let film = Arc::new(Film::load(&root.join("assets/arc")).unwrap());
     let mut model = TensionModel::load(&root.join("models/tension.onnx")).unwrap();
-    let report = livingfilm::tracking::run(film, &mut model, 24, 7, |_| {}).unwrap();
+    let report = livingfilm::tracking::run(film, &mut model, 24, 7, None, |_| {}).unwrap();
     assert_eq!(report.violations, 0, "{:?}", report.viewers);
     assert_eq!(report.viewers.len(), 24);
     // Measured on 100 viewers: 34–40 % lower on a first viewing, 46–47 % on a second
@@ -53,9 +53,19 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
     assert!(reads[0] < 0.15 && reads[reads.len() - 1] > 0.9, "{reads:?}");
     // Same seed, same audience, same figures.
     let film = Arc::new(Film::load(&root.join("assets/arc")).unwrap());
-    let again = livingfilm::tracking::run(film, &mut model, 4, 7, |_| {}).unwrap();
+    let again = livingfilm::tracking::run(film, &mut model, 4, 7, Some(0.0), |_| {}).unwrap();
     assert_eq!(
         again.viewers[0].adaptive_mae,
         report.viewers[0].adaptive_mae
     );
+    // Revealed from the first second, a viewing is the bound's viewing.
+    for v in &again.viewers {
+        assert_eq!(v.revealed_mae, Some(v.known_mae));
+    }
+    assert!(report.revealed.is_none() && report.viewers[0].revealed_mae.is_none());
+    // The first viewing learns its viewer: from the prior (RMS about 0.35 for this
+    // population) to within about 0.1 by the climax.
+    let rms = &report.learning_rms;
+    assert!(rms.len() >= 10, "{rms:?}");
+    assert!(rms[0].1 > 0.25 && rms[8].1 < 0.15, "{rms:?}");
 }

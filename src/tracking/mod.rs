@@ -42,10 +42,14 @@ enum Mode {
     Steered,
     /// Steered, starting from a profile: (sensitivity, seconds of signal behind it).
     Profiled(f32, f64),
+    /// Steered, learning from scratch until the true sensitivity is revealed at a time.
+    Revealed(f64),
 }
 
 /// Weight of a known sensitivity, seconds of signal.
 const KNOWN_WEIGHT_S: f64 = 600.0;
+/// Seconds between samples of what a first viewing has learned.
+pub const LEARNING_EVERY_S: f64 = 20.0;
 
 /// One viewing's outcome.
 struct Viewing {
@@ -53,6 +57,8 @@ struct Viewing {
     decisions: Vec<crate::director::Decision>,
     end_s: f64,
     learned: (f32, f64),
+    /// The learned sensitivity every [`LEARNING_EVERY_S`].
+    learning: Vec<f32>,
 }
 
 /// One viewer's result.
@@ -74,6 +80,10 @@ pub struct ViewerResult {
     pub adapted_segments: usize,
     /// Sensitivity the first viewing learned (what its profile stores).
     pub learned_sensitivity: f32,
+    /// What the first viewing had learned of the sensitivity every [`LEARNING_EVERY_S`].
+    pub learning: Vec<f32>,
+    /// Steered from scratch with the true sensitivity revealed at `--reveal-at`.
+    pub revealed_mae: Option<f64>,
 }
 
 /// The audience's results.
@@ -93,6 +103,12 @@ pub struct TrackingReport {
     pub known_mae: f64,
     /// 1 − adaptive / fixed.
     pub reduction: f64,
+    /// When the revealed viewing learned the true sensitivity, and its mean error.
+    pub revealed: Option<(f64, f64)>,
+    /// Root-mean-square error of the first viewing's learned sensitivity, by time:
+    /// (seconds, RMS over the viewers still watching). How fast this film teaches the
+    /// player its viewer.
+    pub learning_rms: Vec<(f64, f64)>,
     /// Total guardrail violations.
     pub violations: usize,
     /// How the bodies express tension (the model's steady-state readings).
@@ -179,6 +195,12 @@ fn watch(
     if let Mode::Profiled(sensitivity, evidence_s) = mode {
         ctl.assume_sensitivity(sensitivity, evidence_s);
     }
+    let reveal_tick = match mode {
+        Mode::Revealed(at) => Some((at / TICK_S).round().max(0.0) as u64),
+        _ => None,
+    };
+    let every = (LEARNING_EVERY_S / TICK_S).round() as u64;
+    let mut learning = Vec::new();
     let mut body = Body::new(seed);
     let mut fx = FeatureExtractor::new(FeatureConfig::default());
     let first = &film.segments[0];
@@ -187,6 +209,12 @@ fn watch(
     let (mut err_sum, mut n) = (0.0f64, 0u64);
     for k in 0u64.. {
         let t = k as f64 * TICK_S;
+        if reveal_tick == Some(k) {
+            ctl.assume_sensitivity(viewer.sensitivity, KNOWN_WEIGHT_S);
+        }
+        if k > 0 && k % every == 0 {
+            learning.push(ctl.learned_sensitivity().0);
+        }
         let arousal = viewer.rest_arousal + cal.rise_for(watching.tension());
         body.advance(t, |_| arousal, |_| true, &mut samples);
         for s in samples.drain(..) {
@@ -205,6 +233,7 @@ fn watch(
                         decisions: ctl.decisions().to_vec(),
                         end_s: duration_s,
                         learned: ctl.learned_sensitivity(),
+                        learning,
                     });
                 }
                 DirectorEvent::Preload { .. } => {}
@@ -222,12 +251,15 @@ fn watch(
     unreachable!("the loop returns at the film's end")
 }
 
-/// Runs `viewers` simulated viewers drawn with `seed` through `film`.
+/// Runs `viewers` simulated viewers drawn with `seed` through `film`; with `reveal_at`,
+/// each also watches a steered viewing that learns from scratch until their true
+/// sensitivity is revealed at that second (what learning by then could at best give).
 pub fn run(
     film: Arc<Film>,
     model: &mut TensionModel,
     viewers: usize,
     seed: u64,
+    reveal_at: Option<f64>,
     mut progress: impl FnMut(usize),
 ) -> Result<TrackingReport, InferenceError> {
     let cal = Calibration::measure(model)?;
@@ -251,8 +283,14 @@ pub fn run(
         )?;
         let known = Mode::Profiled(viewer.sensitivity, KNOWN_WEIGHT_S);
         let bound = watch(&film, model, &cal, viewer, body_seed, known)?;
+        let revealed = reveal_at
+            .map(|at| watch(&film, model, &cal, viewer, body_seed, Mode::Revealed(at)))
+            .transpose()?;
         let mut broken = Vec::new();
-        for v in [&first, &second, &bound] {
+        for v in [Some(&first), Some(&second), Some(&bound), revealed.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             broken.extend(violations(&film, &v.decisions, v.end_s));
         }
 
@@ -265,6 +303,8 @@ pub fn run(
             violations: broken,
             adapted_segments: first.decisions.iter().filter(|d| !d.is_directors()).count(),
             learned_sensitivity: first.learned.0,
+            learning: first.learning,
+            revealed_mae: revealed.map(|v| v.mae),
         });
         progress(i + 1);
     }
@@ -273,6 +313,8 @@ pub fn run(
     };
     let (fixed_mae, adaptive_mae) = (mean(|r| r.fixed_mae), mean(|r| r.adaptive_mae));
     let (returning_mae, known_mae) = (mean(|r| r.returning_mae), mean(|r| r.known_mae));
+    let revealed = reveal_at.map(|at| (at, mean(|r| r.revealed_mae.unwrap_or(0.0))));
+    let learning_rms = learning_rms(&results);
     Ok(TrackingReport {
         film: format!("{} {}", film.info.id, film.version()),
         violations: results.iter().map(|r| r.violations.len()).sum(),
@@ -282,10 +324,31 @@ pub fn run(
         adaptive_mae,
         returning_mae,
         known_mae,
+        revealed,
+        learning_rms,
         reduction: if fixed_mae > 0.0 {
             1.0 - adaptive_mae / fixed_mae
         } else {
             0.0
         },
     })
+}
+
+/// RMS error of the learned sensitivity at each sample time, over the viewers watching.
+fn learning_rms(results: &[ViewerResult]) -> Vec<(f64, f64)> {
+    let samples = results.iter().map(|r| r.learning.len()).max().unwrap_or(0);
+    (0..samples)
+        .map(|k| {
+            let (sum, n) = results
+                .iter()
+                .filter_map(|r| Some(r.learning.get(k)? - r.viewer.sensitivity))
+                .fold((0.0f64, 0usize), |(s, n), e| {
+                    (s + (e as f64).powi(2), n + 1)
+                });
+            (
+                (k + 1) as f64 * LEARNING_EVERY_S,
+                (sum / n.max(1) as f64).sqrt(),
+            )
+        })
+        .collect()
 }
