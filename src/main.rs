@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand};
 use livingfilm::inference::Provider;
 use livingfilm::render::RenderBackend;
 use livingfilm::uplink::consent::{default_data_dir, ConsentStore, NOTICE};
-use livingfilm::{play, AudioMode, PlayerConfig};
+use livingfilm::{AudioMode, PlayerConfig};
 
 mod grade_cmd;
 mod hrv_cmd;
 mod inspect_cmd;
+mod interrupt;
 mod listen_cmd;
 mod model_cmd;
 mod sim_cmd;
@@ -47,6 +48,8 @@ enum Command {
     ///
     /// Headless (no display or audio device) the film runs on a virtual clock as fast as
     /// the GPU allows, and the same film, replay and seed give byte-identical outputs.
+    /// Ctrl-C or SIGTERM ends the viewing there and finishes its outputs (exit status 130
+    /// or 143); a second one quits at once.
     ///
     /// Desktop test player: livingfilm play assets/demo --window (keys in --help below).
     Play(Box<PlayArgs>),
@@ -334,7 +337,7 @@ struct ReplayArgs {
     quiet: bool,
 }
 
-fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
+fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
     run_play(PlayArgs {
         film: a.film,
         biometrics: None,
@@ -366,7 +369,7 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<()> {
     })
 }
 
-fn run_play(a: PlayArgs) -> anyhow::Result<()> {
+fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         a.epsilon > 0.0 && a.epsilon <= 10.0 && a.epsilon_budget >= 0.0,
         "--epsilon must lie in (0, 10] and --epsilon-budget be at least 0"
@@ -415,14 +418,23 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     };
     #[cfg(feature = "window")]
     if windowed {
-        return run_window(cfg, a.window);
+        return run_window(cfg, a.window).map(|()| ExitCode::SUCCESS);
     }
     if cfg.directors_cut {
         eprintln!("note: the director's cut, as chosen: no biometrics are read");
     } else if cfg.biometrics.is_none() && cfg.cut.is_none() {
         eprintln!("note: no --biometrics given: playing the director's cut");
     }
-    let r = play(&cfg)?;
+    let (controls, inbox) = crossbeam_channel::unbounded();
+    let interrupt = interrupt::Interrupt::end_viewing_on_signal(controls)
+        .context("listening for Ctrl-C / SIGTERM")?;
+    let host = livingfilm::player::HostIo {
+        controls: Some(inbox),
+        ..Default::default()
+    };
+    let played = livingfilm::player::play_with(&cfg, host);
+    interrupt.close();
+    let r = played?;
     if let Some(why) = &r.render.fallback {
         eprintln!("warning: render: {why}");
     }
@@ -471,7 +483,16 @@ fn run_play(a: PlayArgs) -> anyhow::Result<()> {
     }
     eprintln!("  outputs in {}", cfg.out_dir.display());
     println!("cut ID: {}", r.cut_id);
-    Ok(())
+    if let Some(sig) = interrupt.caught() {
+        eprintln!(
+            "  stopped at {:.2} s: the outputs cover the viewing up to there; the cut ID replays \
+             it with the director's choices after that point",
+            r.duration_s
+        );
+        // Like a shell, report the signal in the exit status (130 for Ctrl-C).
+        return Ok(ExitCode::from((128 + sig).clamp(0, 255) as u8));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// "QNN, NNAPI: not in this onnxruntime build; X: failed …" from one line per provider.
@@ -602,6 +623,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Play(a) => run_play(*a),
         Command::Replay(a) => run_replay(a),
+        command => run_other(command).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The commands that end with success or an error.
+fn run_other(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Play(_) | Command::Replay(_) => unreachable!("handled by main"),
         Command::Simulate(a) => sim_cmd::run(a),
         Command::Model(m) => model_cmd::run(m),
         Command::Hrv(h) => hrv_cmd::run(h),
@@ -621,13 +657,6 @@ fn main() -> ExitCode {
             livingfilm::bake::bake_demo(&dir, grid, storage)
                 .with_context(|| format!("baking the demo into {}", dir.display()))
                 .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display()))
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
         }
     }
 }

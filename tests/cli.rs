@@ -513,3 +513,74 @@ fn inspect_describes_a_splat_capture_and_its_sidecar() {
         "{err}"
     );
 }
+
+/// SIGTERM (or Ctrl-C) mid-viewing ends the film where the director is, and every output
+/// is finished and consistent with the shortened viewing; the status tells it was stopped.
+#[cfg(unix)]
+#[test]
+fn a_signal_ends_the_viewing_with_its_outputs_finished() {
+    gpu_env();
+    let o = out_dir("cli_sigterm");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_livingfilm"))
+        .args(["play", "assets/demo", "-b", "assets/demo/viewers/calm.csv"])
+        .args(["--audio", "headless", "-q", "-o"])
+        .arg(&o)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As soon as the first frames are out: the director is then well inside the film.
+    let y4m = o.join("film.y4m");
+    let waited = std::time::Instant::now();
+    while std::fs::metadata(&y4m).map_or(0, |m| m.len()) == 0 {
+        assert!(waited.elapsed().as_secs() < 120, "no frames after 2 min");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(128 + 15), "{stderr}");
+    assert!(stderr.contains("stopped at"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        stdout.trim().strip_prefix("cut ID: "),
+        report["cut_id"].as_str()
+    );
+    let film = livingfilm::director::Film::load(&root().join("assets/demo")).unwrap();
+    let duration = report["duration_s"].as_f64().unwrap();
+    assert!(
+        duration > 0.0 && duration < film.default_duration_s() - 1.0,
+        "stopped at {duration} s"
+    );
+    // Frames and the mix both end where the viewing did.
+    let frames = report["render"]["frames"].as_u64().unwrap();
+    assert_eq!(frames, (duration * film.info.fps as f64).round() as u64);
+    // The y4m stream holds exactly those frames: header line, then "FRAME\n" + 4:4:4 planes.
+    let (w, h) = (film.info.width as u64, film.info.height as u64);
+    let mut header = Vec::new();
+    std::io::BufRead::read_until(
+        &mut std::io::BufReader::new(std::fs::File::open(&y4m).unwrap()),
+        b'\n',
+        &mut header,
+    )
+    .unwrap();
+    assert!(
+        header.ends_with(b"C444 XCOLORRANGE=LIMITED\n"),
+        "{header:?}"
+    );
+    let header_len = header.len() as u64;
+    let len = std::fs::metadata(&y4m).unwrap().len();
+    assert_eq!(len, header_len + frames * (6 + 3 * w * h));
+    let wav = hound::WavReader::open(o.join("mix.wav")).unwrap();
+    let seconds = wav.duration() as f64 / wav.spec().sample_rate as f64;
+    assert!(
+        (seconds - duration).abs() < 0.05,
+        "mix {seconds} s, viewing {duration} s"
+    );
+}
