@@ -55,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fullscreen: false,
         hud: true,
         script: Script::default(),
+        stop: None,
     })?;
     println!("keys: {}", desktop::controls::KEYS);
     if let Some(r) = report {

@@ -418,7 +418,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     };
     #[cfg(feature = "window")]
     if windowed {
-        return run_window(cfg, a.window).map(|()| ExitCode::SUCCESS);
+        return run_window(cfg, a.window);
     }
     if cfg.directors_cut {
         eprintln!("note: the director's cut, as chosen: no biometrics are read");
@@ -426,8 +426,15 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: no --biometrics given: playing the director's cut");
     }
     let (controls, inbox) = crossbeam_channel::unbounded();
-    let interrupt = interrupt::Interrupt::end_viewing_on_signal(controls)
-        .context("listening for Ctrl-C / SIGTERM")?;
+    // Stamped at 0 s: due at the director's next tick.
+    let end = move || {
+        let _ = controls.send(livingfilm::player::Stamped {
+            t: 0.0,
+            control: livingfilm::player::Control::End,
+        });
+    };
+    let interrupt =
+        interrupt::Interrupt::on_signal(end).context("listening for Ctrl-C / SIGTERM")?;
     let host = livingfilm::player::HostIo {
         controls: Some(inbox),
         ..Default::default()
@@ -483,16 +490,14 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("  outputs in {}", cfg.out_dir.display());
     println!("cut ID: {}", r.cut_id);
-    if let Some(sig) = interrupt.caught() {
+    if interrupt.caught().is_some() {
         eprintln!(
             "  stopped at {:.2} s: the outputs cover the viewing up to there; the cut ID replays \
              it with the director's choices after that point",
             r.duration_s
         );
-        // Like a shell, report the signal in the exit status (130 for Ctrl-C).
-        return Ok(ExitCode::from((128 + sig).clamp(0, 255) as u8));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(interrupt.exit_code())
 }
 
 /// "QNN, NNAPI: not in this onnxruntime build; X: failed …" from one line per provider.
@@ -553,7 +558,7 @@ fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
 
 /// `play --window`: the desktop test player.
 #[cfg(feature = "window")]
-fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<()> {
+fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<ExitCode> {
     use livingfilm::desktop::{self, DesktopOptions, Input, Script};
     anyhow::ensure!(
         w.start_at.is_finite() && w.start_at >= 0.0,
@@ -584,14 +589,23 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<()> {
         None => Script::default(),
     };
     let out = cfg.out_dir.clone();
-    let (report, d) = desktop::run(DesktopOptions {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let interrupt = interrupt::Interrupt::on_signal(move || {
+        flag.store(true, std::sync::atomic::Ordering::Release)
+    })
+    .context("listening for Ctrl-C / SIGTERM")?;
+    let played = desktop::run(DesktopOptions {
         player: cfg,
         input,
         size: w.window_size,
         fullscreen: w.fullscreen,
         hud: !w.no_hud,
         script,
-    })?;
+        stop: Some(stop),
+    });
+    interrupt.close();
+    let (report, d) = played?;
     let f = d.frame_interval_ms;
     eprintln!(
         "  window {}x{} on {} ({}): {} pictures shown, {} dropped; frame interval p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
@@ -608,7 +622,7 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<()> {
         println!("{}", r.cut_id);
     }
     eprintln!("  report: {}", out.join("report.html").display());
-    Ok(())
+    Ok(interrupt.exit_code())
 }
 
 fn main() -> ExitCode {

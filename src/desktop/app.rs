@@ -541,6 +541,12 @@ impl ApplicationHandler for App {
         if self.viewing.is_none() {
             return;
         }
+        if let Some(stop) = &self.opts.stop {
+            if stop.load(std::sync::atomic::Ordering::Acquire) {
+                self.close("ended by a signal", event_loop);
+                return;
+            }
+        }
         self.pump();
         let done = self.viewing.as_ref().is_some_and(|v| v.finished()) && self.pending.is_none();
         if done {

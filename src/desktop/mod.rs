@@ -17,6 +17,8 @@ mod stats;
 pub mod viewing;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 pub use controls::{Command, Script, ScriptError};
 pub use stats::{FrameStats, Percentiles};
@@ -64,6 +66,8 @@ pub struct DesktopOptions {
     pub hud: bool,
     /// Commands at film times (a rehearsal, or a test).
     pub script: Script,
+    /// Set from outside the window (a signal handler) to end the viewing as `q` does.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// A screenshot the session took.
