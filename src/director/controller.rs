@@ -8,7 +8,9 @@
 //! from the online fit of how they respond ([`response`](super::response)); while the
 //! fit rests on little signal, it leans on the error in hand (`target − tension` over
 //! the last [`DECISION_WINDOW_S`], gain [`DIRECT_GAIN`]), weighting the two by the
-//! seconds of signal seen ([`EVIDENCE_HALF_S`]). The [guardrails](super::guardrails)
+//! seconds of signal seen, `e`: the fit's weight is `e² / (e² + EVIDENCE_HALF_S²)`, so a
+//! fit from a few seconds (its sensitivity rests on slight changes in what was offered)
+//! counts little and a fit from a minute counts nearly alone. The [guardrails](super::guardrails)
 //! then bound it. A take other than the director's carries `VARIANT_WEIGHT` of its
 //! intensity difference and is chosen when it gets closer to what is wanted, in the
 //! offset's direction, by more than the hysteresis; branches and placements follow the
@@ -39,8 +41,9 @@ pub(crate) const MIN_CONFIDENCE: f32 = 0.3;
 /// Gain on the error in hand while the response fit has little signal.
 pub(crate) const DIRECT_GAIN: f32 = 1.0;
 /// Seconds of confident signal at which the response fit and the error in hand weigh
-/// the same.
-pub(crate) const EVIDENCE_HALF_S: f64 = 30.0;
+/// the same (the weight rises as the square of the seconds: 0.2 at half of this, 0.8
+/// at twice). From the harness (BENCHMARKS.md): 15–25 s are alike.
+pub(crate) const EVIDENCE_HALF_S: f64 = 20.0;
 /// How far an offset moves the wanted intensity of a branch or a placement.
 pub(crate) const VARIANT_GAIN: f32 = 2.0;
 /// How far ahead a steered segment follows the director's curve, seconds (the
@@ -447,7 +450,7 @@ impl Controller {
                 let model = self.response.offer_for(target) - target;
                 // Until the fit rests on enough signal, lean on the error in hand.
                 let evidence = self.response.evidence_s();
-                let w = (evidence / (evidence + EVIDENCE_HALF_S)) as f32;
+                let w = (evidence.powi(2) / (evidence.powi(2) + EVIDENCE_HALF_S.powi(2))) as f32;
                 let wanted = (w * model + (1.0 - w) * DIRECT_GAIN * err) * self.strength;
                 let scaled = if self.strength == 1.0 {
                     String::new()
