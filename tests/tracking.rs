@@ -18,17 +18,17 @@ fn steering_lowers_the_tracking_error_without_breaking_guardrails() {
     let report = livingfilm::tracking::run(film, &mut model, 24, 7, None, |_| {}).unwrap();
     assert_eq!(report.violations, 0, "{:?}", report.viewers);
     assert_eq!(report.viewers.len(), 24);
-    // Measured on 100 viewers: 36–40 % lower on a first viewing, 47–48 % on a second
-    // one from the stored profile (BENCHMARKS.md); this audience gives 38 % and 46 %.
-    // Regression guards here.
+    // Measured on 1000 viewers: 40 % lower on a first viewing, 49 % on a second one from
+    // the stored profile (BENCHMARKS.md); this audience gives 41 % and 49 % (38 % and
+    // 46 % before the fit's low-pass). Regression guards here.
     assert!(
-        report.reduction > 0.3,
+        report.reduction > 0.39,
         "fixed {:.4}, steered {:.4}",
         report.fixed_mae,
         report.adaptive_mae
     );
     assert!(
-        report.returning_mae < 0.65 * report.fixed_mae
+        report.returning_mae < 0.58 * report.fixed_mae
             && report.returning_mae < report.adaptive_mae,
         "second viewing {:.4} vs first {:.4}, fixed {:.4}",
         report.returning_mae,
