@@ -357,24 +357,32 @@ fn the_end_of_the_film_closes_the_window_with_the_report() {
 fn a_signal_closes_the_window_with_the_report() {
     gpu_env();
     let film = livingfilm::director::Film::load(&root().join("assets/demo")).unwrap();
-    let dir = out_dir("desktop-signal");
-    // The shell inside the X server starts the player, signals it and reports its status.
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24", "sh", "-c"])
-        .arg(r#""$0" "$@" & p=$!; sleep 4; kill -TERM $p; wait $p; echo "status $?" >&2"#)
-        .arg(env!("CARGO_BIN_EXE_livingfilm"))
-        .args(["play", "assets/demo", "--window"])
-        .args(["--width", "320", "--height", "180", "-o"])
-        .arg(&dir)
-        .current_dir(root())
-        .output()
-        .expect("xvfb-run (package xvfb; scripts/setup.sh installs it)");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("status 143"), "{stderr}");
-    let d = json(&dir.join("desktop.json"));
-    assert_eq!(d["ended_by"], "ended by a signal", "{d}");
-    let r = json(&dir.join("report.json"));
-    let duration = r["duration_s"].as_f64().unwrap();
-    assert!(duration < film.default_duration_s() - 5.0, "{r}");
-    assert!(dir.join("report.html").is_file());
+    // Steered by the simulator (whose samples pace the director), and the director's
+    // cut (which reads none: the window's audio clock paces it).
+    for (name, extra) in [
+        ("desktop-signal", None),
+        ("desktop-signal-dc", Some("--directors-cut")),
+    ] {
+        let dir = out_dir(name);
+        // The shell inside the X server starts the player, signals it and reports its status.
+        let out = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x720x24", "sh", "-c"])
+            .arg(r#""$0" "$@" & p=$!; sleep 4; kill -TERM $p; wait $p; echo "status $?" >&2"#)
+            .arg(env!("CARGO_BIN_EXE_livingfilm"))
+            .args(["play", "assets/demo", "--window"])
+            .args(extra)
+            .args(["--width", "320", "--height", "180", "-o"])
+            .arg(&dir)
+            .current_dir(root())
+            .output()
+            .expect("xvfb-run (package xvfb; scripts/setup.sh installs it)");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("status 143"), "{name}: {stderr}");
+        let d = json(&dir.join("desktop.json"));
+        assert_eq!(d["ended_by"], "ended by a signal", "{name}: {d}");
+        let r = json(&dir.join("report.json"));
+        let duration = r["duration_s"].as_f64().unwrap();
+        assert!(duration < film.default_duration_s() - 5.0, "{name}: {r}");
+        assert!(dir.join("report.html").is_file(), "{name}");
+    }
 }

@@ -50,6 +50,21 @@ impl<T: Stamped> Inbox<T> {
         }
     }
 
+    /// Whether items may still come: one is waiting, or the sender is still there.
+    pub(crate) fn is_open(&mut self) -> bool {
+        if self.pending.is_some() {
+            return true;
+        }
+        match self.rx.try_recv() {
+            Ok(s) => {
+                self.pending = Some(s);
+                true
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => true,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => false,
+        }
+    }
+
     /// Moves every item stamped `<= t` into `out`, in arrival order.
     pub(crate) fn drain_until(&mut self, t: f64, out: &mut Vec<T>) {
         self.each_until(t, |s| out.push(s));

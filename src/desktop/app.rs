@@ -16,7 +16,7 @@ use super::controls::Command;
 use super::gfx::{Drawn, Gfx};
 use super::hud::{self, HudState, Switches};
 use super::stats::FrameStats;
-use super::viewing::{Inputs, Viewing};
+use super::viewing::{self, Inputs, Viewing};
 use super::{DesktopError, DesktopOptions, DesktopReport, Screenshot};
 use crate::biometrics::live_sim::SimCommand;
 use crate::director::Film;
@@ -91,7 +91,11 @@ pub fn run(opts: DesktopOptions) -> Result<(Option<Report>, DesktopReport), Desk
         strength: 1.0,
         consent: opts.player.consent,
         script: opts.script.steps.iter().cloned().collect(),
-        input_label: opts.input.describe(),
+        input_label: if viewing::reads_biometrics(&opts.player) {
+            opts.input.describe()
+        } else {
+            viewing::NO_INPUT.to_owned()
+        },
         opts,
         film,
         window: None,

@@ -27,6 +27,14 @@ pub const LOOKAHEAD_S: f64 = 0.75;
 /// Frames the stages may have ready before the window shows them.
 const FRAME_QUEUE: usize = 6;
 
+/// How the HUD names the input of a viewing that reads no biometrics.
+pub(crate) const NO_INPUT: &str = "none (no biometrics are read)";
+
+/// Whether a viewing reads biometrics: the director's cut and a replay read none.
+pub(crate) fn reads_biometrics(cfg: &PlayerConfig) -> bool {
+    !cfg.directors_cut && cfg.cut.is_none()
+}
+
 /// Where biometric samples come from.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -203,7 +211,12 @@ impl Viewing {
                 })
             }
         };
+        // Without biometrics the input is not opened, and the feeder only stamps the live
+        // changes (the director keeps to the audio clock).
         let source = match input {
+            _ if !reads_biometrics(&cfg) => Source::Other(Box::new(
+                crate::biometrics::ReplaySource::new(Vec::new(), NO_INPUT),
+            )),
             Input::Simulator => {
                 Source::Sim(LiveSimulator::new(cfg.seed as u64, inputs.sim.clone()))
             }
@@ -426,6 +439,7 @@ struct Feeder {
     samples: Sender<Sample>,
     log: Inputs,
     pushed_to: f64,
+    /// The source has not ended.
     live: bool,
 }
 

@@ -69,8 +69,8 @@ pub struct HostIo {
     pub events: Option<EventHandler>,
     /// Live changes (director's cut, strength, consent) stamped in viewing time.
     pub controls: Option<Receiver<super::live::Stamped>>,
-    /// The clock of the host's audio sink: frames already late by it are skipped (a live
-    /// display); `None` renders every frame.
+    /// The clock of the host's audio sink (a live display): frames already late by it are
+    /// skipped, and the director keeps within a second of it; `None` renders every frame.
     pub late_by: Option<crate::audio::sink::AudioClock>,
     /// Frame buffers the host is done with, to be filled again (so a long viewing does
     /// not allocate a buffer per frame); `None` allocates each.

@@ -45,6 +45,11 @@ impl ControlInbox {
         Self(rx.map(Inbox::new))
     }
 
+    /// Whether changes may still come: the host has not hung up, or some are waiting.
+    pub(crate) fn is_open(&mut self) -> bool {
+        self.0.as_mut().is_some_and(Inbox::is_open)
+    }
+
     /// The changes stamped at or before `t` (a tick's time, to within rounding).
     pub(crate) fn due(&mut self, t: f64, mut apply: impl FnMut(Control)) {
         if let Some(inbox) = &mut self.0 {
@@ -103,5 +108,24 @@ mod tests {
         assert_eq!(seen.len(), 2);
         inbox.due(2.5, |c| seen.push(c));
         assert_eq!(seen.len(), 3);
+    }
+
+    #[test]
+    fn the_inbox_is_open_until_the_host_hangs_up_and_every_change_is_handed_over() {
+        assert!(!ControlInbox::new(None).is_open());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut inbox = ControlInbox::new(Some(rx));
+        assert!(inbox.is_open());
+        tx.send(Stamped {
+            t: 3.0,
+            control: Control::End,
+        })
+        .unwrap();
+        drop(tx);
+        assert!(inbox.is_open(), "a change is still waiting");
+        let mut seen = Vec::new();
+        inbox.due(3.0, |c| seen.push(c));
+        assert_eq!(seen, [Control::End]);
+        assert!(!inbox.is_open());
     }
 }

@@ -328,6 +328,12 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             ..
         } = host;
         let live = controls.is_some();
+        let host_clock = late_by.map(|clock| stages::HostClock {
+            clock,
+            start_at: cfg.start_at,
+            rate: film.info.sample_rate as f64,
+        });
+        let pace = host_clock.clone();
         let events_for_director = events.clone();
         let events_for_inference = events.clone();
         let inf = scope.spawn(move || {
@@ -353,6 +359,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     stages::DirectorHost {
                         events: events_for_director,
                         controls,
+                        pace,
                     },
                 )
             })
@@ -377,7 +384,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     fallback,
                     host: host_frames,
                     signage,
-                    late_by,
+                    late_by: host_clock,
                     recycle,
                 };
                 stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)

@@ -33,6 +33,32 @@ pub struct DirectorHost {
     pub events: Option<super::host::EventHandler>,
     /// Live changes stamped in viewing time.
     pub controls: Option<Receiver<super::live::Stamped>>,
+    /// A live display's clock: the director keeps within [`PACE_AHEAD_S`] of it, so a
+    /// change made now (the end included) lands now even when no samples pace the
+    /// director (the director's cut, a replay).
+    pub pace: Option<HostClock>,
+}
+
+/// How far the director may run ahead of a live host's clock, seconds: more than the
+/// audio and frames queued ahead of what is heard and seen.
+pub const PACE_AHEAD_S: f64 = 1.0;
+
+/// Where a live host's audio sink is, in viewing time.
+#[derive(Clone)]
+pub struct HostClock {
+    /// Frames the host's sink has played.
+    pub clock: AudioClock,
+    /// Viewing time of the sink's first frame (a seek's start), seconds.
+    pub start_at: f64,
+    /// The sink's frames per second.
+    pub rate: f64,
+}
+
+impl HostClock {
+    /// Viewing time heard now, seconds.
+    pub fn now(&self) -> f64 {
+        self.start_at + self.clock.frames() as f64 / self.rate
+    }
 }
 use crate::audio::feeder::Feeder;
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
@@ -165,7 +191,11 @@ pub fn director(
     host: DirectorHost,
 ) -> DirectorOutput {
     use super::live::{Control, ControlInbox, Tick};
-    let DirectorHost { events, controls } = host;
+    let DirectorHost {
+        events,
+        controls,
+        pace,
+    } = host;
     let live = controls.is_some();
     let mut inbox = ControlInbox::new(controls);
     // Without live controls every summary goes on and the uplink stage applies consent;
@@ -186,6 +216,10 @@ pub fn director(
     let mut duration_s = 0.0;
     'ticks: for k in 0u64.. {
         let t = k as f64 * TICK_S;
+        // Paced by a live host until it hangs up its controls (a seek abandons the viewing).
+        while pace.as_ref().is_some_and(|p| t > p.now() + PACE_AHEAD_S) && inbox.is_open() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let est = match rx.recv() {
             Ok(e) if (e.t - t).abs() < 1e-6 => e,
             _ => Estimate {
@@ -398,8 +432,8 @@ pub struct RenderOutputs {
     pub host: Option<Sender<super::host::HostFrame>>,
     /// The film's signs in the viewer's locale.
     pub signage: Signage,
-    /// The host's audio clock: a frame already late by it is skipped, not drawn.
-    pub late_by: Option<AudioClock>,
+    /// The host's clock: a frame already late by it is skipped, not drawn.
+    pub late_by: Option<HostClock>,
     /// Buffers the host hands back for reuse.
     pub recycle: Option<Receiver<Vec<u8>>>,
 }
@@ -527,7 +561,7 @@ pub fn render(
             continue;
         }
         if let Some(host_clock) = &outputs.late_by {
-            let now = cfg.start_at + host_clock.frames() as f64 / film.info.sample_rate as f64;
+            let now = host_clock.now();
             if submitted > 0 && t + 1.0 / fps as f64 <= now {
                 // A live display is behind: drop this frame rather than fall further back
                 // (after delivering the one in flight, so indices stay right).
