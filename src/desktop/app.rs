@@ -91,7 +91,7 @@ pub fn run(opts: DesktopOptions) -> Result<(Option<Report>, DesktopReport), Desk
         strength: 1.0,
         consent: opts.player.consent,
         script: opts.script.steps.iter().cloned().collect(),
-        input_label: if viewing::reads_biometrics(&opts.player) {
+        input_label: if opts.player.reads_biometrics() {
             opts.input.describe()
         } else {
             viewing::NO_INPUT.to_owned()

@@ -18,7 +18,7 @@ use crate::audio::sink::{AudioClock, AudioSink, PacedNullSink, SinkError, SinkSt
 use crate::biometrics::live_sim::{LiveSimulator, SimCommand, SimScript};
 use crate::biometrics::{Sample, SampleSource};
 use crate::player::host::{host_samples, HostFrame, HostIo, PlayerEvent};
-use crate::player::{AudioMode, Control, PlayerConfig, PlayerError, Report, Stamped};
+use crate::player::{AudioMode, Control, HostClock, PlayerConfig, PlayerError, Report, Stamped};
 
 /// How far ahead of the picture samples are handed to the stages, seconds: enough to
 /// keep the pipeline busy, short enough that a key acts promptly.
@@ -29,11 +29,6 @@ const FRAME_QUEUE: usize = 6;
 
 /// How the HUD names the input of a viewing that reads no biometrics.
 pub(crate) const NO_INPUT: &str = "none (no biometrics are read)";
-
-/// Whether a viewing reads biometrics: the director's cut and a replay read none.
-pub(crate) fn reads_biometrics(cfg: &PlayerConfig) -> bool {
-    !cfg.directors_cut && cfg.cut.is_none()
-}
 
 /// Where biometric samples come from.
 #[derive(Debug, Clone)]
@@ -100,11 +95,8 @@ pub struct Viewing {
     pub events: Receiver<PlayerEvent>,
     /// Samples as they were handed over, for the HUD's live vitals (never stored).
     pub samples: Receiver<Sample>,
-    /// Audio frames played since `start_at`.
-    clock: AudioClock,
-    rate: f64,
-    /// Viewing time this viewing started showing at.
-    pub start_at: f64,
+    /// Where the sound is, in viewing time (from the frames played since the start).
+    heard: HostClock,
     paused: Arc<AtomicBool>,
     abort: Arc<AtomicBool>,
     /// Set when the picture has ended: the feeder stops so the sensor stages can end.
@@ -214,7 +206,7 @@ impl Viewing {
         // Without biometrics the input is not opened, and the feeder only stamps the live
         // changes (the director keeps to the audio clock).
         let source = match input {
-            _ if !reads_biometrics(&cfg) => Source::Other(Box::new(
+            _ if !cfg.reads_biometrics() => Source::Other(Box::new(
                 crate::biometrics::ReplaySource::new(Vec::new(), NO_INPUT),
             )),
             Input::Simulator => {
@@ -255,11 +247,14 @@ impl Viewing {
             late_by: Some(clock.clone()),
             recycle: Some(recycle_rx),
         };
-        let start_at = cfg.start_at;
+        let heard = HostClock {
+            clock,
+            start_at: cfg.start_at,
+            rate: sample_rate as f64,
+        };
         let fed_enough = Arc::new(AtomicBool::new(false));
         let feeder = {
-            let (clock, abort, enough) = (clock.clone(), abort.clone(), fed_enough.clone());
-            let rate = sample_rate as f64;
+            let (heard, abort, enough) = (heard.clone(), abort.clone(), fed_enough.clone());
             std::thread::Builder::new()
                 .name("livingfilm-feeder".into())
                 .spawn(move || {
@@ -273,12 +268,7 @@ impl Viewing {
                         live: true,
                     };
                     f.replay_log();
-                    f.run(
-                        feed_rx,
-                        || start_at + clock.frames() as f64 / rate,
-                        &abort,
-                        &enough,
-                    );
+                    f.run(feed_rx, || heard.now(), &abort, &enough);
                     f.log
                 })
                 .map_err(|e| PlayerError::Stage {
@@ -297,9 +287,7 @@ impl Viewing {
             frames,
             events,
             samples,
-            clock,
-            rate: sample_rate as f64,
-            start_at,
+            heard,
             paused,
             abort,
             fed_enough,
@@ -318,7 +306,7 @@ impl Viewing {
 
     /// Viewing time the sound has reached, seconds.
     pub fn now(&self) -> f64 {
-        self.start_at + self.clock.frames() as f64 / self.rate
+        self.heard.now()
     }
 
     /// Pauses or resumes sound and picture.

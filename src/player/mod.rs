@@ -19,6 +19,7 @@ mod stages;
 
 #[cfg(feature = "window")]
 pub(crate) use stages::open_device;
+pub use stages::HostClock;
 
 pub use host::{HostFrame, HostIo, PlayerEvent};
 pub use live::{Control, Stamped, Tick};
@@ -131,6 +132,14 @@ pub struct PlayerConfig {
     pub locale: Option<String>,
 }
 
+impl PlayerConfig {
+    /// Whether this viewing reads biometrics: the director's cut and a replay read none
+    /// (and learn nothing about the viewer).
+    pub fn reads_biometrics(&self) -> bool {
+        !self.directors_cut && self.cut.is_none()
+    }
+}
+
 /// Why a viewing could not start or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum PlayerError {
@@ -237,10 +246,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         },
         _ => Vec::new(),
     };
-    let host_samples = host
-        .samples
-        .take()
-        .filter(|_| forced.is_none() && !cfg.directors_cut);
+    let host_samples = host.samples.take().filter(|_| cfg.reads_biometrics());
     // Without biometrics (or when replaying a cut) the model is never needed.
     let (model, load_error) = if samples.is_empty() && host_samples.is_none() {
         (None, None)
@@ -276,10 +282,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     }
 
     // A replay or the director's cut learns nothing about the viewer: no profile then.
-    let profile_path = cfg
-        .profile
-        .as_ref()
-        .filter(|_| cfg.cut.is_none() && !cfg.directors_cut);
+    let profile_path = cfg.profile.as_ref().filter(|_| cfg.reads_biometrics());
     let mut profile_report = profile_path.map(|p| ProfileReport {
         path: p.display().to_string(),
         ..ProfileReport::default()
