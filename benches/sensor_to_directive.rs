@@ -18,6 +18,8 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
+    livingfilm::inference::runtime::disable_vendor_telemetry();
     let full = std::env::args().any(|a| a == "--bench");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let film = Arc::new(Film::load(&root.join("assets/demo"))?);

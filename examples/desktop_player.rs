@@ -14,6 +14,8 @@ use livingfilm::render::RenderBackend;
 use livingfilm::{AudioMode, PlayerConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
+    livingfilm::inference::runtime::disable_vendor_telemetry();
     let mut args = std::env::args().skip(1);
     let film = PathBuf::from(args.next().unwrap_or_else(|| "assets/demo".into()));
     let out = PathBuf::from(args.next().unwrap_or_else(|| "out/desktop".into()));

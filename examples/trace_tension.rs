@@ -8,6 +8,8 @@ use livingfilm::biometrics::{load_replay, FeatureConfig, FeatureExtractor, FEATU
 use livingfilm::inference::TensionModel;
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
+    livingfilm::inference::runtime::disable_vendor_telemetry();
     let path: PathBuf = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "assets/demo/viewers/tense.csv".into())

@@ -21,6 +21,7 @@ pub mod player;
 pub mod render;
 pub mod splat;
 pub mod tracking;
+pub mod untrusted;
 pub mod uplink;
 
 pub use player::{play, AudioMode, PlayerConfig, PlayerError, Report};

@@ -633,6 +633,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Before any thread starts: onnxruntime's telemetry reads this when it loads.
+    livingfilm::inference::runtime::disable_vendor_telemetry();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(*a),

@@ -197,6 +197,12 @@ pub struct UplinkReport {
     pub truncated_bytes: u64,
     /// The queue's folder (with consent only).
     pub queue: Option<String>,
+    /// Consent was withdrawn during the viewing: from then on nothing was queued or
+    /// sent, and the queue stays deleted.
+    pub withdrawn: bool,
+    /// The queue's state file was corrupt or missing, and the queue was rebuilt from its
+    /// logs (why); records may be sent again, which the collector de-duplicates.
+    pub queue_rebuilt: Option<String>,
     /// The last problem, if any.
     pub error: Option<String>,
 }

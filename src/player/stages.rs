@@ -852,12 +852,19 @@ fn random_hex() -> Result<String, String> {
 /// With consent: randomizes each segment's quantized delta (ε per record, within the
 /// viewing's budget), appends the records to the durable queue, and delivers what is
 /// queued to the endpoint if there is one. Without consent nothing is written or sent.
+/// Consent is re-checked before every record and every request: a revoke during the
+/// viewing (`livingfilm consent revoke`, any process) stops both, and the queue it
+/// deleted is not made again.
 pub fn uplink(
     film: &Film,
     cfg: &PlayerConfig,
     rx: Receiver<SegmentSummary>,
     live: bool,
 ) -> UplinkReport {
+    let store = uplink::consent::ConsentStore::new(&cfg.data_dir);
+    // Noted as the viewing starts, so a revoke from here on is seen; read-only, and
+    // only when consent may be in force (without it nothing is touched).
+    let watch = (cfg.consent || live).then(|| store.watch());
     let deltas: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
     // With live controls the director forwards only segments that ended under consent.
     let consent = cfg.consent || (live && !deltas.is_empty());
@@ -870,12 +877,33 @@ pub fn uplink(
     if !consent {
         return report;
     }
-    let store = uplink::consent::ConsentStore::new(&cfg.data_dir);
+    let watch = match watch {
+        Some(Ok(w)) => w,
+        Some(Err(e)) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+        None => return report,
+    };
     let queue_dir = store.queue_dir();
     report.queue = Some(queue_dir.display().to_string());
-    let mut queue = match uplink::queue::Queue::open(&queue_dir, cfg.queue_capacity) {
+    let withdrawn = |report: &mut UplinkReport| {
+        report.withdrawn = true;
+        report.error = Some(
+            "consent was withdrawn during the viewing: nothing more was queued or sent".into(),
+        );
+    };
+    let opened = match watch.permit() {
+        Some(_permit) => uplink::queue::Queue::open(&queue_dir, cfg.queue_capacity),
+        None => {
+            withdrawn(&mut report);
+            return report;
+        }
+    };
+    let mut queue = match opened {
         Ok((q, rec)) => {
             report.truncated_bytes = rec.truncated_bytes;
+            report.queue_rebuilt = rec.rebuilt;
             q
         }
         Err(e) => {
@@ -906,6 +934,10 @@ pub fn uplink(
             viewing: viewing.clone(),
             record,
         };
+        let Some(_permit) = watch.permit() else {
+            withdrawn(&mut report);
+            return report;
+        };
         match queue.push(&serde_json::to_vec(&r).unwrap_or_default()) {
             Ok(()) => report.queued += 1,
             Err(e) => report.error = Some(e.to_string()),
@@ -913,6 +945,14 @@ pub fn uplink(
     }
     if let Some(url) = cfg.uplink_url.as_deref() {
         report.endpoint = Some(url.to_owned());
+        let endpoint = match uplink::sender::Endpoint::parse(url) {
+            Ok(e) => e,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                report.pending = queue.len();
+                return report;
+            }
+        };
         let ca_pem = match cfg.uplink_ca.as_ref().map(std::fs::read).transpose() {
             Ok(pem) => pem,
             Err(e) => {
@@ -927,7 +967,20 @@ pub fn uplink(
             timeout: Duration::from_secs(5),
             ..Default::default()
         };
-        match uplink::sender::deliver(&mut queue, url, &policy, std::thread::sleep, os_uniform) {
+        let sent = uplink::sender::deliver(
+            &mut queue,
+            &endpoint,
+            &policy,
+            || watch.permit(),
+            std::thread::sleep,
+            os_uniform,
+        );
+        match sent {
+            Ok(s) if s.withdrawn => {
+                report.delivered = s.delivered;
+                withdrawn(&mut report);
+                return report;
+            }
             Ok(s) => {
                 report.delivered = s.delivered;
                 if s.last_error.is_some() {

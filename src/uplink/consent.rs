@@ -3,6 +3,12 @@
 //!
 //! Off by default. Granting is explicit (`livingfilm consent grant`); revoking stops all
 //! sending at once and deletes the local queue with everything in it.
+//!
+//! A revoke must win over a viewing already under way, in this process or another: the
+//! store counts revocations, a viewing notes the count when it starts
+//! ([`ConsentStore::watch`]), and every enqueue and every request is made holding the
+//! store's lock after seeing the count unchanged ([`ConsentWatch::permit`]). Revoking
+//! takes the same lock, so when `revoke` returns nothing more is queued or sent.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +44,10 @@ pub struct Consent {
     pub granted: bool,
     /// The disclosure version the viewer agreed to.
     pub disclosure_version: u32,
+    /// Times consent was withdrawn in this data folder, ever (a viewing that started
+    /// before a withdrawal sees the count change and stops).
+    #[serde(default)]
+    pub revocations: u64,
 }
 
 /// Why consent could not be read or stored; names the file.
@@ -64,6 +74,33 @@ impl ConsentStore {
 
     fn path(&self) -> PathBuf {
         self.dir.join("consent.json")
+    }
+
+    /// The store's lock (`consent.lock`), held while changing consent, enqueueing or
+    /// sending; released when dropped.
+    fn lock(&self) -> Result<std::fs::File, ConsentError> {
+        let path = self.dir.join("consent.lock");
+        let err = |e: std::io::Error| ConsentError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(err)?;
+        f.lock().map_err(err)?;
+        Ok(f)
+    }
+
+    /// Notes the revocation count now, at the start of a viewing that has consent.
+    pub fn watch(&self) -> Result<ConsentWatch, ConsentError> {
+        Ok(ConsentWatch {
+            store: self.clone(),
+            revocations: self.load()?.revocations,
+        })
     }
 
     /// The uplink queue's folder for this profile.
@@ -93,6 +130,7 @@ impl ConsentStore {
         }
     }
 
+    /// Writes `c` atomically; the caller holds the lock.
     fn save(&self, c: Consent) -> Result<(), ConsentError> {
         let path = self.path();
         let err = |e: std::io::Error| ConsentError {
@@ -107,17 +145,26 @@ impl ConsentStore {
 
     /// Records the viewer's agreement to the current disclosure.
     pub fn grant(&self) -> Result<(), ConsentError> {
+        let _lock = self.lock()?;
+        let before = self.load()?;
         self.save(Consent {
             granted: true,
             disclosure_version: DISCLOSURE_VERSION,
+            revocations: before.revocations,
         })
     }
 
-    /// Withdraws consent and deletes the queue and everything waiting in it.
+    /// Withdraws consent and deletes the queue and everything waiting in it. Waits for
+    /// an enqueue or a request in flight (at most one request's timeout); after it
+    /// returns, no viewing queues or sends anything more.
     pub fn revoke(&self) -> Result<(), ConsentError> {
+        let _lock = self.lock()?;
+        // An unreadable file still gets replaced by a withdrawal.
+        let before = self.load().unwrap_or_default();
         self.save(Consent {
             granted: false,
             disclosure_version: DISCLOSURE_VERSION,
+            revocations: before.revocations + 1,
         })?;
         let q = self.queue_dir();
         match std::fs::remove_dir_all(&q) {
@@ -128,6 +175,34 @@ impl ConsentStore {
                 reason: e.to_string(),
             }),
         }
+    }
+}
+
+/// A viewing's hold on consent: valid until consent is withdrawn in its data folder.
+#[derive(Debug, Clone)]
+pub struct ConsentWatch {
+    store: ConsentStore,
+    revocations: u64,
+}
+
+/// Held while one record is queued or one request is made; a revoke waits for it.
+#[derive(Debug)]
+pub struct Permit {
+    _lock: std::fs::File,
+}
+
+impl ConsentWatch {
+    /// A permit to queue or send, or `None` once consent was withdrawn since the watch
+    /// began (or the consent file can no longer be read: fail closed).
+    pub fn permit(&self) -> Option<Permit> {
+        let lock = self.store.lock().ok()?;
+        let now = self.store.load().ok()?;
+        (now.revocations == self.revocations).then_some(Permit { _lock: lock })
+    }
+
+    /// The store watched.
+    pub fn store(&self) -> &ConsentStore {
+        &self.store
     }
 }
 
@@ -163,6 +238,50 @@ mod tests {
         store.revoke().unwrap();
         assert!(!store.load().unwrap().granted);
         assert!(!store.queue_dir().exists());
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_revoke_ends_every_watch_begun_before_it() {
+        let d = std::env::temp_dir().join(format!("lf-consent-watch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let store = ConsentStore::new(&d);
+        // Consent for one viewing only (nothing stored) is still a watch a revoke ends.
+        let once = store.watch().unwrap();
+        store.grant().unwrap();
+        let stored = store.watch().unwrap();
+        assert!(once.permit().is_some() && stored.permit().is_some());
+        store.revoke().unwrap();
+        assert!(once.permit().is_none() && stored.permit().is_none());
+        // Granting again does not revive a viewing that was running at the revoke.
+        store.grant().unwrap();
+        assert!(stored.permit().is_none());
+        assert!(store.watch().unwrap().permit().is_some());
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_revoke_waits_for_the_permit_in_flight() {
+        let d = std::env::temp_dir().join(format!("lf-consent-wait-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let store = ConsentStore::new(&d);
+        store.grant().unwrap();
+        let permit = store.watch().unwrap().permit().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s2 = store.clone();
+        let t = std::thread::spawn(move || {
+            s2.revoke().unwrap();
+            tx.send(()).unwrap();
+        });
+        // The revoke cannot finish while the permit is held.
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err());
+        assert!(store.load().unwrap().granted);
+        drop(permit);
+        rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        t.join().unwrap();
+        assert!(!store.load().unwrap().granted);
         std::fs::remove_dir_all(&d).ok();
     }
 }

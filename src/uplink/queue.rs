@@ -7,7 +7,11 @@
 //!   file, fsync, rename, fsync the folder).
 //!
 //! Opening scans the log and truncates it at the first frame that is short or fails its
-//! checksum (a write cut off by a crash), counting what it cut. Delivery is at least
+//! checksum (a write cut off by a crash), counting what it cut. A state file that is
+//! unreadable, missing beside logs, names a log that is not there or an offset that is
+//! not a frame boundary is not trusted: the queue is rebuilt from every generation's
+//! log (each record once, in order) into a new generation, and opening says so. No
+//! pushed record is lost that way; delivered ones may be sent again. Delivery is at least
 //! once: records are acknowledged after the collector said yes, so a crash in between
 //! sends them again (the collector de-duplicates by record id). When full, the oldest
 //! records are dropped and counted. Compaction writes the live records to the next
@@ -42,10 +46,12 @@ struct State {
 }
 
 /// What opening found.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recovery {
     /// Bytes cut from the end of the log (a torn or corrupted tail).
     pub truncated_bytes: u64,
+    /// The state could not be trusted (why), and the queue was rebuilt from its logs.
+    pub rebuilt: Option<String>,
 }
 
 /// The queue.
@@ -70,21 +76,52 @@ impl Queue {
     /// Opens (or creates) the queue in `dir`, holding at most `capacity` records.
     pub fn open(dir: &Path, capacity: usize) -> Result<(Self, Recovery), QueueError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let state_path = dir.join("queue.state");
-        let state: State = match std::fs::read(&state_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            Err(e) => return Err(io(&state_path)(e)),
-        };
-        // Logs of other generations are leftovers of an interrupted compaction.
-        let current = format!("queue.{}.log", state.gen);
-        for entry in std::fs::read_dir(dir).map_err(io(dir))?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("queue.") && name.ends_with(".log") && name != current {
-                let _ = std::fs::remove_file(entry.path());
+        match Self::open_trusting_state(dir, capacity)? {
+            Ok(opened) => Ok(opened),
+            Err(why) => {
+                rebuild(dir)?;
+                let (q, mut recovery) =
+                    Self::open_trusting_state(dir, capacity)?.map_err(|again| {
+                        io(dir)(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("rebuilt after `{why}`, still unusable: {again}"),
+                        ))
+                    })?;
+                recovery.rebuilt = Some(why);
+                Ok((q, recovery))
             }
         }
-        let path = dir.join(&current);
+    }
+
+    /// Opens the queue as its state file describes it; `Ok(Err(why))`, having changed
+    /// nothing, when that description cannot be trusted.
+    fn open_trusting_state(
+        dir: &Path,
+        capacity: usize,
+    ) -> Result<Result<(Self, Recovery), String>, QueueError> {
+        let gens = generations(dir)?;
+        let state_path = dir.join("queue.state");
+        let state: State = match std::fs::read(&state_path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(format!("queue.state is unreadable ({e})"))),
+            },
+            // A queue that has only been pushed to has no state yet.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && gens.iter().all(|&g| g == 0) => {
+                State::default()
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Err("queue.state is missing beside a compacted log".into()))
+            }
+            Err(e) => return Err(io(&state_path)(e)),
+        };
+        if !gens.is_empty() && !gens.contains(&state.gen) {
+            return Ok(Err(format!(
+                "queue.state names generation {}, whose log is missing",
+                state.gen
+            )));
+        }
+        let path = dir.join(log_name(state.gen));
         let mut log = OpenOptions::new()
             .create(true)
             .read(true)
@@ -93,18 +130,31 @@ impl Queue {
             .map_err(io(&path))?;
         let mut bytes = Vec::new();
         log.read_to_end(&mut bytes).map_err(io(&path))?;
-        let mut frames = std::collections::VecDeque::new();
-        let mut at = 0usize;
-        while let Some(len) = frame_at(&bytes, at) {
-            frames.push_back((at as u64, len as u32));
-            at += 8 + len;
+        let (mut frames, at) = scan(&bytes);
+        let boundary = state.acked == at as u64 || frames.iter().any(|&(o, _)| o == state.acked);
+        if !boundary {
+            return Ok(Err(format!(
+                "queue.state's acknowledged offset {} is not a record boundary of {}",
+                state.acked,
+                log_name(state.gen)
+            )));
+        }
+        // Logs of other generations are leftovers of an interrupted compaction: the
+        // state names the complete one.
+        for g in gens.into_iter().filter(|&g| g != state.gen) {
+            let _ = std::fs::remove_file(dir.join(log_name(g)));
         }
         let recovery = Recovery {
             truncated_bytes: (bytes.len() - at) as u64,
+            rebuilt: None,
         };
         if recovery.truncated_bytes > 0 {
             log.set_len(at as u64).map_err(io(&path))?;
             log.sync_all().map_err(io(&path))?;
+        }
+        // Frames before the acknowledged offset were delivered.
+        while frames.front().is_some_and(|&(o, _)| o < state.acked) {
+            frames.pop_front();
         }
         let mut q = Self {
             dir: dir.to_owned(),
@@ -114,12 +164,8 @@ impl Queue {
             end: at as u64,
             capacity: capacity.max(1),
         };
-        // Frames before the acknowledged offset were delivered.
-        while q.frames.front().is_some_and(|&(o, _)| o < q.state.acked) {
-            q.frames.pop_front();
-        }
         q.state.acked = q.frames.front().map_or(q.end, |&(o, _)| o);
-        Ok((q, recovery))
+        Ok(Ok((q, recovery)))
     }
 
     /// Records waiting.
@@ -198,7 +244,7 @@ impl Queue {
     }
 
     fn log_path(&self) -> PathBuf {
-        self.dir.join(format!("queue.{}.log", self.state.gen))
+        self.dir.join(log_name(self.state.gen))
     }
 
     fn compact(&mut self) -> Result<(), QueueError> {
@@ -208,7 +254,7 @@ impl Queue {
             acked: 0,
             dropped: self.state.dropped,
         };
-        let path = self.dir.join(format!("queue.{}.log", next.gen));
+        let path = self.dir.join(log_name(next.gen));
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(true)
@@ -240,18 +286,98 @@ impl Queue {
     }
 
     fn save_state(&self) -> Result<(), QueueError> {
-        let path = self.dir.join("queue.state");
-        let tmp = self.dir.join("queue.state.tmp");
-        let bytes = serde_json::to_vec(&self.state).unwrap_or_default();
-        let mut f = File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(&bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        save_state(&self.dir, &self.state)
     }
+}
+
+/// Writes `state` atomically: a temp file, fsync, rename, fsync the folder.
+fn save_state(dir: &Path, state: &State) -> Result<(), QueueError> {
+    let path = dir.join("queue.state");
+    let tmp = dir.join("queue.state.tmp");
+    let bytes = serde_json::to_vec(state).unwrap_or_default();
+    let mut f = File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(&bytes).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn log_name(gen: u64) -> String {
+    format!("queue.{gen}.log")
+}
+
+/// The generations whose logs are in `dir`, oldest first.
+fn generations(dir: &Path) -> Result<Vec<u64>, QueueError> {
+    let mut gens: Vec<u64> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let name = name.to_str()?;
+            name.strip_prefix("queue.")?
+                .strip_suffix(".log")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    gens.sort_unstable();
+    Ok(gens)
+}
+
+/// The whole, checksum-valid frames of a log as (offset, payload length), and where
+/// they end.
+fn scan(bytes: &[u8]) -> (std::collections::VecDeque<(u64, u32)>, usize) {
+    let mut frames = std::collections::VecDeque::new();
+    let mut at = 0usize;
+    while let Some(len) = frame_at(bytes, at) {
+        frames.push_back((at as u64, len as u32));
+        at += 8 + len;
+    }
+    (frames, at)
+}
+
+/// Rebuilds an untrusted queue: every valid record of every generation's log, each once
+/// (a compaction copies records, so both logs may hold one), oldest generation first,
+/// into a new generation's log; then a state naming it, then the old logs go.
+fn rebuild(dir: &Path) -> Result<(), QueueError> {
+    let gens = generations(dir)?;
+    let next = gens.last().map_or(0, |g| g + 1);
+    let path = dir.join(log_name(next));
+    let mut out = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    let mut seen = std::collections::HashSet::new();
+    for &g in &gens {
+        let old = dir.join(log_name(g));
+        let bytes = std::fs::read(&old).map_err(io(&old))?;
+        let (frames, _) = scan(&bytes);
+        for (offset, len) in frames {
+            let start = offset as usize + 8;
+            let payload = &bytes[start..start + len as usize];
+            if seen.insert(payload.to_vec()) {
+                out.write_all(&encode_frame(payload)).map_err(io(&path))?;
+            }
+        }
+    }
+    out.sync_all().map_err(io(&path))?;
+    save_state(
+        dir,
+        &State {
+            gen: next,
+            acked: 0,
+            dropped: 0,
+        },
+    )?;
+    for g in gens {
+        let _ = std::fs::remove_file(dir.join(log_name(g)));
+    }
+    Ok(())
 }
 
 /// `[len u32 LE][crc32 u32 LE][payload]`.
@@ -331,6 +457,72 @@ mod tests {
         let (mut q, rec) = Queue::open(&d, 100).unwrap();
         assert_eq!(rec.truncated_bytes, 8 + 9);
         assert_eq!(q.peek(10).unwrap(), vec![b"kept".to_vec()]);
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    /// Two generations on disk, as an interrupted compaction leaves them: the older log
+    /// with 10 records, the newer with the 10 it still had to send.
+    fn two_generations(d: &Path) -> Vec<Vec<u8>> {
+        let (mut q, _) = Queue::open(d, 1000).unwrap();
+        let records: Vec<Vec<u8>> = (0..20)
+            .map(|i| format!("record-{i:02}").into_bytes())
+            .collect();
+        for r in &records {
+            q.push(r).unwrap();
+        }
+        q.ack(10).unwrap();
+        drop(q);
+        let mut next = Vec::new();
+        for r in &records[10..] {
+            next.extend_from_slice(&encode_frame(r));
+        }
+        std::fs::write(d.join(log_name(1)), next).unwrap();
+        records
+    }
+
+    #[test]
+    fn a_corrupt_state_is_reported_and_rebuilt_from_every_generation() {
+        for (name, corrupt) in [
+            ("garbage", Some(&b"{\"gen\": 1, \"ack"[..])),
+            ("missing", None),
+            (
+                "wrong-gen",
+                Some(&br#"{"gen":7,"acked":0,"dropped":0}"#[..]),
+            ),
+            (
+                "mid-frame",
+                Some(&br#"{"gen":0,"acked":5,"dropped":0}"#[..]),
+            ),
+        ] {
+            let d = dir(&format!("corrupt-{name}"));
+            let records = two_generations(&d);
+            match corrupt {
+                Some(bytes) => std::fs::write(d.join("queue.state"), bytes).unwrap(),
+                None => std::fs::remove_file(d.join("queue.state")).unwrap(),
+            }
+            let (mut q, rec) = Queue::open(&d, 1000).unwrap();
+            assert!(rec.rebuilt.is_some(), "{name}: not reported");
+            // Every record pushed is still there, once, in order (the 10 delivered
+            // ones may go again: at least once).
+            assert_eq!(q.peek(100).unwrap(), records, "{name}");
+            assert_eq!(generations(&d).unwrap(), vec![2], "{name}");
+            drop(q);
+            let (q, rec) = Queue::open(&d, 1000).unwrap();
+            assert_eq!((q.len(), rec.rebuilt), (20, None), "{name}: rebuilt once");
+            std::fs::remove_dir_all(&d).ok();
+        }
+    }
+
+    #[test]
+    fn a_good_state_still_discards_a_leftover_generation() {
+        let d = dir("leftover");
+        two_generations(&d);
+        // The state names generation 0: the compaction into 1 never switched over.
+        let (mut q, rec) = Queue::open(&d, 1000).unwrap();
+        assert_eq!(rec.rebuilt, None);
+        assert_eq!(q.len(), 10);
+        assert_eq!(q.peek(1).unwrap(), vec![b"record-10".to_vec()]);
+        assert_eq!(generations(&d).unwrap(), vec![0]);
         std::fs::remove_dir_all(&d).ok();
     }
 
