@@ -33,6 +33,32 @@ pub fn excerpt(text: &str) -> String {
     out
 }
 
+/// `message` (a parser's error about untrusted text) with every quoted part — between
+/// backticks or double quotes — cut to an [`excerpt`]: parsers quote the offending value,
+/// which may be a line of someone's secrets.
+pub fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(256));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let q = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        match after.find(q) {
+            Some(close) => {
+                out.push_str(&excerpt(&after[..close]));
+                out.push(q);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&excerpt(after));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Opens `path` for reading if it is a regular file (after following symlinks). Opened
 /// non-blocking, so a FIFO or device named by mistake or malice cannot stall the caller;
 /// the type is checked on the opened descriptor, not on a path that could change.
@@ -55,14 +81,20 @@ pub fn open_regular(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// The whole of regular file `path`, refused when over `limit` bytes (checked before
-/// reading, and again while reading in case the file grows).
-pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// [`open_regular`], refused when the file is over `limit` bytes; returns its length.
+pub fn open_within(path: &Path, limit: u64) -> std::io::Result<(File, u64)> {
     let file = open_regular(path)?;
     let len = file.metadata()?.len();
     if len > limit {
         return Err(too_large(len, limit));
     }
+    Ok((file, len))
+}
+
+/// The whole of regular file `path`, refused when over `limit` bytes (checked before
+/// reading, and again while reading in case the file grows).
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let (file, len) = open_within(path, limit)?;
     let mut bytes = Vec::with_capacity(len as usize);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -161,6 +193,22 @@ mod tests {
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1 + 1, "{e}");
         assert!(e.ends_with('…') && e.contains("\\n") && !e.contains('\n'));
         assert!(!e.contains("daemon:/usr"));
+    }
+
+    #[test]
+    fn quoted_parts_of_parser_errors_are_cut() {
+        let secret =
+            "root:$6$abcdefghijklmnopqrstuvwxyz0123456789$morehashmorehash:19000:0:99999:7:::";
+        let msg = format!("invalid type: string \"{secret}\", expected `f32` at line 1");
+        let short = shorten_quotes(&msg);
+        assert!(!short.contains("morehash"), "{short}");
+        assert!(
+            short.starts_with("invalid type: string \"root:$6$"),
+            "{short}"
+        );
+        assert!(short.ends_with("expected `f32` at line 1"), "{short}");
+        assert_eq!(shorten_quotes("no quotes here"), "no quotes here");
+        assert!(!shorten_quotes(&format!("unterminated `{secret}")).contains("morehash"));
     }
 
     #[test]

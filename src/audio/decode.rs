@@ -6,7 +6,6 @@
 //! that fails to decode is skipped and counted, like ffmpeg; a file that cannot be
 //! read at all is an error naming it.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -30,7 +29,19 @@ pub enum DecodeError {
     /// symphonia could not read it.
     #[error("audio {path}: {reason}")]
     Format { path: PathBuf, reason: String },
+    /// A sound decoded whole is longer than its use allows (checked from the header
+    /// before decoding, and while decoding when the header does not say).
+    #[error("audio {path}: longer than {max_s} s, the most allowed here")]
+    TooLong { path: PathBuf, max_s: f64 },
 }
+
+/// Sample rates a stream may declare. Outside them a file is refused before decoding:
+/// a 444-byte WAV declared at 1 Hz asked the resampler for 1.6 GB, and one at
+/// 268 MHz for a day of work.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 8_000..=384_000;
+
+/// Most channels a stream may declare (7.1 surround); each is folded to stereo.
+pub const MAX_CHANNELS: usize = 8;
 
 /// What a stream declares about itself, before any decoding.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +78,7 @@ pub struct StreamDecoder {
 impl StreamDecoder {
     /// Opens `path` and prepares its default audio track.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
-        let file = File::open(path).map_err(|source| DecodeError::Io {
+        let file = crate::untrusted::open_regular(path).map_err(|source| DecodeError::Io {
             path: path.to_owned(),
             source,
         })?;
@@ -122,6 +133,18 @@ impl StreamDecoder {
             .map(|c| c.count())
             .filter(|&c| c > 0)
             .ok_or_else(|| fmt_err("no channels declared".into()))?;
+        if !SAMPLE_RATES.contains(&sample_rate) {
+            return Err(fmt_err(format!(
+                "declares {sample_rate} Hz; streams must be {}..={} Hz",
+                SAMPLE_RATES.start(),
+                SAMPLE_RATES.end()
+            )));
+        }
+        if channels > MAX_CHANNELS {
+            return Err(fmt_err(format!(
+                "declares {channels} channels; streams have at most {MAX_CHANNELS}"
+            )));
+        }
         let info = decoder.codec_info();
         let lossy = matches!(info.short_name, "mp1" | "mp2" | "mp3" | "aac" | "vorbis");
         let bits = params.bits_per_sample.or_else(|| {
@@ -260,12 +283,26 @@ impl DecodedAudio {
     }
 }
 
-/// Decodes the whole default audio track of `path` (for short files only).
-pub fn decode_file(path: &Path) -> Result<DecodedAudio, DecodeError> {
+/// Decodes the whole default audio track of `path`, refusing it when it is longer than
+/// `max_s` seconds: by its declared length before any decoding, else as soon as the
+/// decoded length passes it. Memory is thus bounded by `max_s` at the highest rate and
+/// channel count a stream may declare ([`SAMPLE_RATES`], [`MAX_CHANNELS`]).
+pub fn decode_file(path: &Path, max_s: f64) -> Result<DecodedAudio, DecodeError> {
     let mut dec = StreamDecoder::open(path)?;
+    let max_frames = (max_s * dec.info.sample_rate as f64).ceil() as u64;
+    let too_long = || DecodeError::TooLong {
+        path: path.to_owned(),
+        max_s,
+    };
+    if dec.info.declared_frames.is_some_and(|n| n > max_frames) {
+        return Err(too_long());
+    }
     let mut samples = Vec::new();
     while let Some(block) = dec.next_block()? {
         samples.extend_from_slice(block);
+        if (samples.len() / dec.info.channels) as u64 > max_frames {
+            return Err(too_long());
+        }
     }
     Ok(DecodedAudio {
         sample_rate: dec.info.sample_rate,

@@ -118,7 +118,7 @@ fn load_stingers(film: &Film, rate: u32) -> Result<Vec<StingerSound>, ScoreError
                 path: st.file.clone(),
                 reason,
             };
-            let audio = decode_file(&st.file)?;
+            let audio = decode_file(&st.file, crate::director::score::MAX_STINGER_S)?;
             if let Some(problem) = stinger_problem(audio.frames(), audio.sample_rate) {
                 return Err(bad(problem));
             }

@@ -103,7 +103,8 @@ pub fn parse_line(
     if line.len() > MAX_LINE_BYTES {
         return Err(CompanionError::TooLong);
     }
-    let r: Record = serde_json::from_str(line).map_err(|e| CompanionError::Json(e.to_string()))?;
+    let r: Record = serde_json::from_str(line)
+        .map_err(|e| CompanionError::Json(crate::untrusted::shorten_quotes(&e.to_string())))?;
     let finite = |field: &'static str, v: f64, lo: f64, hi: f64| {
         if v.is_finite() && (lo..=hi).contains(&v) {
             Ok(v)

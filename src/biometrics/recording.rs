@@ -99,10 +99,15 @@ pub struct Recording {
     pub flagged: Vec<Flagged>,
 }
 
+/// Largest recording file read (a WFDB header or signal, a CSV), bytes.
+pub const MAX_RECORDING_BYTES: u64 = 1 << 30;
+
 fn read_text(path: &Path) -> Result<String, RecordingError> {
-    let bytes = std::fs::read(path).map_err(|source| RecordingError::Io {
-        path: path.to_owned(),
-        source,
+    let bytes = crate::untrusted::read_bounded(path, MAX_RECORDING_BYTES).map_err(|source| {
+        RecordingError::Io {
+            path: path.to_owned(),
+            source,
+        }
     })?;
     String::from_utf8(bytes).map_err(|_| RecordingError::Content {
         path: path.to_owned(),
@@ -177,10 +182,12 @@ pub fn load_recording(
             let (rate, signal, flagged) = if path.extension().is_some_and(|e| e == "hea") {
                 let header = read_text(path)?;
                 let dat = path.with_extension("dat");
-                let bytes = std::fs::read(&dat).map_err(|source| RecordingError::Io {
-                    path: dat.clone(),
-                    source,
-                })?;
+                let bytes = crate::untrusted::read_bounded(&dat, MAX_RECORDING_BYTES).map_err(
+                    |source| RecordingError::Io {
+                        path: dat.clone(),
+                        source,
+                    },
+                )?;
                 let (rate, signal) =
                     read_wfdb_212(&header, &bytes, 0).map_err(|source| RecordingError::Wfdb {
                         path: path.to_owned(),

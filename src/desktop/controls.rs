@@ -132,9 +132,11 @@ pub struct Script {
 impl Script {
     /// Reads a script: one `SECONDS COMMAND [ARG]` per line, `#` starts a comment.
     pub fn load(path: &Path) -> Result<Self, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Read {
-            path: path.to_owned(),
-            source,
+        let text = crate::untrusted::read_text_bounded(path, 1 << 20).map_err(|source| {
+            ScriptError::Read {
+                path: path.to_owned(),
+                source,
+            }
         })?;
         Self::parse(&text).map_err(|(line, why)| ScriptError::Line {
             path: path.to_owned(),

@@ -67,18 +67,48 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
                     });
                 }
             }
-            let root = manifest.parent().unwrap_or(Path::new(".")).to_owned();
-            for (field, asset) in film.asset_fields() {
-                let full = root.join(&asset);
-                if let Err(message) = check_asset(&field, &full, &film) {
-                    problems.push(Problem {
+            // The same folders and file rules as loading for play: containment, regular
+            // files, size limits. Each distinct asset is checked (and reported) once.
+            let root = match film.film_root() {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    if let FilmError::Field { field, problem, .. } = e {
+                        problems.push(Problem {
+                            line: locate(&text, &field),
+                            field,
+                            message: problem,
+                        });
+                    }
+                    None
+                }
+            };
+            let mut seen = std::collections::HashSet::new();
+            let mut resolved = HashMap::new();
+            for (field, asset) in film.asset_fields().into_iter().filter(|_| root.is_some()) {
+                if !seen.insert(asset.clone()) {
+                    continue;
+                }
+                let checked = root
+                    .as_ref()
+                    .map_or(Err(String::new()), |r| {
+                        r.resolve(&asset).map_err(|e| e.to_string())
+                    })
+                    .and_then(|full| {
+                        check_asset(&field, &full, &film)?;
+                        Ok(full)
+                    });
+                match checked {
+                    Ok(full) => {
+                        resolved.insert(asset, full);
+                    }
+                    Err(message) => problems.push(Problem {
                         line: locate(&text, &field),
                         field,
                         message,
-                    });
+                    }),
                 }
             }
-            for (field, message) in scene_problems(&film, &root) {
+            for (field, message) in scene_problems(&film, &resolved) {
                 problems.push(Problem {
                     line: locate(&text, &field),
                     field,
@@ -92,15 +122,19 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
 
 /// What the manifest asks of each variant's scene file: the camera path it follows and
 /// the sign slots of its segment's placements. Scenes that do not load are reported
-/// with their assets.
-fn scene_problems(film: &Film, root: &Path) -> Vec<(String, String)> {
+/// with their assets; each scene file is loaded once.
+fn scene_problems(film: &Film, resolved: &HashMap<PathBuf, PathBuf>) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let mut infos: HashMap<&Path, Option<crate::render::SceneInfo>> = HashMap::new();
     for (si, seg) in film.segments.iter().enumerate() {
         for (vi, v) in seg.variants.iter().enumerate() {
-            let Ok(scene) = crate::render::AnyScene::load(&root.join(&v.scene)) else {
+            let info = infos.entry(v.scene.as_path()).or_insert_with(|| {
+                let full = resolved.get(&v.scene)?;
+                crate::render::AnyScene::load(full).ok().map(|s| s.info())
+            });
+            let Some(info) = info.as_ref() else {
                 continue;
             };
-            let info = scene.info();
             let at = format!("segments[{si}].variants[{vi}]");
             if let super::CameraMove::Path(p) = &v.camera {
                 if info.camera(&p.path).is_none() {
@@ -168,10 +202,11 @@ fn check_stem_length(field: &str, path: &Path, film: &Film) -> Result<(), String
     Ok(())
 }
 
-/// Opens an asset as what its field says it is.
+/// Opens an asset as what its field says it is, under the same rules as loading it
+/// for play (a regular file within its kind's size limit).
 fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
-    if !path.is_file() {
-        return Err(format!("asset {} does not exist", path.display()));
+    if let Err(e) = crate::untrusted::open_within(path, Film::byte_limit(field)) {
+        return Err(format!("asset {} is unusable: {e}", path.display()));
     }
     let result = if field.ends_with(".lut") {
         crate::grade::CubeLut::load(path)
@@ -188,7 +223,7 @@ fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
     } else if field.starts_with("music.stems[") {
         check_stem_length(field, path, film)
     } else if field.ends_with(".file") {
-        crate::audio::decode_file(path)
+        crate::audio::decode_file(path, crate::director::score::MAX_STINGER_S)
             .map_err(|e| e.to_string())
             .and_then(|a| {
                 match crate::director::score::stinger_problem(a.frames(), a.sample_rate) {

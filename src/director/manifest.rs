@@ -4,12 +4,16 @@
 //!
 //! The authoring reference, with a full example and every field, is docs/film-manifest.md.
 
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::score::MusicSpec;
 use sha2::{Digest, Sha256};
+
+use crate::untrusted::{open_within, read_text_bounded, shorten_quotes, FilmRoot};
 
 /// Why a film could not be loaded; names the file and the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +62,22 @@ pub struct FilmInfo {
     pub height: u32,
     /// Audio sample rate of the mix (stems must match).
     pub sample_rate: u32,
+    /// One absolute folder outside the film's own from which assets may also be read
+    /// (a studio's shared LUTs). Without it every asset stays inside the film folder.
+    #[serde(default)]
+    pub asset_root: Option<PathBuf>,
 }
+
+/// Largest `film.toml` read, bytes (a feature-length film's manifest is tens of KiB).
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+/// Most segments a film may have (a two-hour film cut every two seconds).
+pub const MAX_SEGMENTS: usize = 4096;
+/// Most variants one segment may offer.
+pub const MAX_VARIANTS: usize = 64;
+/// Largest stem or stinger file hashed at load, bytes (stems are streamed, never held).
+pub const MAX_AUDIO_BYTES: u64 = 4 << 30;
+/// Largest sign image read, bytes.
+pub const MAX_SIGN_BYTES: u64 = 64 << 20;
 
 /// Most looks a film may blend.
 pub const MAX_LOOKS: usize = 4;
@@ -363,13 +382,37 @@ fn successors(segments: &[Segment]) -> Vec<Vec<usize>> {
 }
 
 impl Film {
-    /// Loads `path` (a `film.toml` or a folder containing one) and validates it.
+    /// Loads `path` (a `film.toml` or a folder containing one) and validates it. Every
+    /// asset must resolve inside the film folder (or `film.asset_root`) to a regular file
+    /// within its kind's size limit; each distinct file is read and hashed once.
     pub fn load(path: &Path) -> Result<Self, FilmError> {
         let (manifest_path, text) = Self::read_manifest(path)?;
         let mut film = Self::checked(&text, &manifest_path)?;
-        let root = manifest_path.parent().unwrap_or(Path::new(".")).to_owned();
-        film.resolve_and_hash(&root, text.as_bytes())?;
+        film.resolve_and_hash(text.as_bytes())?;
         Ok(film)
+    }
+
+    /// Where this film's assets may be read from: its folder and `film.asset_root`.
+    pub(crate) fn film_root(&self) -> Result<FilmRoot, FilmError> {
+        let folder = match self.manifest_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        FilmRoot::new(folder, self.info.asset_root.as_deref())
+            .map_err(|e| self.field_err("film.asset_root", format!("the film's folders: {e}")))
+    }
+
+    /// The byte limit for the asset named by `field` (see the `MAX_*_BYTES` constants).
+    pub(crate) fn byte_limit(field: &str) -> u64 {
+        if field.ends_with(".lut") {
+            crate::grade::MAX_CUBE_BYTES
+        } else if field.ends_with(".scene") {
+            crate::render::MAX_SCENE_BYTES
+        } else if field.starts_with("music.") {
+            MAX_AUDIO_BYTES
+        } else {
+            MAX_SIGN_BYTES
+        }
     }
 
     /// Parses and validates manifest `text` without reading its assets (the content hash
@@ -396,9 +439,11 @@ impl Film {
         } else {
             path.to_owned()
         };
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| FilmError::Io {
-            path: manifest_path.clone(),
-            source,
+        let text = read_text_bounded(&manifest_path, MAX_MANIFEST_BYTES).map_err(|source| {
+            FilmError::Io {
+                path: manifest_path.clone(),
+                source,
+            }
         })?;
         Ok((manifest_path, text))
     }
@@ -407,7 +452,7 @@ impl Film {
     pub(crate) fn parse_unchecked(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
         let m: Manifest = toml::from_str(text).map_err(|e| FilmError::Syntax {
             path: manifest_path.to_owned(),
-            message: e.to_string().trim_end().replace('\n', " "),
+            message: syntax_message(text, &e),
         })?;
         let successors = successors(&m.segments);
         Ok(Film {
@@ -466,8 +511,38 @@ impl Film {
 
     /// Every problem with the manifest's values (not its assets), in manifest order.
     pub(crate) fn problems(&self) -> Vec<FilmError> {
+        // Bounds first: the checks below compare segments pairwise.
+        if self.segments.len() > MAX_SEGMENTS {
+            return vec![self.field_err(
+                "segments",
+                format!(
+                    "{} segments; a film has at most {MAX_SEGMENTS}",
+                    self.segments.len()
+                ),
+            )];
+        }
+        if let Some((si, seg)) = self
+            .segments
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.variants.len() > MAX_VARIANTS)
+        {
+            return vec![self.field_err(
+                format!("segments[{si}].variants"),
+                format!(
+                    "{} variants; a segment has at most {MAX_VARIANTS}",
+                    seg.variants.len()
+                ),
+            )];
+        }
         let mut out = Vec::new();
         let i = &self.info;
+        if i.asset_root.as_ref().is_some_and(|r| !r.is_absolute()) {
+            out.push(self.field_err(
+                "film.asset_root",
+                "must be an absolute folder (paths relative to the film are inside it already)",
+            ));
+        }
         if !(1..=120).contains(&i.fps) {
             out.push(self.field_err("film.fps", format!("{} is outside 1..=120", i.fps)));
         }
@@ -870,22 +945,42 @@ impl Film {
         }
     }
 
-    fn resolve_and_hash(&mut self, root: &Path, manifest: &[u8]) -> Result<(), FilmError> {
+    /// Resolves every asset inside the film's folders and sets the content hash: the
+    /// manifest, then per asset field its file's length and SHA-256 (each distinct file
+    /// read once, streamed, however many fields name it).
+    fn resolve_and_hash(&mut self, manifest: &[u8]) -> Result<(), FilmError> {
+        let root = self.film_root()?;
         let mut hasher = Sha256::new();
         hasher.update(manifest);
+        let mut files: HashMap<PathBuf, (PathBuf, u64, [u8; 32])> = HashMap::new();
         for (field, rel) in self.asset_fields() {
-            let p = root.join(rel);
-            let bytes = std::fs::read(&p).map_err(|source| FilmError::Asset {
-                path: self.manifest_path.clone(),
-                field,
-                asset: p.clone(),
-                source,
-            })?;
-            hasher.update((bytes.len() as u64).to_le_bytes());
-            hasher.update(&bytes);
+            if !files.contains_key(&rel) {
+                let asset_err = |asset: PathBuf, source| FilmError::Asset {
+                    path: self.manifest_path.clone(),
+                    field: field.clone(),
+                    asset,
+                    source,
+                };
+                let full = root.resolve(&rel).map_err(|e| {
+                    asset_err(
+                        rel.clone(),
+                        std::io::Error::new(std::io::ErrorKind::PermissionDenied, e),
+                    )
+                })?;
+                let (len, digest) = hash_file(&full, Self::byte_limit(&field))
+                    .map_err(|e| asset_err(full.clone(), e))?;
+                files.insert(rel.clone(), (full, len, digest));
+            }
+            let (_, len, digest) = &files[&rel];
+            hasher.update(len.to_le_bytes());
+            hasher.update(digest);
         }
         self.content_hash = hasher.finalize().into();
-        let resolve = |p: &mut PathBuf| *p = root.join(&*p);
+        let resolve = |p: &mut PathBuf| {
+            if let Some((full, ..)) = files.get(&*p) {
+                *p = full.clone();
+            }
+        };
         self.grade
             .looks
             .iter_mut()
@@ -944,5 +1039,38 @@ impl Film {
                     .collect()
             })
             .collect()
+    }
+}
+
+/// Length and SHA-256 of regular file `path`, streamed; refused over `limit` bytes.
+fn hash_file(path: &Path, limit: u64) -> std::io::Result<(u64, [u8; 32])> {
+    let (file, _) = open_within(path, limit)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut reader = file.take(limit);
+    let mut read = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        read += n as u64;
+    }
+    Ok((read, hasher.finalize().into()))
+}
+
+/// A TOML error as `line L, column C: what`, without the quoted source line the toml
+/// crate adds (a manifest may be anything a path points at) and with quoted values cut.
+fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let what = shorten_quotes(e.message().trim());
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            format!("line {line}, column {col}: {what}")
+        }
+        None => what,
     }
 }

@@ -7,6 +7,7 @@
 //! With both sizes declared, the first `LUT_1D_SIZE` rows are the shaper and the rest the cube.
 //! `#` comments and blank lines may appear anywhere; CRLF line ends are accepted.
 
+use crate::untrusted::{excerpt, read_bounded};
 use std::path::{Path, PathBuf};
 
 /// Why a `.cube` file was refused; names the line where it applies.
@@ -233,10 +234,14 @@ impl Lut3d {
     }
 }
 
+/// Largest `.cube` file read, bytes: a 65³ table (the largest size grading tools write)
+/// is about 8 MB of text.
+pub const MAX_CUBE_BYTES: u64 = 64 << 20;
+
 impl CubeLut {
-    /// Reads a `.cube` file.
+    /// Reads a `.cube` file (a regular file of at most [`MAX_CUBE_BYTES`]).
     pub fn load(path: &Path) -> Result<Self, LutError> {
-        let bytes = std::fs::read(path).map_err(|source| LutError::Io {
+        let bytes = read_bounded(path, MAX_CUBE_BYTES).map_err(|source| LutError::Io {
             path: path.to_owned(),
             source,
         })?;
@@ -304,7 +309,9 @@ pub fn parse_cube(text: &str, path: &Path) -> Result<CubeLut, LutError> {
                     w.parse::<f32>()
                         .ok()
                         .filter(|x| x.is_finite())
-                        .ok_or_else(|| line_err(no, format!("`{w}` is not a finite number")))
+                        .ok_or_else(|| {
+                            line_err(no, format!("`{}` is not a finite number", excerpt(w)))
+                        })
                 })
                 .collect()
         };
@@ -377,7 +384,7 @@ pub fn parse_cube(text: &str, path: &Path) -> Result<CubeLut, LutError> {
                 let v = numbers(&all, 3)?;
                 rows.push([v[0], v[1], v[2]]);
             }
-            _ => return Err(line_err(no, format!("unknown keyword `{key}`"))),
+            _ => return Err(line_err(no, format!("unknown keyword `{}`", excerpt(key)))),
         }
     }
     let file_err = |problem: String| LutError::File {

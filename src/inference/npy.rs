@@ -111,6 +111,9 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     rest.find([',', '}']).map(|e| rest[..e].trim())
 }
 
+/// Largest `.npy` file read, bytes.
+pub const MAX_NPY_BYTES: u64 = 1 << 30;
+
 impl NpyArray {
     /// Parses `.npy` bytes; `problem` says what is wrong.
     pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
@@ -170,12 +173,13 @@ impl NpyArray {
         Ok(Self { shape, data })
     }
 
-    /// Reads a `.npy` file.
+    /// Reads a `.npy` file (a regular file of at most [`MAX_NPY_BYTES`]).
     pub fn load(path: &Path) -> Result<Self, NpyError> {
-        let bytes = std::fs::read(path).map_err(|source| NpyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes =
+            crate::untrusted::read_bounded(path, MAX_NPY_BYTES).map_err(|source| NpyError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
         Self::from_bytes(&bytes).map_err(|problem| NpyError::Invalid {
             path: path.to_owned(),
             problem,

@@ -36,10 +36,7 @@ pub struct Still {
 impl Still {
     /// Decodes a PNG or EXR file.
     pub fn load(path: &Path) -> Result<Self, MediaError> {
-        let img = image::open(path).map_err(|e| MediaError::Invalid {
-            path: path.to_owned(),
-            problem: e.to_string(),
-        })?;
+        let img = super::open_image(path)?;
         let depth = match &img {
             DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => Depth::F32,
             DynamicImage::ImageLuma16(_)

@@ -99,6 +99,7 @@ impl Y4mHeader {
         if chroma == Chroma::C420 && (width % 2 != 0 || height % 2 != 0) {
             return Err(format!("4:2:0 needs even dimensions, got {width}x{height}"));
         }
+        super::check_size(width, height)?;
         Ok(Self {
             width,
             height,

@@ -52,7 +52,7 @@ pub enum ProfileError {
 impl ViewerProfile {
     /// Reads `path`; `Ok(None)` if it does not exist yet.
     pub fn load(path: &Path) -> Result<Option<Self>, ProfileError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::untrusted::read_text_bounded(path, 1 << 20) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
@@ -66,7 +66,8 @@ impl ViewerProfile {
             path: path.to_owned(),
             problem,
         };
-        let file: File = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let file: File = serde_json::from_str(&text)
+            .map_err(|e| invalid(crate::untrusted::shorten_quotes(&e.to_string())))?;
         if file.schema != PROFILE_SCHEMA {
             return Err(invalid(format!(
                 "schema `{}`, expected `{PROFILE_SCHEMA}`",

@@ -27,6 +27,6 @@ pub use readback::Readback;
 pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
 pub use scene::{
     AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
-    SignSlot, Sky, Storage, MAX_DIM, SH_C0, SH_C1,
+    SignSlot, Sky, Storage, MAX_DIM, MAX_SCENE_BYTES, SH_C0, SH_C1,
 };
 pub use signage::{load_sign_image, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};

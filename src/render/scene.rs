@@ -447,12 +447,19 @@ pub(crate) fn validate_cameras(cameras: &[CameraPath]) -> Result<(), String> {
     Ok(())
 }
 
+/// Largest scene file read whole, bytes (`.lfscene` grids and splat `.ply` captures):
+/// a six-million-splat capture at full SH is about 1.5 GB.
+pub const MAX_SCENE_BYTES: u64 = 2 << 30;
+
 impl Scene {
-    /// Reads and validates a `.lfscene` file.
+    /// Reads and validates a `.lfscene` file (a regular file of at most
+    /// [`MAX_SCENE_BYTES`]).
     pub fn load(path: &Path) -> Result<Self, SceneError> {
-        let bytes = std::fs::read(path).map_err(|source| SceneError::Io {
-            path: path.to_owned(),
-            source,
+        let bytes = crate::untrusted::read_bounded(path, MAX_SCENE_BYTES).map_err(|source| {
+            SceneError::Io {
+                path: path.to_owned(),
+                source,
+            }
         })?;
         Self::from_bytes(&bytes).map_err(|problem| SceneError::Invalid {
             path: path.to_owned(),
@@ -471,7 +478,8 @@ impl Scene {
             .as_ref()
             .and_then(|m| m.get(HEADER_KEY))
             .ok_or_else(|| format!("no `{HEADER_KEY}` header in the metadata: not an .lfscene"))?;
-        let h: Header = serde_json::from_str(json).map_err(|e| format!("header: {e}"))?;
+        let h: Header = serde_json::from_str(json)
+            .map_err(|e| crate::untrusted::shorten_quotes(&format!("header: {e}")))?;
         h.validate()?;
         let Some(dims) = st.tensor("density").ok().map(|t| t.shape().to_vec()) else {
             return Err("tensor `density` is missing".into());

@@ -68,12 +68,10 @@ pub fn load_sign_image(path: &Path) -> Result<Vec<u8>, SignError> {
         path: path.to_owned(),
         problem,
     };
-    let img = image::ImageReader::open(path)
-        .map_err(|e| err(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| err(e.to_string()))?
-        .decode()
-        .map_err(|e| err(e.to_string()))?;
+    let img = crate::media::open_image(path).map_err(|e| match e {
+        crate::media::MediaError::Io { source, .. } => err(source.to_string()),
+        crate::media::MediaError::Invalid { problem, .. } => err(problem),
+    })?;
     if img.width() == 0 || img.height() == 0 || img.width() > 8192 || img.height() > 8192 {
         return Err(err(format!(
             "{}x{} is outside 1..=8192 per side",

@@ -198,12 +198,15 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 impl Splats {
-    /// Reads and validates a splat `.ply` file.
+    /// Reads and validates a splat `.ply` file (a regular file of at most
+    /// [`MAX_SCENE_BYTES`](crate::render::MAX_SCENE_BYTES)).
     pub fn load(path: &Path) -> Result<Self, PlyError> {
-        let bytes = std::fs::read(path).map_err(|source| PlyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = crate::untrusted::read_bounded(path, crate::render::MAX_SCENE_BYTES).map_err(
+            |source| PlyError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
         Self::from_bytes(&bytes).map_err(|problem| PlyError::Invalid {
             path: path.to_owned(),
             problem,

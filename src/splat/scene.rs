@@ -98,6 +98,9 @@ impl Splats {
     }
 }
 
+/// Largest `.ply.json` sidecar read, bytes (slots, camera paths and sky: a few KiB).
+pub const MAX_SIDECAR_BYTES: u64 = 1 << 20;
+
 impl SplatScene {
     /// Where the sidecar of `ply` lives: the same name with `.json` appended.
     pub fn sidecar_path(ply: &Path) -> PathBuf {
@@ -113,10 +116,14 @@ impl SplatScene {
             PlyError::Invalid { path, problem } => SceneError::Invalid { path, problem },
         })?;
         let side = Self::sidecar_path(path);
-        let sidecar = match std::fs::read_to_string(&side) {
+        let sidecar = match crate::untrusted::read_text_bounded(&side, MAX_SIDECAR_BYTES) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| SceneError::Invalid {
                 path: side.clone(),
-                problem: format!("line {}, column {}: {e}", e.line(), e.column()),
+                problem: crate::untrusted::shorten_quotes(&format!(
+                    "line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                )),
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Sidecar::default(),
             Err(source) => return Err(SceneError::Io { path: side, source }),

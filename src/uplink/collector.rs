@@ -100,8 +100,8 @@ impl Collector {
 
     /// Takes one batch body; returns (new records, duplicates).
     pub fn ingest(&mut self, body: &[u8]) -> Result<(usize, usize), CollectError> {
-        let batch: Batch =
-            serde_json::from_slice(body).map_err(|e| CollectError::Bad(e.to_string()))?;
+        let batch: Batch = serde_json::from_slice(body)
+            .map_err(|e| CollectError::Bad(crate::untrusted::shorten_quotes(&e.to_string())))?;
         if batch.schema != SCHEMA {
             return Err(CollectError::Bad(format!(
                 "schema `{}`, expected `{SCHEMA}`",

@@ -115,7 +115,7 @@ impl ConsentStore {
             Ok(bytes) => {
                 let c: Consent = serde_json::from_slice(&bytes).map_err(|e| ConsentError {
                     path: path.clone(),
-                    reason: e.to_string(),
+                    reason: crate::untrusted::shorten_quotes(&e.to_string()),
                 })?;
                 Ok(Consent {
                     granted: c.granted && c.disclosure_version == DISCLOSURE_VERSION,
