@@ -34,6 +34,22 @@
 // A bug inside livingfilm was caught at the boundary.
 #define LF_ERR_PANIC -5
 
+// Not a live player: freed already (use after free, double free) or never created.
+#define LF_ERR_HANDLE -7
+
+// The sample queue is full (`LF_MAX_QUEUED_SAMPLES`): the host is pushing far ahead of
+// the viewing; nothing of this push was queued, push it again later.
+#define LF_ERR_FULL -8
+
+// Most players alive at once in one process.
+#define LF_MAX_PLAYERS 64
+
+// Most samples waiting in a player's queue (pushed, not yet read by the viewing).
+#define LF_MAX_QUEUED_SAMPLES 65536
+
+// Most frames one `lf_player_read_audio` call may ask for.
+#define LF_MAX_AUDIO_FRAMES 65536
+
 // `lf_player_next_frame` wrote a frame.
 #define LF_FRAME 1
 
@@ -64,7 +80,7 @@
 // `lf_player_read_audio`: the mix has ended and everything was read.
 #define LF_AUDIO_END -6
 
-// A player; opaque to the host.
+// The host's handle to a player: opaque, never dereferenced (see the module doc).
 typedef struct LfPlayer LfPlayer;
 
 // What an event says; strings are valid only during the callback.
@@ -157,6 +173,8 @@ int32_t lf_player_start(const struct LfPlayer *p);
 // Queues `count` samples (in time order). Never blocks. The player reads them as the
 // viewing clock reaches their times and waits for samples up to each moment it renders,
 // so push as readings arrive and call `lf_player_end_samples` when there will be none.
+// All or nothing: `LF_ERR_ARG` for a bad sample or more than `LF_MAX_QUEUED_SAMPLES` at
+// once, `LF_ERR_FULL` when the queue has no room for all of them (push them later).
 //
 // # Safety
 // `p` from `lf_player_new`; `samples` points to `count` readable `LfSample`s.
@@ -189,8 +207,9 @@ int32_t lf_player_next_frame(const struct LfPlayer *p,
 
 // Copies up to `frames` stereo frames of the mix (interleaved f32, the film's rate)
 // into `out`; returns how many (0 when none are ready yet), or `LF_AUDIO_END` once the
-// mix is over and drained. What is not filled is silence. Real-time safe: never
-// blocks, allocates or does I/O, so call it from the host's audio callback.
+// mix is over and drained. What is not filled is silence. `frames` is at most
+// `LF_MAX_AUDIO_FRAMES` (else `LF_ERR_ARG`, and `out` is not touched). Real-time safe:
+// never blocks, allocates or does I/O, so call it from the host's audio callback.
 //
 // # Safety
 // `p` from `lf_player_new`; `out` writable for `frames * 2` floats.
@@ -218,11 +237,14 @@ const char *lf_player_cut_id(const struct LfPlayer *p);
 const char *lf_player_report_json(const struct LfPlayer *p);
 
 // Stops playback if it runs (nothing is left half-written) and frees the player.
-// Null is ignored. Call it once, after every other call on this player has returned.
+// Returns `LF_OK`; null is ignored (`LF_OK`); a handle already freed (double free) or
+// never created is `LF_ERR_HANDLE` and touches nothing. Waits for calls on this
+// player still running on other threads (a `lf_player_next_frame` waiting for a
+// frame ends with `LF_END`). Not from inside the event callback (`LF_ERR_STATE`).
 //
 // # Safety
-// `p` from `lf_player_new`, not freed before.
-void lf_player_free(struct LfPlayer *p);
+// `p` from `lf_player_new` (a stale or made-up handle is reported, not used).
+int32_t lf_player_free(struct LfPlayer *p);
 
 #ifdef __cplusplus
 }  // extern "C"

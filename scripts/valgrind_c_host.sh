@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Memory-safety evidence for the C ABI: runs examples/c_host (the demo through
-# liblivingfilm.so, CPU renderer, pulled frames and audio, events) under valgrind's
+# liblivingfilm.so, CPU renderer, pulled frames and audio, events) and then
+# examples/c_host/misuse.c (use after free, double free, oversized reads and pushes,
+# re-entrant calls from the event callback, a film that fails to play) under valgrind's
 # memcheck and fails on any invalid access, use of uninitialised memory, or a leak
 # ("definitely" or "indirectly lost"). scripts/valgrind.supp lists the two reports from
 # glibc's loader and onnxruntime that were examined and are not ours. Built with the
@@ -24,27 +26,43 @@ cargo rustc --quiet --lib --features ffi --crate-type cdylib
 lib=target/debug
 work=target/valgrind-check
 rm -rf "$work" && mkdir -p "$work/out"
-cc -std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude -o "$work/c_host" examples/c_host/main.c \
-  -L"$lib" -llivingfilm -Wl,-rpath,"$PWD/$lib"
+for prog in main misuse; do
+  cc -std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude -o "$work/$prog" "examples/c_host/$prog.c" \
+    -L"$lib" -llivingfilm -Wl,-rpath,"$PWD/$lib"
+done
 config='{"render": "cpu", "width": 32, "height": 18, "seed": 7, "providers": "cpu", "data_dir": "'$work'/data"}'
-start=$(date +%s)
-set +e
-valgrind --tool=memcheck --suppressions=scripts/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect \
-  --errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=30 \
-  --error-exitcode=99 --log-file="$work/memcheck.log" \
-  "$work/c_host" assets/demo assets/demo/viewers/tense.csv "$work/out" "$config" >"$work/c_host.log" 2>&1
-rc=$?
-set -e
-echo "valgrind: c_host ran in $(( $(date +%s) - start )) s under memcheck (exit $rc)"
-grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|suppressed:" "$work/memcheck.log" | sed 's/^==[0-9]*== /  /'
-if [ "$rc" -ne 0 ]; then
-  if [ "$rc" -eq 99 ]; then
-    echo "valgrind: memcheck found errors (full log: $work/memcheck.log):" >&2
-    grep -B2 -A30 -E "Invalid|uninitialised|definitely lost|indirectly lost" "$work/memcheck.log" | head -120 >&2
-  else
-    cat "$work/c_host.log" >&2
+# A film whose manifest loads but whose playback fails: its first look is not a LUT.
+cp -r assets/demo "$work/broken-demo"
+printf 'LUT_3D_SIZE 2\n0 0\n' >"$work/broken-demo/luts/tension.cube"
+
+# memcheck NAME ARGS...: runs one program under memcheck; fails the script on errors.
+memcheck() {
+  local name=$1
+  shift
+  local start rc
+  start=$(date +%s)
+  set +e
+  valgrind --tool=memcheck --suppressions=scripts/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect \
+    --errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=30 \
+    --error-exitcode=99 --log-file="$work/$name.memcheck.log" \
+    "$@" >"$work/$name.log" 2>&1
+  rc=$?
+  set -e
+  echo "valgrind: $name ran in $(( $(date +%s) - start )) s under memcheck (exit $rc)"
+  grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|suppressed:" "$work/$name.memcheck.log" | sed 's/^==[0-9]*== /  /'
+  if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -eq 99 ]; then
+      echo "valgrind: memcheck found errors in $name (full log: $work/$name.memcheck.log):" >&2
+      grep -B2 -A30 -E "Invalid|uninitialised|definitely lost|indirectly lost" "$work/$name.memcheck.log" | head -120 >&2
+    else
+      cat "$work/$name.log" >&2
+    fi
+    exit 1
   fi
-  exit 1
-fi
+}
+
+memcheck c_host "$work/main" assets/demo assets/demo/viewers/tense.csv "$work/out" "$config"
 grep "cut id" "$work/c_host.log"
+memcheck misuse "$work/misuse" assets/demo "$work/broken-demo" "$config"
+grep -c "^ok: " "$work/misuse.log" | sed 's/^/  misuse cases reported as documented: /'
 echo "valgrind: no memory errors and no leaks"

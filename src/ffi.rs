@@ -12,23 +12,33 @@
 //! becomes `LF_ERR_PANIC`); the reason for the last error on the calling thread is
 //! `lf_last_error()`.
 //!
+//! Handles. An `LfPlayer *` is not an address but a handle: a slot in a fixed table of
+//! [`LF_MAX_PLAYERS`] and that slot's generation. Every call looks it up with atomics
+//! only (no lock, so the audio callback may too), so a freed, double-freed or made-up
+//! handle is reported (`LF_ERR_HANDLE`) instead of dereferenced. Freeing waits for the
+//! calls still inside the player. Sizes the host gives are bounded (audio frames,
+//! samples per push and queued, stride × height), and calls that would wait on the
+//! player's threads are refused from inside its event callback (`LF_ERR_STATE`), where
+//! they would deadlock.
+//!
 //! Threads: one player may be used from several threads. `lf_player_read_audio` is
 //! meant for the host's real-time audio callback: it never blocks, allocates or locks
 //! (it only *tries* a lock that no other call holds while playing). The event callback
 //! runs on the player's threads and must return quickly.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
 
 use crate::biometrics::{Reading, Sample};
 use crate::player::host::{
-    host_audio, host_samples, AudioPuller, HostFrame, HostSettings, SamplePusher,
+    host_audio, host_samples, AudioPuller, HostFrame, HostSettings, PushError, SamplePusher,
+    SAMPLE_QUEUE,
 };
 use crate::player::{HostIo, PlayerConfig, PlayerEvent, Report};
 
@@ -44,6 +54,19 @@ pub const LF_ERR_STATE: i32 = -3;
 pub const LF_ERR_PLAYBACK: i32 = -4;
 /// A bug inside livingfilm was caught at the boundary.
 pub const LF_ERR_PANIC: i32 = -5;
+/// Not a live player: freed already (use after free, double free) or never created.
+pub const LF_ERR_HANDLE: i32 = -7;
+/// The sample queue is full (`LF_MAX_QUEUED_SAMPLES`): the host is pushing far ahead of
+/// the viewing; nothing of this push was queued, push it again later.
+pub const LF_ERR_FULL: i32 = -8;
+/// Most players alive at once in one process.
+pub const LF_MAX_PLAYERS: usize = 64;
+/// Most samples waiting in a player's queue (pushed, not yet read by the viewing).
+pub const LF_MAX_QUEUED_SAMPLES: usize = 65_536;
+// A literal for cbindgen, kept equal to the queue's own bound.
+const _: () = assert!(LF_MAX_QUEUED_SAMPLES == SAMPLE_QUEUE);
+/// Most frames one `lf_player_read_audio` call may ask for.
+pub const LF_MAX_AUDIO_FRAMES: usize = 65_536;
 /// `lf_player_next_frame` wrote a frame.
 pub const LF_FRAME: i32 = 1;
 /// No more frames (or audio): the film has ended.
@@ -118,6 +141,9 @@ struct Running {
     thread: Option<JoinHandle<Result<Report, crate::PlayerError>>>,
     pusher: Option<SamplePusher>,
     frames: Receiver<HostFrame>,
+    /// Why playback failed (set before the frame channel closes), so the end of the
+    /// frames after a failure is an error, not `LF_END`.
+    failure: Arc<OnceLock<String>>,
 }
 
 struct Outcome {
@@ -125,8 +151,13 @@ struct Outcome {
     report: Option<CString>,
 }
 
-/// A player; opaque to the host.
+/// The host's handle to a player: opaque, never dereferenced (see the module doc).
 pub struct LfPlayer {
+    _opaque: (),
+}
+
+/// A player, behind a handle.
+struct Player {
     cfg: Mutex<PlayerConfig>,
     pull_audio: bool,
     size: (u32, u32),
@@ -184,6 +215,104 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One entry of the handle table.
+struct Slot {
+    /// Even: free; odd: live. Bumped when a player is created and when it is freed, so
+    /// a handle names one lifetime of its slot.
+    gen: AtomicU32,
+    /// Calls inside the player right now; freeing waits for none.
+    users: AtomicU32,
+    player: AtomicPtr<Player>,
+}
+
+static SLOTS: [Slot; LF_MAX_PLAYERS] = [const {
+    Slot {
+        gen: AtomicU32::new(0),
+        users: AtomicU32::new(0),
+        player: AtomicPtr::new(std::ptr::null_mut()),
+    }
+}; LF_MAX_PLAYERS];
+
+/// The handle of slot `index` in generation `gen`: the slot in the low byte (from 1,
+/// so never null), the generation above it (wrapping alike on 32- and 64-bit).
+fn handle(index: usize, gen: u32) -> usize {
+    (gen as usize).wrapping_shl(8) | (index + 1)
+}
+
+/// The slot a handle names, if it could name one.
+fn slot_of(h: usize) -> Option<(usize, &'static Slot)> {
+    let index = (h & 0xff).checked_sub(1)?;
+    SLOTS.get(index).map(|s| (index, s))
+}
+
+/// A call's hold on a live player; the slot cannot be freed under it.
+struct Held {
+    slot: &'static Slot,
+    player: &'static Player,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.slot.users.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = Player;
+    fn deref(&self) -> &Player {
+        self.player
+    }
+}
+
+/// Looks up the host's handle with atomics only: `LF_ERR_NULL`, or `LF_ERR_HANDLE` for
+/// a handle that is not live (freed, double-freed, made up).
+fn player(p: *const LfPlayer) -> Result<Held, i32> {
+    let h = p as usize;
+    if h == 0 {
+        return Err(fail(LF_ERR_NULL, "player is null"));
+    }
+    let not_live = || {
+        fail(
+            LF_ERR_HANDLE,
+            "not a live player (freed already, or never created)",
+        )
+    };
+    let (index, slot) = slot_of(h).ok_or_else(not_live)?;
+    // Announce the use first, then check the generation: a free that bumped it before
+    // this sees the use and waits; one after it is seen here.
+    slot.users.fetch_add(1, Ordering::SeqCst);
+    let gen = slot.gen.load(Ordering::SeqCst);
+    let ptr = slot.player.load(Ordering::SeqCst);
+    if gen % 2 == 0 || handle(index, gen) != h || ptr.is_null() {
+        slot.users.fetch_sub(1, Ordering::SeqCst);
+        return Err(not_live());
+    }
+    // SAFETY: the slot is live in this generation and counts this use, so the player is
+    // not freed before `Held` drops (see `lf_player_free`).
+    Ok(Held {
+        slot,
+        player: unsafe { &*ptr },
+    })
+}
+
+thread_local! {
+    /// This thread is inside an event callback (the player's own threads).
+    static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `LF_ERR_STATE` when called from inside the event callback, where waiting on the
+/// player's threads would wait on this very thread.
+fn refuse_in_callback(what: &str) -> Result<(), i32> {
+    if IN_CALLBACK.with(Cell::get) {
+        Err(fail(
+            LF_ERR_STATE,
+            format!("{what} may not be called from inside the event callback (it would wait on the thread running the callback)"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The library version, e.g. "0.1.0" (static; never free it).
 #[no_mangle]
 pub extern "C" fn lf_version() -> *const c_char {
@@ -225,33 +354,49 @@ pub unsafe extern "C" fn lf_player_new(
                 Err(_) => return std::ptr::null_mut(),
             }
         };
-        match HostSettings::from_json(film, json) {
-            Ok(s) => Box::into_raw(Box::new(LfPlayer {
-                cfg: Mutex::new(s.cfg),
-                pull_audio: s.pull_audio,
-                size: s.size,
-                rate: s.rate,
-                callback: Mutex::new(None),
-                running: Mutex::new(None),
-                audio: Mutex::new(None),
-                stop: Mutex::new(None),
-                outcome: Mutex::new(None),
-            })),
+        // Before the player's threads exist: onnxruntime reads it when it loads.
+        crate::inference::runtime::disable_vendor_telemetry();
+        let settings = match HostSettings::from_json(film, json) {
+            Ok(s) => s,
             Err(e) => {
                 set_error(e);
-                std::ptr::null_mut()
+                return std::ptr::null_mut();
+            }
+        };
+        let ptr = Box::into_raw(Box::new(Player {
+            cfg: Mutex::new(settings.cfg),
+            pull_audio: settings.pull_audio,
+            size: settings.size,
+            rate: settings.rate,
+            callback: Mutex::new(None),
+            running: Mutex::new(None),
+            audio: Mutex::new(None),
+            stop: Mutex::new(None),
+            outcome: Mutex::new(None),
+        }));
+        for (index, slot) in SLOTS.iter().enumerate() {
+            // Claim a free slot by its pointer, then make it live by its generation.
+            let claimed = slot
+                .player
+                .compare_exchange(
+                    std::ptr::null_mut(),
+                    ptr,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
+                .is_ok();
+            if claimed {
+                let gen = slot.gen.fetch_add(1, Ordering::SeqCst) + 1;
+                return handle(index, gen) as *mut LfPlayer;
             }
         }
+        // SAFETY: `ptr` came from `Box::into_raw` above and was never shared.
+        drop(unsafe { Box::from_raw(ptr) });
+        set_error(format!(
+            "{LF_MAX_PLAYERS} players are alive already; free one first"
+        ));
+        std::ptr::null_mut()
     })
-}
-
-/// A player reference from the host's pointer, or `LF_ERR_NULL`.
-unsafe fn player<'a>(p: *const LfPlayer) -> Result<&'a LfPlayer, i32> {
-    if p.is_null() {
-        return Err(fail(LF_ERR_NULL, "player is null"));
-    }
-    // SAFETY: the caller passes a pointer from `lf_player_new` not yet freed.
-    Ok(unsafe { &*p })
 }
 
 /// Frame size in pixels. Any thread.
@@ -265,8 +410,7 @@ pub unsafe extern "C" fn lf_player_size(
     height: *mut u32,
 ) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
@@ -295,8 +439,7 @@ pub unsafe extern "C" fn lf_player_set_consent(
     placements: bool,
 ) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
@@ -323,8 +466,7 @@ pub unsafe extern "C" fn lf_player_set_event_callback(
     user: *mut c_void,
 ) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
@@ -361,8 +503,15 @@ fn deliver(cb: unsafe extern "C" fn(*mut c_void, *const LfEvent), user: UserData
         variant: variant.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
         message: message.as_ptr(),
     };
+    call_back(cb, user, &ev);
+}
+
+/// Calls the host's callback, marking this thread as inside it.
+fn call_back(cb: unsafe extern "C" fn(*mut c_void, *const LfEvent), user: UserData, ev: &LfEvent) {
+    let was = IN_CALLBACK.with(|f| f.replace(true));
     // SAFETY: the host registered `cb` for exactly this; `ev` outlives the call.
-    unsafe { cb(user.0, &ev) };
+    unsafe { cb(user.0, ev) };
+    IN_CALLBACK.with(|f| f.set(was));
 }
 
 /// Starts playback on the player's threads. Then push samples, pull frames and audio.
@@ -372,11 +521,13 @@ fn deliver(cb: unsafe extern "C" fn(*mut c_void, *const LfEvent), user: UserData
 #[no_mangle]
 pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
+        if let Err(code) = refuse_in_callback("lf_player_start") {
+            return code;
+        }
         let mut running = lock(&pl.running);
         if running.is_some() {
             return fail(LF_ERR_STATE, "the player was already started");
@@ -400,6 +551,10 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
                 deliver(cb, user, &e);
             }) as crate::player::host::EventHandler
         });
+        let failure = Arc::new(OnceLock::new());
+        let failed = Arc::clone(&failure);
+        // Held by the thread until the failure is recorded: the frames end only then.
+        let frames_open = frames_tx.clone();
         let host = HostIo {
             samples: Some(Box::new(samples)),
             frames: Some(frames_tx),
@@ -414,6 +569,10 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
             .name("livingfilm-player".into())
             .spawn(move || {
                 let r = crate::player::play_with(&cfg, host);
+                if let Err(e) = &r {
+                    let _ = failed.set(e.to_string());
+                }
+                drop(frames_open);
                 if let (Err(e), Some((cb, user))) = (&r, callback) {
                     let msg = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
                     let ev = LfEvent {
@@ -423,8 +582,7 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
                         variant: std::ptr::null(),
                         message: msg.as_ptr(),
                     };
-                    // SAFETY: as in `deliver`.
-                    unsafe { cb(user.0, &ev) };
+                    call_back(cb, user, &ev);
                 }
                 r
             });
@@ -434,6 +592,7 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
                     thread: Some(t),
                     pusher: Some(pusher),
                     frames: frames_rx,
+                    failure,
                 });
                 LF_OK
             }
@@ -448,6 +607,8 @@ pub unsafe extern "C" fn lf_player_start(p: *const LfPlayer) -> i32 {
 /// Queues `count` samples (in time order). Never blocks. The player reads them as the
 /// viewing clock reaches their times and waits for samples up to each moment it renders,
 /// so push as readings arrive and call `lf_player_end_samples` when there will be none.
+/// All or nothing: `LF_ERR_ARG` for a bad sample or more than `LF_MAX_QUEUED_SAMPLES` at
+/// once, `LF_ERR_FULL` when the queue has no room for all of them (push them later).
 ///
 /// # Safety
 /// `p` from `lf_player_new`; `samples` points to `count` readable `LfSample`s.
@@ -458,8 +619,7 @@ pub unsafe extern "C" fn lf_player_push_samples(
     count: usize,
 ) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
@@ -469,15 +629,16 @@ pub unsafe extern "C" fn lf_player_push_samples(
         if samples.is_null() {
             return fail(LF_ERR_NULL, "samples is null");
         }
-        // SAFETY: non-null, and the caller gives `count` readable samples.
-        let given = unsafe { std::slice::from_raw_parts(samples, count) };
-        let running = lock(&pl.running);
-        let Some(pusher) = running.as_ref().and_then(|r| r.pusher.as_ref()) else {
+        if count > LF_MAX_QUEUED_SAMPLES {
             return fail(
-                LF_ERR_STATE,
-                "push samples after lf_player_start and before lf_player_end_samples",
+                LF_ERR_ARG,
+                format!("{count} samples at once; at most {LF_MAX_QUEUED_SAMPLES}"),
             );
-        };
+        }
+        // SAFETY: non-null, at most LF_MAX_QUEUED_SAMPLES, and the caller gives `count`
+        // readable samples.
+        let given = unsafe { std::slice::from_raw_parts(samples, count) };
+        let mut batch = Vec::with_capacity(count);
         for (i, s) in given.iter().enumerate() {
             let reading = match s.kind {
                 LF_SAMPLE_RR_MS => Reading::Rr { ms: s.value },
@@ -491,8 +652,36 @@ pub unsafe extern "C" fn lf_player_push_samples(
                     format!("sample {i}: time and value must be finite"),
                 );
             }
-            // A viewing that has ended reads no more; that is not the host's error.
-            let _ = pusher.push(Sample { t: s.t_s, reading });
+            batch.push(Sample { t: s.t_s, reading });
+        }
+        let running = lock(&pl.running);
+        let Some(pusher) = running.as_ref().and_then(|r| r.pusher.as_ref()) else {
+            return fail(
+                LF_ERR_STATE,
+                "push samples after lf_player_start and before lf_player_end_samples",
+            );
+        };
+        if pusher.room() < count {
+            return fail(
+                LF_ERR_FULL,
+                format!(
+                    "the sample queue holds {} of {LF_MAX_QUEUED_SAMPLES}; no room for {count} more",
+                    LF_MAX_QUEUED_SAMPLES - pusher.room()
+                ),
+            );
+        }
+        for (i, s) in batch.into_iter().enumerate() {
+            match pusher.try_push(s) {
+                Ok(()) => {}
+                // A viewing that has ended reads no more; that is not the host's error.
+                Err(PushError::Ended) => break,
+                Err(PushError::Full) => {
+                    return fail(
+                        LF_ERR_FULL,
+                        format!("the sample queue filled after {i} of {count} (pushed from another thread meanwhile)"),
+                    )
+                }
+            }
         }
         LF_OK
     })
@@ -506,12 +695,12 @@ pub unsafe extern "C" fn lf_player_push_samples(
 #[no_mangle]
 pub unsafe extern "C" fn lf_player_end_samples(p: *const LfPlayer) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
-        match lock(&pl.running).as_mut() {
+        let mut running = lock(&pl.running);
+        match running.as_mut() {
             Some(r) => {
                 r.pusher = None;
                 LF_OK
@@ -540,11 +729,13 @@ pub unsafe extern "C" fn lf_player_next_frame(
     info: *mut LfFrameInfo,
 ) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
+        if let Err(code) = refuse_in_callback("lf_player_next_frame") {
+            return code;
+        }
         if rgba.is_null() {
             return fail(LF_ERR_NULL, "rgba is null");
         }
@@ -564,11 +755,27 @@ pub unsafe extern "C" fn lf_player_next_frame(
                 format!("stride {stride} is less than width * 4 = {row}"),
             );
         }
-        let Some(rx) = lock(&pl.running).as_ref().map(|r| r.frames.clone()) else {
+        if stride
+            .checked_mul(height as usize)
+            .is_none_or(|n| n > isize::MAX as usize)
+        {
+            return fail(
+                LF_ERR_ARG,
+                format!("stride {stride} × height {height} overflows"),
+            );
+        }
+        let Some((rx, failure)) = lock(&pl.running)
+            .as_ref()
+            .map(|r| (r.frames.clone(), Arc::clone(&r.failure)))
+        else {
             return fail(LF_ERR_STATE, "the player has not started");
         };
         let Ok(frame) = rx.recv() else {
-            return LF_END;
+            // The player thread records a failure before the frames end.
+            return match failure.get() {
+                Some(why) => fail(LF_ERR_PLAYBACK, format!("playback failed: {why}")),
+                None => LF_END,
+            };
         };
         for (y, src) in frame.rgba.chunks_exact(row).enumerate() {
             // SAFETY: the caller gives `stride * height` writable bytes; y < height.
@@ -591,8 +798,9 @@ pub unsafe extern "C" fn lf_player_next_frame(
 
 /// Copies up to `frames` stereo frames of the mix (interleaved f32, the film's rate)
 /// into `out`; returns how many (0 when none are ready yet), or `LF_AUDIO_END` once the
-/// mix is over and drained. What is not filled is silence. Real-time safe: never
-/// blocks, allocates or does I/O, so call it from the host's audio callback.
+/// mix is over and drained. What is not filled is silence. `frames` is at most
+/// `LF_MAX_AUDIO_FRAMES` (else `LF_ERR_ARG`, and `out` is not touched). Real-time safe:
+/// never blocks, allocates or does I/O, so call it from the host's audio callback.
 ///
 /// # Safety
 /// `p` from `lf_player_new`; `out` writable for `frames * 2` floats.
@@ -603,16 +811,22 @@ pub unsafe extern "C" fn lf_player_read_audio(
     frames: usize,
 ) -> i64 {
     guard(LF_ERR_PANIC as i64, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code as i64,
         };
         if out.is_null() {
             return fail(LF_ERR_NULL, "out is null") as i64;
         }
-        // SAFETY: the caller gives `frames * 2` writable floats.
-        let buf = unsafe { std::slice::from_raw_parts_mut(out, frames.saturating_mul(2)) };
+        if frames > LF_MAX_AUDIO_FRAMES {
+            return fail(
+                LF_ERR_ARG,
+                format!("{frames} frames asked for; at most {LF_MAX_AUDIO_FRAMES} per call"),
+            ) as i64;
+        }
+        // SAFETY: at most LF_MAX_AUDIO_FRAMES, and the caller gives `frames * 2`
+        // writable floats.
+        let buf = unsafe { std::slice::from_raw_parts_mut(out, frames * 2) };
         let Ok(mut audio) = pl.audio.try_lock() else {
             buf.fill(0.0);
             return 0;
@@ -652,11 +866,13 @@ pub const LF_AUDIO_END: i64 = -6;
 #[no_mangle]
 pub unsafe extern "C" fn lf_player_wait(p: *const LfPlayer) -> i32 {
     guard(LF_ERR_PANIC, || {
-        // SAFETY: caller's contract.
-        let pl = match unsafe { player(p) } {
+        let pl = match player(p) {
             Ok(pl) => pl,
             Err(code) => return code,
         };
+        if let Err(code) = refuse_in_callback("lf_player_wait") {
+            return code;
+        }
         let thread = match lock(&pl.running).as_mut() {
             Some(r) => r.thread.take(),
             None => return fail(LF_ERR_STATE, "the player has not started"),
@@ -708,8 +924,7 @@ unsafe fn outcome_text(
     pick: fn(&Outcome) -> Option<&CString>,
 ) -> *const c_char {
     guard(std::ptr::null(), || {
-        // SAFETY: the caller passes a player from `lf_player_new`.
-        let Ok(pl) = (unsafe { player(p) }) else {
+        let Ok(pl) = player(p) else {
             return std::ptr::null();
         };
         let outcome = lock(&pl.outcome);
@@ -748,18 +963,46 @@ pub unsafe extern "C" fn lf_player_report_json(p: *const LfPlayer) -> *const c_c
 }
 
 /// Stops playback if it runs (nothing is left half-written) and frees the player.
-/// Null is ignored. Call it once, after every other call on this player has returned.
+/// Returns `LF_OK`; null is ignored (`LF_OK`); a handle already freed (double free) or
+/// never created is `LF_ERR_HANDLE` and touches nothing. Waits for calls on this
+/// player still running on other threads (a `lf_player_next_frame` waiting for a
+/// frame ends with `LF_END`). Not from inside the event callback (`LF_ERR_STATE`).
 ///
 /// # Safety
-/// `p` from `lf_player_new`, not freed before.
+/// `p` from `lf_player_new` (a stale or made-up handle is reported, not used).
 #[no_mangle]
-pub unsafe extern "C" fn lf_player_free(p: *mut LfPlayer) {
-    guard((), || {
-        if p.is_null() {
-            return;
+pub unsafe extern "C" fn lf_player_free(p: *mut LfPlayer) -> i32 {
+    guard(LF_ERR_PANIC, || {
+        let h = p as usize;
+        if h == 0 {
+            return LF_OK;
         }
-        // SAFETY: the caller hands back ownership of a pointer from `lf_player_new`.
-        let pl = unsafe { Box::from_raw(p) };
+        if let Err(code) = refuse_in_callback("lf_player_free") {
+            return code;
+        }
+        let not_live = || {
+            fail(
+                LF_ERR_HANDLE,
+                "not a live player (freed already, or never created)",
+            )
+        };
+        let Some((index, slot)) = slot_of(h) else {
+            return not_live();
+        };
+        let gen = slot.gen.load(Ordering::SeqCst);
+        // Only one free of this generation wins; later ones find it dead.
+        if gen % 2 == 0
+            || handle(index, gen) != h
+            || slot
+                .gen
+                .compare_exchange(gen, gen.wrapping_add(1), Ordering::SeqCst, Ordering::SeqCst)
+                .is_err()
+        {
+            return not_live();
+        }
+        // SAFETY: this call made the slot dead, so it alone frees the player; calls that
+        // got in before hold uses and are waited for below.
+        let pl = unsafe { &*slot.player.load(Ordering::SeqCst) };
         if let Some(stop) = lock(&pl.stop).as_ref() {
             stop.store(true, Ordering::Release);
         }
@@ -773,5 +1016,41 @@ pub unsafe extern "C" fn lf_player_free(p: *mut LfPlayer) {
                 let _ = t.join();
             }
         }
+        while slot.users.load(Ordering::SeqCst) != 0 {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let ptr = slot.player.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        // SAFETY: from `Box::into_raw` in `lf_player_new`; no use is left.
+        drop(unsafe { Box::from_raw(ptr) });
+        LF_OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_never_null_and_name_one_lifetime_of_one_slot() {
+        for index in [0, 1, LF_MAX_PLAYERS - 1] {
+            for gen in [1u32, 3, u32::MAX] {
+                let h = handle(index, gen);
+                assert_ne!(h, 0);
+                assert_eq!(slot_of(h).map(|(i, _)| i), Some(index));
+                assert_ne!(h, handle(index, gen.wrapping_add(2)));
+            }
+        }
+        assert!(slot_of(0x100).is_none(), "slot byte 0 is no slot");
+        assert!(slot_of(LF_MAX_PLAYERS + 1).is_none());
+    }
+
+    #[test]
+    fn made_up_and_stale_handles_are_reported() {
+        for h in [0x0deadusize, 0x41, handle(3, 7)] {
+            let e = player(h as *const LfPlayer).err();
+            assert_eq!(e, Some(LF_ERR_HANDLE), "{h:#x}");
+            // SAFETY: a made-up handle is reported, never dereferenced.
+            assert_eq!(unsafe { lf_player_free(h as *mut LfPlayer) }, LF_ERR_HANDLE);
+        }
+    }
 }

@@ -1,6 +1,7 @@
-//! The C ABI from C: the checked-in header is what cbindgen makes from src/ffi.rs, and
+//! The C ABI from C: the checked-in header is what cbindgen makes from src/ffi.rs,
 //! examples/c_host (built here with the system C compiler) plays the demo through the
-//! shared library with the same cut ID, frames and mix, bit for bit, as the CLI.
+//! shared library with the same cut ID, frames and mix, bit for bit, as the CLI, and
+//! examples/c_host/misuse.c gets every rule wrong and is told so each time.
 
 mod common;
 
@@ -61,14 +62,19 @@ fn ffi_library() -> PathBuf {
 }
 
 fn compile_c_host(lib: &Path, out: &Path) -> PathBuf {
+    compile_c(lib, out, "main.c")
+}
+
+/// Builds `examples/c_host/<source>` against the library into `out`.
+fn compile_c(lib: &Path, out: &Path, source: &str) -> PathBuf {
     let root = common::root();
-    let exe = out.join("c_host");
+    let exe = out.join(source.trim_end_matches(".c"));
     let lib_dir = lib.parent().unwrap();
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(cc)
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-o"])
         .arg(&exe)
-        .arg(root.join("examples/c_host/main.c"))
+        .arg(root.join("examples/c_host").join(source))
         .arg(format!("-I{}", root.join("include").display()))
         .arg(format!("-L{}", lib_dir.display()))
         .arg("-llivingfilm")
@@ -77,9 +83,59 @@ fn compile_c_host(lib: &Path, out: &Path) -> PathBuf {
         .unwrap();
     assert!(
         status.success(),
-        "the C compiler rejected examples/c_host/main.c"
+        "the C compiler rejected examples/c_host/{source}"
     );
     exe
+}
+
+/// A copy of the demo whose manifest loads but whose first look is not a LUT, so
+/// playback fails after `lf_player_start`.
+fn broken_demo(out: &Path) -> PathBuf {
+    let film = out.join("broken-demo");
+    copy_dir(&common::root().join("assets/demo"), &film);
+    std::fs::write(film.join("luts/tension.cube"), "LUT_3D_SIZE 2\n0 0\n").unwrap();
+    film
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_misuse_of_the_c_abi_is_reported() {
+    let root = common::root();
+    let out = common::out_dir("c-abi-misuse");
+    let lib = ffi_library();
+    let exe = compile_c(&lib, &out, "misuse.c");
+    let config = format!(
+        r#"{{"render": "cpu", "width": 32, "height": 18, "providers": "cpu", "data_dir": {:?}}}"#,
+        out.join("data").display().to_string()
+    );
+    let run = Command::new(&exe)
+        .arg(root.join("assets/demo"))
+        .arg(broken_demo(&out))
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "misuse cases failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("misuse: 0 failed"), "{stdout}");
+    assert!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count() >= 25,
+        "{stdout}"
+    );
 }
 
 fn sha256_hex(path: &Path) -> String {

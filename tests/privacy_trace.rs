@@ -150,7 +150,8 @@ fn fresh(name: &str) -> Fresh {
         out: dir.join("out"),
         dir,
     };
-    std::fs::create_dir_all(&f.home).unwrap();
+    // A home as a real one has it: the cache folder exists (Mesa adds its own in it).
+    std::fs::create_dir_all(&f.cache).unwrap();
     f
 }
 

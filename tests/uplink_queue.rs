@@ -14,8 +14,20 @@ use std::time::{Duration, Instant};
 use livingfilm::uplink::collector::{population, serve, Collector};
 use livingfilm::uplink::ldp::RandomizedResponse;
 use livingfilm::uplink::queue::Queue;
-use livingfilm::uplink::sender::{deliver, SendPolicy};
+use livingfilm::uplink::sender::{deliver, Endpoint, SendError, SendPolicy, SendReport};
 use livingfilm::uplink::Record;
+
+/// Delivers to `url` with consent never withdrawn.
+fn send(
+    q: &mut Queue,
+    url: &str,
+    policy: &SendPolicy,
+    sleep: impl FnMut(Duration),
+    uniform: impl FnMut() -> f64,
+) -> Result<SendReport, SendError> {
+    let endpoint = Endpoint::parse(url)?;
+    deliver(q, &endpoint, policy, || Some(()), sleep, uniform)
+}
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("lf-uq-{name}-{}", std::process::id()));
@@ -197,7 +209,7 @@ fn a_long_time_offline_then_everything_in_bound_is_delivered_once() {
     for k in 0..3_000u64 {
         q.push(&record(k, "escape", 10, 1.0)).unwrap();
         if k % 500 == 499 {
-            let r = deliver(&mut q, &closed_port_url(), &quick(), |d| slept += d, || 0.5).unwrap();
+            let r = send(&mut q, &closed_port_url(), &quick(), |d| slept += d, || 0.5).unwrap();
             assert_eq!((r.delivered, r.failures), (0, 3));
         }
     }
@@ -211,13 +223,13 @@ fn a_long_time_offline_then_everything_in_bound_is_delivered_once() {
     let (mut q, rec) = Queue::open(&d.join("queue"), 5_000).unwrap();
     assert_eq!((q.len(), rec.truncated_bytes), (3_000, 0));
     let (url, stop, server) = spawn_collector(&d.join("collector"));
-    let r = deliver(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
+    let r = send(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
     assert_eq!((r.delivered, r.pending, r.failures), (3_000, 0, 0));
     // Sending a batch again (a crash before the ack) is de-duplicated by the collector.
     for k in 0..200 {
         q.push(&record(k, "escape", 10, 1.0)).unwrap();
     }
-    let r = deliver(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
+    let r = send(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
     assert_eq!(r.delivered, 200);
     stop.store(true, Ordering::Relaxed);
     let c = server.join().unwrap();
@@ -230,7 +242,7 @@ fn a_long_time_offline_then_everything_in_bound_is_delivered_once() {
     }
     assert_eq!((small.len(), small.dropped()), (1_000, 2_000));
     let (url, stop, server) = spawn_collector(&d.join("collector2"));
-    let r = deliver(&mut small, &url, &quick(), |_| {}, || 0.5).unwrap();
+    let r = send(&mut small, &url, &quick(), |_| {}, || 0.5).unwrap();
     assert_eq!(r.delivered, 1_000);
     stop.store(true, Ordering::Relaxed);
     let c = server.join().unwrap();
@@ -302,7 +314,7 @@ fn hostile_collectors_cost_bounded_time_and_lose_nothing() {
         let (url, stop) = hostile(kind);
         let started = Instant::now();
         let mut slept = Duration::ZERO;
-        let r = deliver(&mut q, &url, &quick(), |d| slept += d, || 0.9).unwrap();
+        let r = send(&mut q, &url, &quick(), |d| slept += d, || 0.9).unwrap();
         let took = started.elapsed();
         stop.store(true, Ordering::Relaxed);
         assert_eq!(r.delivered, 0, "{kind}: {r:?}");
@@ -462,7 +474,7 @@ fn https_delivery_succeeds_to_a_trusted_collector_and_refuses_an_untrusted_one()
     }
     let (url, ca, stop, server) = https_collector();
     // With the public roots only, the private certificate is not trusted: nothing sent.
-    let r = deliver(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
+    let r = send(&mut q, &url, &quick(), |_| {}, || 0.5).unwrap();
     assert_eq!((r.delivered, q.len()), (0, 20), "{r:?}");
     assert!(r
         .last_error
@@ -474,7 +486,7 @@ fn https_delivery_succeeds_to_a_trusted_collector_and_refuses_an_untrusted_one()
         ca_pem: Some(ca),
         ..quick()
     };
-    let r = deliver(&mut q, &url, &policy, |_| {}, || 0.5).unwrap();
+    let r = send(&mut q, &url, &policy, |_| {}, || 0.5).unwrap();
     assert_eq!((r.delivered, r.pending), (20, 0), "{r:?}");
     stop.store(true, Ordering::Relaxed);
     let bodies = server.join().unwrap();
@@ -486,6 +498,6 @@ fn https_delivery_succeeds_to_a_trusted_collector_and_refuses_an_untrusted_one()
         ..quick()
     };
     q.push(&record(99, "escape", 40, 1.0)).unwrap();
-    assert!(deliver(&mut q, &url, &bad, |_| {}, || 0.5).is_err());
+    assert!(send(&mut q, &url, &bad, |_| {}, || 0.5).is_err());
     std::fs::remove_dir_all(&d).ok();
 }

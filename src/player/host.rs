@@ -103,16 +103,44 @@ pub struct SamplePusher {
     tx: Sender<Sample>,
 }
 
+/// Most samples pushed and not yet read by the viewing: a host far ahead of the film
+/// (or pushing in a loop by mistake) meets this bound instead of exhausting memory.
+/// 65 536 samples are nine minutes of a 120 Hz pupil camera, 24 bytes each.
+pub const SAMPLE_QUEUE: usize = 65_536;
+
+/// Why a sample was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushError {
+    /// [`SAMPLE_QUEUE`] samples are waiting already.
+    Full,
+    /// The viewing no longer reads samples.
+    Ended,
+}
+
 impl SamplePusher {
-    /// Queues one sample; false once the viewing no longer reads samples.
+    /// Queues one sample, waiting while the queue is full; false once the viewing no
+    /// longer reads samples.
     pub fn push(&self, s: Sample) -> bool {
         self.tx.send(s).is_ok()
+    }
+
+    /// Queues one sample without waiting.
+    pub fn try_push(&self, s: Sample) -> Result<(), PushError> {
+        self.tx.try_send(s).map_err(|e| match e {
+            crossbeam_channel::TrySendError::Full(_) => PushError::Full,
+            crossbeam_channel::TrySendError::Disconnected(_) => PushError::Ended,
+        })
+    }
+
+    /// Samples that can be queued now without waiting.
+    pub fn room(&self) -> usize {
+        SAMPLE_QUEUE.saturating_sub(self.tx.len())
     }
 }
 
 /// A pushed-sample source and the handle that feeds it (dropping every handle ends it).
 pub fn host_samples() -> (HostSamples, SamplePusher) {
-    let (tx, rx) = crossbeam_channel::unbounded();
+    let (tx, rx) = crossbeam_channel::bounded(SAMPLE_QUEUE);
     (
         HostSamples {
             rx,
@@ -368,6 +396,18 @@ mod tests {
         out.clear();
         assert!(!src.poll(2.0, &mut out));
         assert_eq!(out.iter().map(|s| s.t).collect::<Vec<_>>(), [0.6, 1.1]);
+    }
+
+    #[test]
+    fn the_sample_queue_is_bounded_and_says_when_full_or_ended() {
+        let (src, push) = host_samples();
+        for k in 0..SAMPLE_QUEUE {
+            assert_eq!(push.try_push(rr(k as f64)), Ok(()));
+        }
+        assert_eq!(push.room(), 0);
+        assert_eq!(push.try_push(rr(1e9)), Err(PushError::Full));
+        drop(src);
+        assert_eq!(push.try_push(rr(1e9)), Err(PushError::Ended));
     }
 
     #[test]
