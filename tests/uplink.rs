@@ -219,6 +219,80 @@ fn without_consent_nothing_is_sent() {
 }
 
 #[test]
+fn a_revoke_during_the_viewing_wins_nothing_is_queued_or_sent_after_it() {
+    use livingfilm::player::host::host_samples;
+    use livingfilm::player::{HostIo, PlayerEvent};
+    use livingfilm::uplink::consent::ConsentStore;
+    let o = out_dir("uplink_revoke");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let mut cfg = config(None, &o);
+    cfg.consent = true;
+    cfg.uplink_url = Some(format!(
+        "http://{}/v1/instructional",
+        listener.local_addr().unwrap()
+    ));
+    let store = ConsentStore::new(&cfg.data_dir);
+    store.grant().unwrap();
+    // Records from an earlier viewing wait in the queue: the revoke must delete them.
+    std::fs::create_dir_all(store.queue_dir()).unwrap();
+    let (source, pusher) = host_samples();
+    let (started_tx, started_rx) = crossbeam_channel::bounded(1);
+    let host = HostIo {
+        samples: Some(Box::new(source)),
+        events: Some(std::sync::Arc::new(move |e| {
+            if matches!(e, PlayerEvent::Decision(_)) {
+                let _ = started_tx.try_send(());
+            }
+        })),
+        ..HostIo::default()
+    };
+    let viewing = {
+        let cfg = cfg.clone();
+        std::thread::spawn(move || livingfilm::player::play_with(&cfg, host))
+    };
+    // The viewing is under way (its first decision is made) and waits for samples.
+    let beat = |t: f64| livingfilm::biometrics::Sample {
+        t,
+        reading: livingfilm::biometrics::Reading::Rr { ms: 800.0 },
+    };
+    let mut t = 0.0;
+    while t < 6.0 {
+        t += 0.8;
+        assert!(pusher.push(beat(t)));
+    }
+    started_rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the viewing started");
+    store.revoke().unwrap();
+    // The viewer's samples go on to the end of the film.
+    while t < 120.0 {
+        t += 0.8;
+        if !pusher.push(beat(t)) {
+            break;
+        }
+    }
+    drop(pusher);
+    let r = viewing.join().unwrap().unwrap();
+    assert!(r.uplink.withdrawn, "{:?}", r.uplink);
+    assert_eq!(
+        (r.uplink.queued, r.uplink.delivered),
+        (0, 0),
+        "{:?}",
+        r.uplink
+    );
+    assert!(!store.load().unwrap().granted);
+    assert!(
+        !store.queue_dir().exists(),
+        "the queue was made again after the revoke"
+    );
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the collector was contacted after the revoke: {other:?}"),
+    }
+}
+
+#[test]
 fn an_unreachable_collector_keeps_the_records_for_the_next_viewing() {
     let o = out_dir("uplink_down");
     // Bind then drop: the port is closed.

@@ -331,6 +331,9 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             ..
         } = host;
         let live = controls.is_some();
+        // Noted before any stage runs, so a revoke from now on stops the uplink.
+        let consent_watch = (cfg.consent || live)
+            .then(|| crate::uplink::consent::ConsentStore::new(&cfg.data_dir).watch());
         let host_clock = late_by.map(|clock| stages::HostClock {
             clock,
             start_at: cfg.start_at,
@@ -378,7 +381,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         };
         let upl = {
             let film = film.clone();
-            scope.spawn(move || stages::uplink(&film, cfg, summary_rx, live))
+            scope.spawn(move || stages::uplink(&film, cfg, summary_rx, live, consent_watch))
         };
         let ren = {
             let film = film.clone();

@@ -855,16 +855,16 @@ fn random_hex() -> Result<String, String> {
 /// Consent is re-checked before every record and every request: a revoke during the
 /// viewing (`livingfilm consent revoke`, any process) stops both, and the queue it
 /// deleted is not made again.
+///
+/// `watch` is the consent store's revocation count noted as the viewing started (only
+/// when consent may be in force; reading it writes nothing).
 pub fn uplink(
     film: &Film,
     cfg: &PlayerConfig,
     rx: Receiver<SegmentSummary>,
     live: bool,
+    watch: Option<Result<uplink::consent::ConsentWatch, uplink::consent::ConsentError>>,
 ) -> UplinkReport {
-    let store = uplink::consent::ConsentStore::new(&cfg.data_dir);
-    // Noted as the viewing starts, so a revoke from here on is seen; read-only, and
-    // only when consent may be in force (without it nothing is touched).
-    let watch = (cfg.consent || live).then(|| store.watch());
     let deltas: Vec<uplink::Delta> = rx.iter().filter_map(|s| uplink::quantize(&s)).collect();
     // With live controls the director forwards only segments that ended under consent.
     let consent = cfg.consent || (live && !deltas.is_empty());
@@ -885,7 +885,7 @@ pub fn uplink(
         }
         None => return report,
     };
-    let queue_dir = store.queue_dir();
+    let queue_dir = watch.store().queue_dir();
     report.queue = Some(queue_dir.display().to_string());
     let withdrawn = |report: &mut UplinkReport| {
         report.withdrawn = true;
