@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing (cargo fuzz, libFuzzer) of the parsers that take outside
 # bytes: BLE heart-rate packets, companion lines, replay files, .cube LUTs, film
 # manifests (run through the controller and audited against their guardrails), scenes
-# (.lfscene), splat captures (.ply), and
+# (.lfscene), splat captures (.ply), uplink endpoint URLs (accepted only as https or
+# loopback http, never with user-info), and
 # audio files (every symphonia format the player reads).
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; needs the nightly toolchain)
 set -euo pipefail
@@ -13,7 +14,7 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   exit 0
 fi
 command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz
-for target in ble_packet companion_line replay_text cube_text manifest_text audio_bytes scene_bytes splat_ply; do
+for target in ble_packet companion_line replay_text cube_text manifest_text audio_bytes scene_bytes splat_ply uplink_url; do
   mkdir -p "fuzz/corpus/$target"
   cp -n fuzz/seeds/$target/* "fuzz/corpus/$target/" 2>/dev/null || true
   echo "fuzz: $target for ${secs}s"

@@ -273,3 +273,31 @@ fn host_config_parser_survives_mutations() {
         assert!(e.contains(field), "{json}: {e}");
     }
 }
+
+#[test]
+fn uplink_endpoints_survive_mutations_and_plain_http_never_leaves_the_machine() {
+    use livingfilm::uplink::sender::Endpoint;
+    for seed in [
+        &b"http://127.0.0.1:8787/v1/instructional"[..],
+        b"http://[::1]@192.0.2.2:18902/v6",
+        b"http://127.0.0.1:1@192.0.2.2/ingest",
+        b"https://collector.example/v1",
+    ] {
+        fuzz("uplink url", seed, 3000, |b| {
+            let text = String::from_utf8_lossy(b);
+            let Ok(e) = Endpoint::parse(&text) else {
+                return;
+            };
+            let authority = e.uri().authority().expect("a host");
+            assert!(!authority.as_str().contains('@'), "user-info: {text}");
+            if !e.uri().scheme_str().unwrap_or("").eq_ignore_ascii_case("https") {
+                let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+                let loopback = host.eq_ignore_ascii_case("localhost")
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.to_canonical().is_loopback());
+                assert!(loopback, "plain http off this machine: {text}");
+            }
+        });
+    }
+}

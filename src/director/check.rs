@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::manifest::{Film, FilmError};
+use crate::untrusted::ContainmentError;
 
 /// One problem found by [`check_film`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -88,13 +89,22 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
                 if !seen.insert(asset.clone()) {
                     continue;
                 }
+                // Paths in messages as the film maker wrote them, from the manifest's folder.
+                let shown = manifest.parent().unwrap_or(Path::new("")).join(&asset);
                 let checked = root
                     .as_ref()
                     .map_or(Err(String::new()), |r| {
-                        r.resolve(&asset).map_err(|e| e.to_string())
+                        r.resolve(&asset).map_err(|e| match e {
+                            ContainmentError::Resolve(_, io)
+                                if io.kind() == std::io::ErrorKind::NotFound =>
+                            {
+                                format!("asset {} does not exist", shown.display())
+                            }
+                            e => format!("asset {}: {e}", shown.display()),
+                        })
                     })
                     .and_then(|full| {
-                        check_asset(&field, &full, &film)?;
+                        check_asset(&field, &full, &shown, &film)?;
                         Ok(full)
                     });
                 match checked {
@@ -204,9 +214,10 @@ fn check_stem_length(field: &str, path: &Path, film: &Film) -> Result<(), String
 
 /// Opens an asset as what its field says it is, under the same rules as loading it
 /// for play (a regular file within its kind's size limit).
-fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
+/// `path` is the resolved file, `shown` the path as messages give it.
+fn check_asset(field: &str, path: &Path, shown: &Path, film: &Film) -> Result<(), String> {
     if let Err(e) = crate::untrusted::open_within(path, Film::byte_limit(field)) {
-        return Err(format!("asset {} is unusable: {e}", path.display()));
+        return Err(format!("asset {} is unusable: {e}", shown.display()));
     }
     let result = if field.ends_with(".lut") {
         crate::grade::CubeLut::load(path)
@@ -234,7 +245,7 @@ fn check_asset(field: &str, path: &Path, film: &Film) -> Result<(), String> {
     } else {
         std::fs::read(path).map(drop).map_err(|e| e.to_string())
     };
-    result.map_err(|e| format!("asset {} is unusable: {e}", path.display()))
+    result.map_err(|e| format!("asset {} is unusable: {e}", shown.display()))
 }
 
 /// Finds the line where `field` (`a.b[2].c[0].key`) is written in TOML `text`: the

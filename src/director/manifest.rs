@@ -72,8 +72,6 @@ pub struct FilmInfo {
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// Most segments a film may have (a two-hour film cut every two seconds).
 pub const MAX_SEGMENTS: usize = 4096;
-/// Most variants one segment may offer.
-pub const MAX_VARIANTS: usize = 64;
 /// Largest stem or stinger file hashed at load, bytes (stems are streamed, never held).
 pub const MAX_AUDIO_BYTES: u64 = 4 << 30;
 /// Largest sign image read, bytes.
@@ -511,27 +509,14 @@ impl Film {
 
     /// Every problem with the manifest's values (not its assets), in manifest order.
     pub(crate) fn problems(&self) -> Vec<FilmError> {
-        // Bounds first: the checks below compare segments pairwise.
+        // The bound first: the checks below compare segments pairwise. (The manifest's
+        // size bound, MAX_MANIFEST_BYTES, bounds every other list.)
         if self.segments.len() > MAX_SEGMENTS {
             return vec![self.field_err(
                 "segments",
                 format!(
                     "{} segments; a film has at most {MAX_SEGMENTS}",
                     self.segments.len()
-                ),
-            )];
-        }
-        if let Some((si, seg)) = self
-            .segments
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.variants.len() > MAX_VARIANTS)
-        {
-            return vec![self.field_err(
-                format!("segments[{si}].variants"),
-                format!(
-                    "{} variants; a segment has at most {MAX_VARIANTS}",
-                    seg.variants.len()
                 ),
             )];
         }
