@@ -221,7 +221,12 @@ fn a_cut_id_for_another_film_version_is_refused() {
         .replace("\"audio/", "\"../../../../assets/demo/audio/")
         .replace("\"scenes/", "\"../../../../assets/demo/scenes/")
         .replace("\"signs/", "\"../../../../assets/demo/signs/")
-        .replace("exposure = 1.25", "exposure = 1.2");
+        .replace("exposure = 1.25", "exposure = 1.2")
+        .replacen(
+            "[film]\n",
+            "[film]\nasset_root = \"../../../../assets/demo\"\n",
+            1,
+        );
     std::fs::write(film_dir.join("film.toml"), edited).unwrap();
     let cut = livingfilm::director::CutId::new(
         &livingfilm::director::Film::load(&root().join("assets/demo"))

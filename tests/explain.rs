@@ -57,7 +57,14 @@ fn an_id_for_another_version_is_refused() {
         .fold(text, |t, d| {
             t.replace(&format!("\"{d}"), &format!("\"{}/{d}", demo_dir.display()))
         });
-    let recut = text.replacen("title = \"", "title = \"Recut ", 1);
+    let recut = text.replacen("title = \"", "title = \"Recut ", 1).replacen(
+        "[film]\n",
+        &format!(
+            "[film]\nasset_root = {:?}\n",
+            demo_dir.display().to_string()
+        ),
+        1,
+    );
     assert_ne!(recut, text);
     std::fs::write(dir.join("film.toml"), recut).unwrap();
     let other = Film::load(&dir).unwrap();

@@ -290,8 +290,16 @@ fn uplink_endpoints_survive_mutations_and_plain_http_never_leaves_the_machine() 
             };
             let authority = e.uri().authority().expect("a host");
             assert!(!authority.as_str().contains('@'), "user-info: {text}");
-            if !e.uri().scheme_str().unwrap_or("").eq_ignore_ascii_case("https") {
-                let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+            if !e
+                .uri()
+                .scheme_str()
+                .unwrap_or("")
+                .eq_ignore_ascii_case("https")
+            {
+                let host = authority
+                    .host()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']');
                 let loopback = host.eq_ignore_ascii_case("localhost")
                     || host
                         .parse::<std::net::IpAddr>()

@@ -81,7 +81,7 @@ pub fn parse_replay(text: &str, path: &Path) -> Result<Vec<Sample>, ReplayError>
     let row_err = |line: usize, what: String| ReplayError::Row {
         path: path.to_owned(),
         line,
-        what,
+        what: crate::untrusted::shorten_quotes(&what),
     };
     let mut layout = None;
     let mut samples = Vec::new();
@@ -196,7 +196,7 @@ fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Sample>, ReplayError> {
         let row_err = |what: String| ReplayError::Row {
             path: path.to_owned(),
             line: idx + 1,
-            what,
+            what: crate::untrusted::shorten_quotes(&what),
         };
         let got = super::companion::parse_line(line, f64::NAN, &mut clock)
             .map_err(|e| row_err(e.to_string()))?;

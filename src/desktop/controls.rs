@@ -141,7 +141,7 @@ impl Script {
         Self::parse(&text).map_err(|(line, why)| ScriptError::Line {
             path: path.to_owned(),
             line,
-            why,
+            why: crate::untrusted::shorten_quotes(&why),
         })
     }
 

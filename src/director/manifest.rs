@@ -62,8 +62,9 @@ pub struct FilmInfo {
     pub height: u32,
     /// Audio sample rate of the mix (stems must match).
     pub sample_rate: u32,
-    /// One absolute folder outside the film's own from which assets may also be read
-    /// (a studio's shared LUTs). Without it every asset stays inside the film folder.
+    /// One folder outside the film's own from which assets may also be read (a studio's
+    /// shared LUTs; relative to the film folder or absolute). Without it every asset
+    /// stays inside the film folder.
     #[serde(default)]
     pub asset_root: Option<PathBuf>,
 }
@@ -396,7 +397,8 @@ impl Film {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        FilmRoot::new(folder, self.info.asset_root.as_deref())
+        let extra = self.info.asset_root.as_ref().map(|r| folder.join(r));
+        FilmRoot::new(folder, extra.as_deref())
             .map_err(|e| self.field_err("film.asset_root", format!("the film's folders: {e}")))
     }
 
@@ -522,12 +524,7 @@ impl Film {
         }
         let mut out = Vec::new();
         let i = &self.info;
-        if i.asset_root.as_ref().is_some_and(|r| !r.is_absolute()) {
-            out.push(self.field_err(
-                "film.asset_root",
-                "must be an absolute folder (paths relative to the film are inside it already)",
-            ));
-        }
+
         if !(1..=120).contains(&i.fps) {
             out.push(self.field_err("film.fps", format!("{} is outside 1..=120", i.fps)));
         }

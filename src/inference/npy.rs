@@ -182,7 +182,7 @@ impl NpyArray {
             })?;
         Self::from_bytes(&bytes).map_err(|problem| NpyError::Invalid {
             path: path.to_owned(),
-            problem,
+            problem: crate::untrusted::shorten_quotes(&problem),
         })
     }
 

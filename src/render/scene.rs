@@ -463,7 +463,7 @@ impl Scene {
         })?;
         Self::from_bytes(&bytes).map_err(|problem| SceneError::Invalid {
             path: path.to_owned(),
-            problem,
+            problem: crate::untrusted::shorten_quotes(&problem),
         })
     }
 

@@ -209,7 +209,7 @@ impl Splats {
         )?;
         Self::from_bytes(&bytes).map_err(|problem| PlyError::Invalid {
             path: path.to_owned(),
-            problem,
+            problem: crate::untrusted::shorten_quotes(&problem),
         })
     }
 
