@@ -80,7 +80,7 @@ fn mixer_bench(seconds: usize) {
                 at_frame: at + 7,
                 intensity: ((beat as f32) * 0.61).sin().abs(),
                 cue: Some(((beat / 4) % 2) as u16),
-                stinger: (beat % 8 == 0).then_some(0),
+                stinger: beat.is_multiple_of(8).then_some(0),
             });
         }
         mixer.process(&mut block);

@@ -104,7 +104,7 @@ pub fn parse_heart_rate(packet: &[u8]) -> Result<HeartRateMeasurement, BleError>
     let mut rr_ms = Vec::new();
     if flags & 0x10 != 0 {
         let rest = &packet[at..];
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(BleError::DanglingRrByte {
                 at: at + rest.len() - 1,
             });
