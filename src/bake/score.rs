@@ -79,7 +79,11 @@ fn pulse(rate: u32) -> Vec<[f32; 2]> {
             let noise = ((seed >> 33) as f64 / (1u64 << 31) as f64) - 1.0;
             let tick = noise * (-eighth * 40.0).exp();
             let v = 0.22 * bass_env * (0.6 * saw + 0.8 * sub) + 0.08 * tick;
-            let pan = if ((t * 4.0) as u64).is_multiple_of(2) { 0.8 } else { 1.0 };
+            let pan = if ((t * 4.0) as u64).is_multiple_of(2) {
+                0.8
+            } else {
+                1.0
+            };
             [(v * pan) as f32, (v * (1.8 - pan)) as f32]
         })
         .collect()

@@ -497,7 +497,15 @@ impl Scene {
         }
         let sh_shape = [dims[0], dims[1], dims[2], 3, 4];
         // Coefficient 0 of each channel dequantises by `sh_dc`, coefficients 1..3 by `sh_rest`.
-        let band = q.map(|q| move |i: usize| if i.is_multiple_of(4) { q.sh_dc } else { q.sh_rest });
+        let band = q.map(|q| {
+            move |i: usize| {
+                if i.is_multiple_of(4) {
+                    q.sh_dc
+                } else {
+                    q.sh_rest
+                }
+            }
+        });
         let range = band.as_ref().map(|f| f as &dyn Fn(usize) -> [f32; 2]);
         let sh = read_tensor(&st, "sh", &sh_shape, range)?
             .chunks_exact(12)
