@@ -19,7 +19,7 @@ use crate::untrusted::{open_within, read_text_bounded, shorten_quotes, FilmRoot}
 #[derive(Debug, thiserror::Error)]
 pub enum FilmError {
     /// The manifest could not be read.
-    #[error("cannot read film manifest {path} (give a film folder containing film.toml, or the manifest itself)")]
+    #[error("cannot read film manifest {path}{}", missing_hint(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -44,6 +44,15 @@ pub enum FilmError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What to give instead, when the manifest is not there at all.
+fn missing_hint(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        " (give a film folder containing film.toml, or the manifest itself)"
+    } else {
+        ""
+    }
 }
 
 /// Film-wide playback settings.
