@@ -374,6 +374,10 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
         a.epsilon > 0.0 && a.epsilon <= 10.0 && a.epsilon_budget >= 0.0,
         "--epsilon must lie in (0, 10] and --epsilon-budget be at least 0"
     );
+    // A URL that may not carry records is refused now, not after the film has played.
+    if let Some(url) = &a.uplink_url {
+        livingfilm::uplink::sender::Endpoint::parse(url)?;
+    }
     let data_dir = a.data_dir.unwrap_or_else(default_data_dir);
     let stored = ConsentStore::new(&data_dir).load()?;
     #[cfg(feature = "window")]

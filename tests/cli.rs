@@ -145,6 +145,21 @@ fn bad_inputs_fail_with_one_clear_line() {
         &["no/such/film", "No such file"],
     );
 
+    // User-info used to hide a real host behind a loopback-looking prefix: refused
+    // before the film plays, so nothing connects anywhere.
+    one_line_error(
+        &[
+            "play",
+            "assets/demo",
+            "--consent",
+            "--uplink-url",
+            "http://127.0.0.1:1@192.0.2.2/ingest",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &["uplink endpoint", "user-info"],
+    );
+
     let bad_replay = o.join("bad.csv");
     std::fs::write(&bad_replay, "t_s,rr_ms\n0.8,800\n1.6,80000\n").unwrap();
     one_line_error(

@@ -318,6 +318,10 @@ impl HostSettings {
             Some(s) => crate::inference::Provider::parse_list(s)
                 .map_err(|e| format!("config field `providers`: {e}"))?,
         };
+        if let Some(url) = &hc.uplink_url {
+            crate::uplink::sender::Endpoint::parse(url)
+                .map_err(|e| format!("config field `uplink_url`: {e}"))?;
+        }
         let film_path = PathBuf::from(film);
         let loaded = crate::director::Film::load(&film_path).map_err(|e| e.to_string())?;
         let size = (
