@@ -92,21 +92,9 @@ fn compile_c(lib: &Path, out: &Path, source: &str) -> PathBuf {
 /// playback fails after `lf_player_start`.
 fn broken_demo(out: &Path) -> PathBuf {
     let film = out.join("broken-demo");
-    copy_dir(&common::root().join("assets/demo"), &film);
+    common::copy_dir(&common::root().join("assets/demo"), &film);
     std::fs::write(film.join("luts/tension.cube"), "LUT_3D_SIZE 2\n0 0\n").unwrap();
     film
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

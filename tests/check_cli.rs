@@ -7,19 +7,6 @@ fn check(dir: &std::path::Path) -> (bool, String, String) {
     common::livingfilm(&["check", dir.to_str().unwrap()])
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn demo_film_is_clean() {
     let (ok, out, err) = check(&common::root().join("assets/demo"));
@@ -29,7 +16,7 @@ fn demo_film_is_clean() {
 #[test]
 fn every_problem_is_reported_with_line_and_field() {
     let dir = common::out_dir("check_bad_film");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let manifest = manifest
         .replacen("fps = 24", "fps = 500", 1)
@@ -85,7 +72,7 @@ fn assert_problem(out: &str, line: usize, field: &str, fragment: &str) {
 #[test]
 fn bad_structure_is_reported_precisely() {
     let dir = common::out_dir("check_bad_structure");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let second_arrival_variant = "light = [1.0, 0.92, 0.8]\n\n[[segments.variants]]\n\
         id = \"plaza-night\"\nscene = \"scenes/plaza.lfscene\"\nduration_s = 12.0\n\
@@ -190,7 +177,7 @@ fn bad_structure_is_reported_precisely() {
 #[test]
 fn unreachable_segment_is_reported() {
     let dir = common::out_dir("check_unreachable");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let from = "next = [\"coda\", \"aftermath\"]";
     assert!(manifest.contains(from));
@@ -212,7 +199,7 @@ fn unreachable_segment_is_reported() {
 #[test]
 fn variant_count_problem_is_located_in_its_own_segment() {
     let dir = common::out_dir("check_protected_decision_point");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let from = "pacing = [0.8, 1.25]\n";
     assert!(manifest.contains(from));
@@ -233,7 +220,7 @@ fn variant_count_problem_is_located_in_its_own_segment() {
 #[test]
 fn score_problems_are_reported_with_line_and_field() {
     let dir = common::out_dir("check_bad_score");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
     let manifest = manifest
         // A tempo change off the 2 s bar grid.
@@ -321,7 +308,7 @@ fn score_problems_are_reported_with_line_and_field() {
 #[test]
 fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
     let dir = common::out_dir("check_bad_scene_hooks");
-    copy_dir(&common::root().join("assets/demo"), &dir);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
     let manifest = std::fs::read_to_string(dir.join("film.toml"))
         .unwrap()
         // A camera path the plaza scene does not have.

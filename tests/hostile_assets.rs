@@ -19,18 +19,6 @@ fn demo_copy(name: &str) -> PathBuf {
     film
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Replaces the first `from` in the film's manifest with `to`.
 fn edit_manifest(film: &Path, from: &str, to: &str) {
     let path = film.join("film.toml");

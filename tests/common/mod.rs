@@ -181,7 +181,8 @@ const SIDECAR: &str = r#"{
   "weather_scale": 0.25
 }"#;
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a folder tree (a film to change or break, in a test's own folder).
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
