@@ -119,8 +119,13 @@ def make():
 
 
 def measure(cmd, log):
+    # A scratch home and cache: an older binary's onnxruntime telemetry (issue 35) lands
+    # there, not in the user's home, and is switched off for binaries that honour it.
+    home = os.path.join(WORK, "home")
+    env = dict(os.environ, HOME=home, XDG_CACHE_HOME=os.path.join(home, ".cache"),
+               XDG_DATA_HOME=os.path.join(home, ".local/share"), ORT_DISABLE_TELEMETRY="1")
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT)
+    p = subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     peak, killed = 0, False
     while p.poll() is None:
         try:

@@ -59,63 +59,48 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
         }),
         Err(other) => return Err(other),
         Ok(film) => {
-            for e in film.problems() {
-                if let FilmError::Field { field, problem, .. } = e {
-                    problems.push(Problem {
-                        line: locate(&text, &field),
-                        field,
-                        message: problem,
-                    });
-                }
-            }
+            problems.extend(
+                film.problems()
+                    .into_iter()
+                    .filter_map(|e| field_problem(&text, e)),
+            );
             // The same folders and file rules as loading for play: containment, regular
             // files, size limits. Each distinct asset is checked (and reported) once.
-            let root = match film.film_root() {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    if let FilmError::Field { field, problem, .. } = e {
-                        problems.push(Problem {
-                            line: locate(&text, &field),
-                            field,
-                            message: problem,
-                        });
-                    }
-                    None
-                }
-            };
-            let mut seen = std::collections::HashSet::new();
             let mut resolved = HashMap::new();
-            for (field, asset) in film.asset_fields().into_iter().filter(|_| root.is_some()) {
-                if !seen.insert(asset.clone()) {
-                    continue;
-                }
-                // Paths in messages as the film maker wrote them, from the manifest's folder.
-                let shown = manifest.parent().unwrap_or(Path::new("")).join(&asset);
-                let checked = root
-                    .as_ref()
-                    .map_or(Err(String::new()), |r| {
-                        r.resolve(&asset).map_err(|e| match e {
-                            ContainmentError::Resolve(_, io)
-                                if io.kind() == std::io::ErrorKind::NotFound =>
-                            {
-                                format!("asset {} does not exist", shown.display())
+            match film.film_root() {
+                Err(e) => problems.extend(field_problem(&text, e)),
+                Ok(root) => {
+                    let mut seen = std::collections::HashSet::new();
+                    for (field, asset) in film.asset_fields() {
+                        if !seen.insert(asset.clone()) {
+                            continue;
+                        }
+                        // Paths in messages as the film maker wrote them.
+                        let shown = manifest.parent().unwrap_or(Path::new("")).join(&asset);
+                        let checked = root
+                            .resolve(&asset)
+                            .map_err(|e| match e {
+                                ContainmentError::Resolve(_, io)
+                                    if io.kind() == std::io::ErrorKind::NotFound =>
+                                {
+                                    format!("asset {} does not exist", shown.display())
+                                }
+                                e => format!("asset {}: {e}", shown.display()),
+                            })
+                            .and_then(|full| {
+                                check_asset(&field, &full, &shown, &film).map(|()| full)
+                            });
+                        match checked {
+                            Ok(full) => {
+                                resolved.insert(asset, full);
                             }
-                            e => format!("asset {}: {e}", shown.display()),
-                        })
-                    })
-                    .and_then(|full| {
-                        check_asset(&field, &full, &shown, &film)?;
-                        Ok(full)
-                    });
-                match checked {
-                    Ok(full) => {
-                        resolved.insert(asset, full);
+                            Err(message) => problems.push(Problem {
+                                line: locate(&text, &field),
+                                field,
+                                message,
+                            }),
+                        }
                     }
-                    Err(message) => problems.push(Problem {
-                        line: locate(&text, &field),
-                        field,
-                        message,
-                    }),
                 }
             }
             for (field, message) in scene_problems(&film, &resolved) {
@@ -128,6 +113,18 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
         }
     }
     Ok(CheckReport { manifest, problems })
+}
+
+/// A value problem as a [`Problem`] located in the manifest `text`.
+fn field_problem(text: &str, e: FilmError) -> Option<Problem> {
+    match e {
+        FilmError::Field { field, problem, .. } => Some(Problem {
+            line: locate(text, &field),
+            field,
+            message: problem,
+        }),
+        _ => None,
+    }
 }
 
 /// What the manifest asks of each variant's scene file: the camera path it follows and

@@ -93,13 +93,14 @@ impl Y4mHeader {
             }
         }
         let (width, height) = match (w, h) {
-            (Some(w), Some(h)) if (1..=16_384).contains(&w) && (1..=16_384).contains(&h) => (w, h),
+            (Some(w), Some(h)) => (w, h),
             _ => return Err("missing or invalid W/H".into()),
         };
+        // One bound for every picture read: sides and pixel count (a frame is RGB f32).
+        super::check_size(width, height)?;
         if chroma == Chroma::C420 && (width % 2 != 0 || height % 2 != 0) {
             return Err(format!("4:2:0 needs even dimensions, got {width}x{height}"));
         }
-        super::check_size(width, height)?;
         Ok(Self {
             width,
             height,
