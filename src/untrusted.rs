@@ -155,23 +155,54 @@ impl FilmRoot {
 
     /// `rel` (as written in the manifest) resolved against the film folder, if it lies
     /// inside the folder or the allowed asset root.
+    ///
+    /// The path is first judged as written (`..` taken lexically), so a path that names
+    /// a place outside is refused as such whether or not anything exists there; then it
+    /// is judged again fully resolved, which catches symlinks.
     pub fn resolve(&self, rel: &Path) -> Result<PathBuf, ContainmentError> {
         let joined = self.root.join(rel);
+        let written = lexically_normal(&joined);
+        if !self.contains(&written) {
+            return Err(self.outside(rel, written));
+        }
         let resolved = joined
             .canonicalize()
             .map_err(|e| ContainmentError::Resolve(joined.clone(), e))?;
-        let inside = resolved.starts_with(&self.root)
-            || self.extra.as_ref().is_some_and(|x| resolved.starts_with(x));
-        if inside {
+        if self.contains(&resolved) {
             Ok(resolved)
         } else {
-            Err(ContainmentError::Outside {
-                path: rel.to_owned(),
-                resolved,
-                root: self.root.clone(),
-            })
+            Err(self.outside(rel, resolved))
         }
     }
+
+    fn contains(&self, path: &Path) -> bool {
+        path.starts_with(&self.root) || self.extra.as_ref().is_some_and(|x| path.starts_with(x))
+    }
+
+    fn outside(&self, rel: &Path, resolved: PathBuf) -> ContainmentError {
+        ContainmentError::Outside {
+            path: rel.to_owned(),
+            resolved,
+            root: self.root.clone(),
+        }
+    }
+}
+
+/// `path` with `.` dropped and each `..` taking away the component before it, without
+/// touching the file system (`..` at the root stays at the root, as the kernel does).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -251,6 +282,9 @@ mod tests {
             "/etc/passwd",
             "luts/evil.cube",
             "../shared-luts/b.cube",
+            // Outside, and nothing there: still refused as outside, at any depth.
+            "../../../../../../etc/no-such-file",
+            "../no-such-folder/x.cube",
         ] {
             let e = root.resolve(Path::new(bad)).unwrap_err();
             assert!(matches!(e, ContainmentError::Outside { .. }), "{bad}: {e}");
