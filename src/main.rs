@@ -239,7 +239,7 @@ struct WindowArgs {
     #[arg(long)]
     window: bool,
     /// Window size in pixels.
-    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size, requires = "window")]
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = livingfilm::desktop::parse_window_size, requires = "window")]
     window_size: (u32, u32),
     /// Start full screen.
     #[arg(long, requires = "window")]
@@ -270,26 +270,11 @@ struct WindowArgs {
     ble: Option<String>,
     /// Commands at film times, one `SECONDS COMMAND [ARG]` per line: pause, hud,
     /// fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser,
-    /// calmer, startle, sensor, screenshot NAME, quit (`#` comments). SECONDS is viewing
+    /// calmer, startle, sensor, screenshot NAME, size WxH, quit (`#` comments). SECONDS is viewing
     /// time; while paused the script's clock runs on in real time, and a seek does not
     /// move it.
     #[arg(long, value_name = "FILE", requires = "window")]
     input_script: Option<PathBuf>,
-}
-
-#[cfg(feature = "window")]
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got `{s}`"))?;
-    let n = |v: &str| {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (64..=8192).contains(n))
-            .ok_or_else(|| format!("`{v}` is not a size between 64 and 8192 pixels"))
-    };
-    Ok((n(w)?, n(h)?))
 }
 
 /// Where frames and sound go; the same for `play` and `replay`.

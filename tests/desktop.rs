@@ -197,6 +197,49 @@ fn the_window_shows_the_picture_and_the_hud_and_leaves_the_report() {
     assert!(!report["trace"].as_array().unwrap().is_empty());
 }
 
+/// Window sizes that once panicked in the HUD's layout ("min > max"), a tiny one, and a
+/// live resize each way: the HUD shrinks or hides and the viewing goes on to its report.
+#[test]
+fn the_hud_survives_every_window_size_and_a_live_resize() {
+    for size in [
+        "640x360", "800x450", "854x479", "400x720", "320x240", "96x64",
+    ] {
+        let dir = out_dir(&format!("desktop-size-{size}"));
+        let s = script(
+            &dir,
+            &format!("0.6 screenshot small\n1.0 size 1200x700\n1.6 screenshot big\n1.9 size {size}\n2.5 screenshot back\n2.8 quit\n"),
+        );
+        windowed(&[
+            "play",
+            "assets/demo",
+            "--window",
+            "--window-size",
+            size,
+            "--width",
+            "320",
+            "--height",
+            "180",
+            "--input-script",
+            s.to_str().unwrap(),
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        let d = json(&dir.join("desktop.json"));
+        assert_eq!(d["ended_by"], "closed by the viewer", "{size}: {d}");
+        let shots = d["screenshots"].as_array().unwrap();
+        assert_eq!(shots.len(), 3, "{size}: {d}");
+        let dims: Vec<(u32, u32)> = shots
+            .iter()
+            .map(|s| rgba(Path::new(s["path"].as_str().unwrap())).dimensions())
+            .collect();
+        let (w, h) = size.split_once('x').unwrap();
+        let asked: (u32, u32) = (w.parse().unwrap(), h.parse().unwrap());
+        assert_eq!(dims[1], (1200, 700), "{size}: resized {dims:?}");
+        assert_eq!((dims[0], dims[2]), (asked, asked), "{size}: {dims:?}");
+        assert!(d["frames_shown"].as_u64().unwrap() > 5, "{size}: {d}");
+    }
+}
+
 /// Runs the demo from 10 s with `keys` at 10.4 s and returns (desktop.json, report.json).
 fn rehearse(name: &str, keys: &str) -> (serde_json::Value, serde_json::Value) {
     let dir = out_dir(name);

@@ -235,6 +235,12 @@ impl App {
                     w.set_fullscreen((!full).then_some(Fullscreen::Borderless(None)));
                 }
             }
+            Command::Resize(w, h) => {
+                if let Some(window) = &self.window {
+                    // Granted or not by the window system; `Resized` follows when it is.
+                    let _ = window.request_inner_size(winit::dpi::PhysicalSize::new(w, h));
+                }
+            }
             Command::ToggleDirectorsCut => {
                 self.directors_cut = !self.directors_cut;
                 v.control(Control::DirectorsCut(self.directors_cut));

@@ -28,6 +28,8 @@ pub enum Command {
     Sim(SimCommand),
     /// Save what the window shows as `NAME.png` in the session folder.
     Screenshot(String),
+    /// Resize the window to this many pixels (rehearses a viewer dragging its edge).
+    Resize(u32, u32),
     /// Stop watching: the film ends here and the report is written.
     Quit,
 }
@@ -82,6 +84,10 @@ impl Command {
             "startle" => no_arg(Command::Sim(SimCommand::Startle)),
             "sensor" => no_arg(Command::Sim(SimCommand::ToggleSensor)),
             "quit" => no_arg(Command::Quit),
+            "size" => arg
+                .ok_or_else(|| "`size` needs WIDTHxHEIGHT".to_owned())
+                .and_then(parse_window_size)
+                .map(|(w, h)| Command::Resize(w, h)),
             "screenshot" => match arg {
                 Some(name)
                     if !name.is_empty()
@@ -101,7 +107,22 @@ impl Command {
 }
 
 /// The words a script may use.
-pub const SCRIPT_WORDS: &str = "pause, hud, fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser, calmer, startle, sensor, screenshot NAME, quit";
+pub const SCRIPT_WORDS: &str = "pause, hud, fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser, calmer, startle, sensor, screenshot NAME, size WxH, quit";
+
+/// A window size `WIDTHxHEIGHT`, each side 64 to 8192 pixels (`--window-size`, `size`).
+pub fn parse_window_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got `{s}`"))?;
+    let n = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (64..=8192).contains(n))
+            .ok_or_else(|| format!("`{v}` is not a size between 64 and 8192 pixels"))
+    };
+    Ok((n(w)?, n(h)?))
+}
 
 /// A script line that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +217,12 @@ mod tests {
             .contains("before"));
         assert!(Script::parse("1 screenshot ../x").is_err());
         assert!(Script::parse("1 hud now").is_err());
+        assert_eq!(
+            Script::parse("1 size 400x720").unwrap().steps[0].1,
+            Command::Resize(400, 720)
+        );
+        assert!(Script::parse("1 size 10x10").is_err());
+        assert!(Script::parse("1 size").is_err());
         assert!(Script::parse("-1 hud").is_err());
         assert!(Script::parse("NaN hud").is_err());
     }

@@ -10,6 +10,7 @@ use crate::biometrics::{Reading, Sample};
 use crate::director::{Decision, Film};
 use crate::player::Tick;
 
+use super::controls::KEYS;
 use super::gfx::Gfx;
 
 /// Seconds of history in the sparkline.
@@ -151,10 +152,18 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
     let (w, h) = (w as f32, h as f32);
     let panel = gfx.colour(PANEL, 0.72);
     gfx.hud.clear();
-    let scale = (h / 720.0).clamp(0.6, 2.0);
-    let size = 15.0 * scale;
-    let line_h = size * 1.3;
-    let (x0, y0) = (12.0 * scale, 12.0 * scale);
+    let Some(geo) = Geometry::for_window(w, h) else {
+        // Too small for legible text: the picture alone.
+        return;
+    };
+    let Geometry {
+        scale,
+        size,
+        line_h,
+        x0,
+        y0,
+        ..
+    } = geo;
     let tick = st.tick_at(sw.t).copied();
     let segment = tick.and_then(|k| film.segments.get(k.segment));
     let (seg, take) = match (tick, segment) {
@@ -257,8 +266,10 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
         lines[used].push_str(sw.note);
         used += 1;
     }
-    // Lines cut to the window's width (DejaVu Sans Mono advances 0.602 em).
-    let max_chars = (((w - 2.0 * x0 - 20.0 * scale) / (0.602 * size)) as usize).max(8);
+    // In a short window the lines that do not fit are left out, last first.
+    let used = used.min(geo.max_lines);
+    // Lines cut to the window's width.
+    let max_chars = geo.max_chars;
     for l in lines[..used].iter_mut() {
         if l.char_indices().nth(max_chars).is_some() {
             if let Some((cut, _)) = l.char_indices().nth(max_chars - 1) {
@@ -270,11 +281,9 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
     let lines = &lines[..used];
     let text_h = lines.len() as f32 * line_h;
     // Monospace: the panel fits its longest line (DejaVu Sans Mono advances 0.602 em).
-    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32;
-    let pw = (longest * 0.602 * size + 20.0 * scale).clamp(420.0 * scale, w - 2.0 * x0);
-    // The sparkline panel under the text.
-    let spark_h = 90.0 * scale;
-    let ph = text_h + spark_h + 30.0 * scale;
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let pw = geo.panel_width(longest);
+    let ph = geo.panel_height(lines.len());
     gfx.hud.rect(x0, y0, x0 + pw, y0 + ph, panel);
     for (k, l) in lines.iter().enumerate() {
         let colour = if k == 0 {
@@ -293,8 +302,36 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
             colour,
         );
     }
-    let (sx0, sy0) = (x0 + 10.0 * scale, y0 + 16.0 * scale + text_h);
-    let (sx1, sy1) = (x0 + pw - 10.0 * scale, sy0 + spark_h);
+    let n = lines.len();
+    if geo.spark_h > 0.0 {
+        let top = y0 + 16.0 * scale + text_h;
+        sparkline(
+            gfx,
+            st,
+            sw,
+            n,
+            [
+                x0 + 10.0 * scale,
+                top,
+                x0 + pw - 10.0 * scale,
+                top + geo.spark_h,
+            ],
+            scale,
+        );
+    }
+    // The key help along the bottom, when it fits at a legible size.
+    if let Some(help_size) = geo.help_size {
+        let help_y = h - 26.0 * scale;
+        gfx.hud.rect(0.0, help_y - 4.0 * scale, w, h, panel);
+        gfx.hud
+            .text(n + 2, KEYS, 10.0 * scale, help_y, help_size, DIM);
+    }
+}
+
+/// The last minute of target, drive and estimate, with the decisions as ticks, in the
+/// box `[x0, y0, x1, y1]`.
+fn sparkline(gfx: &mut Gfx, st: &HudState, sw: &Switches, n: usize, bx: [f32; 4], scale: f32) {
+    let [sx0, sy0, sx1, sy1] = bx;
     let frame = gfx.colour(DIM, 0.6);
     gfx.hud.line([sx0, sy1], [sx1, sy1], 1.0, frame);
     gfx.hud.line([sx0, sy0], [sx0, sy1], 1.0, frame);
@@ -332,7 +369,6 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
             gfx.hud.line([xa, y_of(ta)], [xb, y_of(tb)], 2.0 * scale, c);
         }
     }
-    let n = lines.len();
     gfx.hud
         .text(n, "target", sx1 - 150.0 * scale, sy0, 12.0 * scale, TARGET);
     gfx.hud.text(
@@ -343,23 +379,163 @@ pub fn layout(gfx: &mut Gfx, film: &Film, st: &mut HudState, sw: &Switches) {
         12.0 * scale,
         TENSION,
     );
-    // The key help along the bottom.
-    let help_y = h - 26.0 * scale;
-    gfx.hud.rect(0.0, help_y - 4.0 * scale, w, h, panel);
-    gfx.hud.text(
-        n + 2,
-        super::controls::KEYS,
-        10.0 * scale,
-        help_y,
-        ((w - 20.0 * scale) / (super::controls::KEYS.chars().count() as f32 * 0.602))
-            .clamp(8.0, 12.0 * scale),
-        DIM,
-    );
+}
+
+/// DejaVu Sans Mono advances 0.602 em: monospace text is measured by counting.
+const ADVANCE_EM: f32 = 0.602;
+/// Smallest text the HUD draws, pixels: below it the part is left out, not squeezed.
+const MIN_TEXT_PX: f32 = 8.0;
+/// Fewest characters a text line may hold for the panel to be shown at all.
+const MIN_LINE_CHARS: usize = 12;
+/// The lines of state the sparkline needs above it to be worth its space.
+const STATE_LINES: usize = 7;
+
+/// The HUD's measurements in a window of any size, worked out before anything is drawn.
+/// Text keeps a legible size; what does not fit is left out (the key help, then the
+/// sparkline, then lines from the bottom), and the panel never grows past the window.
+/// Below a legible minimum there is no HUD, only the picture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Geometry {
+    w: f32,
+    scale: f32,
+    /// Text size, pixels.
+    size: f32,
+    line_h: f32,
+    x0: f32,
+    y0: f32,
+    /// Characters a line may hold.
+    max_chars: usize,
+    /// Lines the panel may hold.
+    max_lines: usize,
+    /// Height of the sparkline, 0 when there is no room for it.
+    spark_h: f32,
+    /// Size of the key help's text, when it fits.
+    help_size: Option<f32>,
+}
+
+impl Geometry {
+    fn for_window(w: f32, h: f32) -> Option<Self> {
+        if !(w.is_finite() && h.is_finite()) {
+            return None;
+        }
+        // The 1280x720 layout, scaled by the narrower of the two sides.
+        let scale = (h / 720.0).min(w / 640.0).clamp(0.6, 2.0);
+        let size = 15.0 * scale;
+        let line_h = size * 1.3;
+        let (x0, y0) = (12.0 * scale, 12.0 * scale);
+        let max_chars = ((w - 2.0 * x0 - 20.0 * scale) / (ADVANCE_EM * size)).max(0.0) as usize;
+        if max_chars < MIN_LINE_CHARS {
+            return None;
+        }
+        let keys = KEYS.chars().count() as f32;
+        let help_size = Some(((w - 20.0 * scale) / (keys * ADVANCE_EM)).min(12.0 * scale))
+            .filter(|&s| s >= MIN_TEXT_PX);
+        let bottom = if help_size.is_some() {
+            30.0 * scale
+        } else {
+            0.0
+        };
+        let room = h - bottom - 2.0 * y0;
+        // Panel: 8 px padding above the text, the lines, then either the sparkline (16
+        // above it, 14 below) or 8 px below the text.
+        let lines_in = |chrome: f32| ((room - chrome) / line_h).max(0.0) as usize;
+        let spark_h = 90.0 * scale;
+        let (max_lines, spark_h) = if lines_in(spark_h + 30.0 * scale) >= STATE_LINES {
+            (lines_in(spark_h + 30.0 * scale), spark_h)
+        } else {
+            (lines_in(16.0 * scale), 0.0)
+        };
+        if max_lines < 2 {
+            return None;
+        }
+        Some(Self {
+            w,
+            scale,
+            size,
+            line_h,
+            x0,
+            y0,
+            max_chars,
+            max_lines,
+            spark_h,
+            help_size,
+        })
+    }
+
+    /// The panel's width for lines of at most `chars` characters.
+    fn panel_width(&self, chars: usize) -> f32 {
+        let wanted = chars as f32 * ADVANCE_EM * self.size + 20.0 * self.scale;
+        wanted.max(420.0 * self.scale).min(self.w - 2.0 * self.x0)
+    }
+
+    /// The panel's height holding `lines` lines (and the sparkline when there is one).
+    fn panel_height(&self, lines: usize) -> f32 {
+        let text_h = lines as f32 * self.line_h;
+        if self.spark_h > 0.0 {
+            text_h + self.spark_h + 30.0 * self.scale
+        } else {
+            text_h + 16.0 * self.scale
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every window size the player accepts (64..=8192 a side) gets a HUD inside the
+    /// window or none at all; the sizes that once panicked are among them.
+    #[test]
+    fn the_hud_fits_every_window_or_hides() {
+        let mut sizes = vec![
+            (640, 360),
+            (800, 450),
+            (854, 479),
+            (400, 720),
+            (320, 240),
+            (1280, 720),
+            (3840, 2160),
+            (64, 64),
+            (8192, 64),
+            (64, 8192),
+        ];
+        for w in (64..=8192).step_by(97) {
+            for h in (64..=8192).step_by(89) {
+                sizes.push((w, h));
+            }
+        }
+        let mut shown = 0;
+        for (w, h) in sizes {
+            let (wf, hf) = (w as f32, h as f32);
+            let Some(g) = Geometry::for_window(wf, hf) else {
+                assert!(w < 400 || h < 200, "{w}x{h}: no HUD in a roomy window");
+                continue;
+            };
+            shown += 1;
+            assert!(g.size >= MIN_TEXT_PX, "{w}x{h}: {g:?}");
+            for chars in [0, g.max_chars, 500] {
+                let pw = g.panel_width(chars.min(g.max_chars));
+                assert!(
+                    pw > 0.0 && g.x0 + pw <= wf + 1e-3,
+                    "{w}x{h}: panel {pw} wide"
+                );
+            }
+            let bottom = g.help_size.map_or(0.0, |_| 30.0 * g.scale);
+            let ph = g.panel_height(g.max_lines);
+            assert!(
+                g.y0 + ph <= hf - bottom + 1e-3,
+                "{w}x{h}: panel {ph} high: {g:?}"
+            );
+            if let Some(s) = g.help_size {
+                assert!(s >= MIN_TEXT_PX && s <= 12.0 * g.scale, "{w}x{h}: {g:?}");
+            }
+        }
+        assert!(shown > 100, "the HUD was hidden almost everywhere");
+        // The default window keeps the full layout.
+        let g = Geometry::for_window(1280.0, 720.0).unwrap();
+        assert_eq!(g.scale, 1.0);
+        assert!(g.spark_h > 0.0 && g.help_size.is_some() && g.max_lines >= MAX_LINES);
+    }
 
     #[test]
     fn vitals_follow_the_beats_up_to_now() {
