@@ -26,12 +26,44 @@ fn explanations_replay_every_choice_of_the_viewing() {
             let mut replayed = e.decision.clone();
             replayed.reason = d.reason.clone();
             assert_eq!(&replayed, d, "{viewer}");
+            // The figures explain states are the viewing's: the drive applied and the
+            // director's target the viewer was measured against, as the record says.
+            assert_eq!(e.target, d.target, "{viewer}: {}", e.text);
+            let target = format!("target {:.2}", d.target);
+            assert!(e.text.contains(&target), "{viewer}: {} / {target}", e.text);
+            if d.offset != 0.0 {
+                let drive = format!("drive {:+.2}", d.offset);
+                assert!(e.text.contains(&drive), "{viewer}: {} / {drive}", e.text);
+                assert!(
+                    d.reason.contains(&drive),
+                    "{viewer}: {} / {drive}",
+                    d.reason
+                );
+            }
+            // And the direction is the one the viewing measured: a viewer offered more
+            // tension read calmer than that same target, unless the fitted response
+            // says otherwise (then the reason's fit weight carries it).
+            if let Some((tension, said_target)) = reading(&d.reason) {
+                assert_eq!(said_target, format!("{:.2}", d.target), "{}", d.reason);
+                let calmer = tension < d.target;
+                if d.offset != 0.0 && fit_weight(&d.reason) < 0.5 {
+                    assert_eq!(d.offset > 0.0, calmer, "{viewer}: {}", d.reason);
+                }
+                let claim = if d.offset > 0.0 { "calmer" } else { "tenser" };
+                if d.offset != 0.0 {
+                    assert!(
+                        e.text.contains(&format!("read {claim} than it")),
+                        "{}",
+                        e.text
+                    );
+                }
+            }
             let direction = if d.offset > 0.0 {
-                "calmer than the target"
+                "offered more tension than the director's target"
             } else if d.offset < 0.0 {
-                "tenser than the target"
+                "offered less tension than the director's target"
             } else if d.anticipates {
-                "steered at offset 0"
+                "steered at drive +0.00"
             } else {
                 "director"
             };
@@ -44,6 +76,20 @@ fn explanations_replay_every_choice_of_the_viewing() {
             assert_eq!(e.default, d.is_directors());
         }
     }
+}
+
+/// "tension 0.39 vs target 0.30 over …" in a live decision's reason: (0.39, "0.30").
+fn reading(reason: &str) -> Option<(f32, String)> {
+    let rest = reason.split_once("tension ")?.1;
+    let (tension, rest) = rest.split_once(" vs target ")?;
+    let target = rest.split_whitespace().next()?.trim_end_matches(';');
+    Some((tension.parse().ok()?, target.to_owned()))
+}
+
+/// The fit weight in a live decision's reason.
+fn fit_weight(reason: &str) -> f32 {
+    let rest = reason.split_once("fit weight ").unwrap().1;
+    rest[..4].parse().unwrap()
 }
 
 #[test]

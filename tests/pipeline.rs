@@ -175,6 +175,11 @@ fn no_biometrics_plays_the_directors_cut() {
     let path: Vec<&str> = r.decisions.iter().map(|d| d.segment_id.as_str()).collect();
     assert_eq!(path, ["arrival", "encounter", "escape", "coda"]);
     assert!(r.decisions[1].reason.contains("director's cut"));
+    let html = std::fs::read_to_string(o.join("report.html")).unwrap();
+    assert!(
+        html.contains("4 decisions: 0 chose another take or branch than the director's, 0 played the director's take at a steered intensity, 4 played exactly as in the director's cut"),
+        "{html}"
+    );
     assert_eq!(r.duration_s, 28.0);
     assert_eq!(r.inference.calls, 0);
 }
@@ -194,4 +199,65 @@ fn report_json_is_written_and_complete() {
     assert_eq!(v["inference"]["provider"], "CPUExecutionProvider");
     assert!(v["inference"]["calls"].as_u64().unwrap() > 80);
     assert!(v["render"]["adapter"].as_str().unwrap().len() > 3);
+}
+
+/// Everything that changes a frame travels in the cut ID: a viewing in French with
+/// placement consent replays, with neither flag given again for the locale, to the same
+/// frames and mix; without placement consent the replay is refused rather than shown
+/// with other signs.
+#[test]
+fn a_cut_id_replays_the_locale_and_placement_consent_it_was_watched_with() {
+    // The demo with one sign in the shop front, which needs the viewer's consent.
+    let film = out_dir("cut_locale_film").join("film");
+    copy_dir(&root().join("assets/demo"), &film);
+    let manifest = film.join("film.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("id = \"partner-soda\", intensity = 0.5, needs_consent = true"));
+    let text: String = text
+        .lines()
+        .filter(|l| !l.contains("id = \"night-market\"") && !l.contains("id = \"neon-arcade\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&manifest, text).unwrap();
+    for viewer in ["calm", "tense"] {
+        let out = out_dir(&format!("cut_locale_{viewer}"));
+        let mut cfg = config(Some(viewer), &out);
+        cfg.film = film.clone();
+        cfg.locale = Some("fr-CA".into());
+        cfg.placement_consent = true;
+        let seen = play(&cfg).unwrap();
+        assert!(
+            seen.decisions
+                .iter()
+                .flat_map(|d| &d.placements)
+                .any(|(_, item)| item.as_deref() == Some("partner-soda")),
+            "{viewer} was not shown the placement that needs consent: {:?}",
+            seen.decisions
+        );
+        // The locale and the consent change the picture: the test can see a difference.
+        let mut plain = config(Some(viewer), &out_dir(&format!("cut_plain_{viewer}")));
+        plain.film = film.clone();
+        let plain = play(&plain).unwrap();
+        assert_ne!(
+            plain.render.frames_sha256, seen.render.frames_sha256,
+            "{viewer}"
+        );
+        assert_ne!(plain.cut_id, seen.cut_id, "{viewer}");
+
+        let mut again = config(None, &out_dir(&format!("cut_locale_{viewer}_replay")));
+        again.film = film.clone();
+        again.cut = Some(seen.cut_id.clone());
+        again.placement_consent = true;
+        let replay = play(&again).unwrap();
+        assert_eq!(
+            replay.render.frames_sha256, seen.render.frames_sha256,
+            "{viewer}"
+        );
+        assert_eq!(replay.audio.sha256, seen.audio.sha256, "{viewer}");
+        assert_eq!(replay.cut_id, seen.cut_id, "{viewer}");
+
+        again.placement_consent = false;
+        let refused = play(&again).unwrap_err().to_string();
+        assert!(refused.contains("--placement-consent"), "{refused}");
+    }
 }

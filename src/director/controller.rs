@@ -120,8 +120,12 @@ pub struct Decision {
     pub variant: usize,
     /// Chosen variant id.
     pub variant_id: String,
-    /// Drive offset from the director's drive.
+    /// Drive offset from the director's drive, as applied (after the guardrails).
     pub offset: f32,
+    /// The director's target tension over the decision window before `t` (the mean of
+    /// the curve at the ticks): what the viewer's tension was compared with. It depends
+    /// on the film and the cut alone, so a replay finds the same figure.
+    pub target: f32,
     /// Pacing factor applied to the variant's duration.
     pub pace: f32,
     /// Whether the drive follows the director's curve [`LEAD_S`] ahead, so the viewer
@@ -141,7 +145,14 @@ pub struct Decision {
 impl Decision {
     /// Whether the segment plays exactly as in the director's cut.
     pub fn is_directors(&self) -> bool {
-        !self.branched && self.variant == 0 && self.offset == 0.0 && !self.anticipates
+        self.plays_directors_take() && self.offset == 0.0 && !self.anticipates
+    }
+
+    /// Whether the director's take plays (and, after a branch point, the director's
+    /// branch), whatever the intensity it is played at: what a viewer calls "the same
+    /// scene".
+    pub fn plays_directors_take(&self) -> bool {
+        !self.branched && self.variant == 0
     }
 }
 
@@ -179,6 +190,21 @@ struct Accum {
     weight: f64,
     conf_sum: f64,
     n: u32,
+}
+
+/// The decision window, summed up (see `Controller::window`).
+struct Window {
+    target: f32,
+    tension: Option<f32>,
+    confidence: f32,
+}
+
+/// Why the control law leaves a segment to the director when the signal is weak. The
+/// figure is rounded down, so a confidence just short of the bound never reads as equal
+/// to it ("0.30 below 0.3").
+fn weak_signal(confidence: f32) -> String {
+    let shown = (confidence * 100.0).floor() / 100.0;
+    format!("signal confidence {shown:.2} below {MIN_CONFIDENCE:.2}: director's cut")
 }
 
 /// One estimate in the decision window, with the director's target at its time.
@@ -413,21 +439,28 @@ impl Controller {
         self.seconds(self.start_frame + self.frames)
     }
 
-    /// The director's target and the viewer's tension over the decision window:
-    /// (mean error `target − tension`, mean tension, mean confidence).
-    fn window(&self, t: f64) -> (Option<(f32, f32)>, f32) {
-        let (mut w, mut err, mut ten, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    /// The decision window before `t`: the director's target averaged over its ticks,
+    /// the viewer's confidence-weighted tension when the signal is strong enough, and the
+    /// mean confidence. The target is an unweighted mean of the film's curve at the
+    /// ticks, so a replay without biometrics (`explain`) finds the same figure as the
+    /// viewing did; `fallback` stands in when the window is empty (the opening).
+    fn window(&self, t: f64, fallback: f32) -> Window {
+        let (mut w, mut ten, mut target, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
         for s in self.recent.iter().filter(|s| s.t > t - DECISION_WINDOW_S) {
             w += s.confidence as f64;
-            err += (s.confidence * (s.target - s.tension)) as f64;
             ten += (s.confidence * s.tension) as f64;
+            target += s.target as f64;
             n += 1;
         }
-        let conf = if n == 0 { 0.0 } else { (w / n as f64) as f32 };
-        if conf < MIN_CONFIDENCE || w <= 0.0 {
-            (None, conf)
-        } else {
-            (Some(((err / w) as f32, (ten / w) as f32)), conf)
+        let confidence = if n == 0 { 0.0 } else { (w / n as f64) as f32 };
+        Window {
+            target: if n == 0 {
+                fallback
+            } else {
+                (target / n as f64) as f32
+            },
+            tension: (confidence >= MIN_CONFIDENCE && w > 0.0).then(|| (ten / w) as f32),
+            confidence,
         }
     }
 
@@ -437,14 +470,22 @@ impl Controller {
         self.steer(t, seg).unwrap_or_else(|why| (0.0, why))
     }
 
+    /// The director's target over the decision window before `t`, as recorded in the
+    /// decision entering `seg` there.
+    fn window_target(&self, t: f64, seg: &Segment) -> f32 {
+        self.window(t, seg.target_at(0.0)).target
+    }
+
     /// What the control law wants for `seg` and why, or why it leaves the segment to the
     /// director (the viewer chose the director's cut, or the signal is too weak).
     fn steer(&self, t: f64, seg: &Segment) -> Result<(f32, String), String> {
         if self.directors_cut {
             return Err("the viewer chose the director's cut".into());
         }
-        match self.window(t) {
-            (Some((err, tension)), _) => {
+        let window = self.window(t, seg.target_at(0.0));
+        match window.tension {
+            Some(tension) => {
+                let err = window.target - tension;
                 let target = seg.mean_target();
                 let (lean, sensitivity) = self.response.fit();
                 let model = self.response.offer_for(target) - target;
@@ -460,15 +501,13 @@ impl Controller {
                 Ok((
                     wanted,
                     format!(
-                        "tension {tension:.2} vs target {:.2}; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> {wanted:+.2}{scaled} for `{}` (target {target:.2})",
-                        tension + err,
+                        "tension {tension:.2} vs target {:.2} over the last {DECISION_WINDOW_S:.0} s; sensitivity {sensitivity:.2}, lean {lean:+.2} (fit weight {w:.2}) -> wants {wanted:+.2}{scaled} for `{}` (mean target {target:.2})",
+                        window.target,
                         seg.id
                     ),
                 ))
             }
-            (None, conf) => Err(format!(
-                "signal confidence {conf:.2} below {MIN_CONFIDENCE}: director's cut"
-            )),
+            None => Err(weak_signal(window.confidence)),
         }
     }
 
@@ -590,6 +629,10 @@ impl Controller {
         if let (Tape::Live(_), Some(note)) = (&self.tape, note) {
             reason += &format!("; {note}");
         }
+        let target = self.window_target(t, seg);
+        if steered {
+            reason += &format!("; drive {:+.2}", self.guard.offset_of(step));
+        }
         if let Tape::Replay { .. } = self.tape {
             reason = "replayed from cut ID".into();
         }
@@ -662,6 +705,7 @@ impl Controller {
             variant,
             variant_id: v.id.clone(),
             offset,
+            target,
             pace,
             anticipates: shape.is_some(),
             slope: shape.unwrap_or(1.0),

@@ -2,14 +2,15 @@
 //!
 //! The ID holds only the controller's choices (no biometric value). Replaying them
 //! through the controller gives every segment's branch, variant, drive offset, pacing
-//! and placements; the offset's sign says which way the viewer's measured tension lay
-//! from the director's curve (the control law raises the drive for a viewer calmer than
-//! the target and lowers it for a tenser one). The session report (`report.json`) keeps
-//! the exact figures for people who kept it.
+//! and placements, and the director's target each choice was measured against; these are
+//! the figures of the viewing's decision records in `report.json`. The offset's sign says
+//! which way the viewer lay from that target: the control law offers more tension to a
+//! viewer who reads (or has been responding) calmer than it, less to a tenser one. The
+//! viewer's own readings are not in the ID; the report keeps them for people who kept it.
 
 use std::sync::Arc;
 
-use super::controller::{Controller, Decision, DirectorEvent, LEAD_S};
+use super::controller::{Controller, Decision, DirectorEvent, DECISION_WINDOW_S, LEAD_S};
 use super::cut_id::{CutId, CutIdError};
 use super::manifest::Film;
 use crate::inference::Estimate;
@@ -25,7 +26,8 @@ pub struct Explanation {
     pub decision: Decision,
     /// Whether the segment played exactly as in the director's cut.
     pub default: bool,
-    /// The director's mean target tension for the segment.
+    /// The director's target the decision compared the viewer with (the decision
+    /// record's `target`).
     pub target: f32,
     /// The sentence a person reads.
     pub text: String,
@@ -62,7 +64,7 @@ pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError>
         .map(|d| {
             let seg = &film.segments[d.segment];
             let v = &seg.variants[d.variant];
-            let target = seg.mean_target();
+            let target = d.target;
             let mut text = format!(
                 "{:>7.2}s  `{}`: `{}` (intensity {:.2})",
                 d.t, seg.id, v.id, v.intensity
@@ -70,22 +72,23 @@ pub fn explain(film: &Film, cut: &CutId) -> Result<Vec<Explanation>, CutIdError>
             if d.branched {
                 text += ", a branch away from the director's path";
             }
+            let window = format!("the director's target {target:.2} over the {DECISION_WINDOW_S:.0} s before");
             let why = if seg.protected {
-                "protected: the director's cut".to_owned()
-            } else if d.offset > 0.0 {
+                format!("protected: the director's cut; {window}")
+            } else if d.offset != 0.0 {
+                let (more, calmer) = if d.offset > 0.0 {
+                    ("more", "calmer")
+                } else {
+                    ("less", "tenser")
+                };
                 format!(
-                    "drive {:+.2}: the viewer read calmer than the target {target:.2}",
-                    d.offset
-                )
-            } else if d.offset < 0.0 {
-                format!(
-                    "drive {:+.2}: the viewer read tenser than the target {target:.2}",
+                    "drive {:+.2}: offered {more} tension than {window}, as this viewer read {calmer} than it or has been responding {calmer} than offered",
                     d.offset
                 )
             } else if d.anticipates {
-                format!("steered at offset 0 (the viewer read near the target {target:.2}, or the guardrails left no room)")
+                format!("steered at drive +0.00 (the viewer read near {window}, or the guardrails left no room)")
             } else {
-                format!("the director's drive (weak signal, the director's cut, or held by a guardrail), on target {target:.2}")
+                format!("the director's drive (weak signal, the director's cut, or held by a guardrail); {window}")
             };
             text += &format!(" — {why}");
             if d.anticipates {

@@ -682,6 +682,18 @@ impl Film {
                             "must lie within 0..=1",
                         ));
                     }
+                    for tag in item.localized.keys() {
+                        if !super::cut_id::is_locale_tag(tag) {
+                            out.push(self.field_err(
+                                format!("{at}.items[{ii}].localized"),
+                                format!(
+                                    "`{}` is not a locale tag (1 to {} ASCII letters, digits, `-` and `_`, like `fr` or `pt-BR`)",
+                                    crate::untrusted::excerpt(tag),
+                                    super::cut_id::MAX_LOCALE_LEN
+                                ),
+                            ));
+                        }
+                    }
                     if !item.localized.is_empty() && item.sign.is_none() {
                         out.push(self.field_err(
                             format!("{at}.items[{ii}].localized"),

@@ -158,6 +158,10 @@ pub enum PlayerError {
     /// A bad cut ID.
     #[error(transparent)]
     Cut(#[from] CutIdError),
+    /// The cut was watched with placements that need consent, and the replay has not
+    /// been given it: without it the frames would differ from what was seen.
+    #[error("this cut was watched with placements that need the viewer's consent; replay it with --placement-consent (placement_consent in the C API) to see what was shown")]
+    CutNeedsPlacementConsent,
     /// Output folder problems.
     #[error("cannot write output {path}")]
     Output {
@@ -209,12 +213,21 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     let started = Instant::now();
     let film = Arc::new(Film::load(&cfg.film)?);
     let replay_cut = cfg.cut.as_deref().map(CutId::parse).transpose()?;
-    let (seed, forced) = match &replay_cut {
+    // What changes a frame besides the choices: the seed, the sign locale and placement
+    // consent. A viewing puts them in its cut ID; a replay takes them from there.
+    let (seed, forced, placement_consent, locale) = match &replay_cut {
         Some(id) => {
             id.check_film(&film.content_hash)?;
-            (id.seed, Some(id.decisions.clone()))
+            if id.placement_consent && !cfg.placement_consent {
+                return Err(PlayerError::CutNeedsPlacementConsent);
+            }
+            let forced = Some(id.decisions.clone());
+            (id.seed, forced, id.placement_consent, id.locale.clone())
         }
-        None => (cfg.seed, None),
+        None => {
+            let locale = crate::render::shown_locale(&film, cfg.locale.as_deref());
+            (cfg.seed, None, cfg.placement_consent, locale)
+        }
     };
     let samples: Vec<Sample> = match (&cfg.biometrics, &forced) {
         _ if cfg.directors_cut => Vec::new(),
@@ -263,7 +276,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     };
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
-    let signage = crate::render::Signage::load(&film, cfg.locale.as_deref())
+    let signage = crate::render::Signage::load(&film, locale.as_deref())
         .map_err(crate::render::RenderError::from)?;
     let (renderer, fallback) = FrameRenderer::open(cfg.render, &film, &signage, width, height)?;
     if let Some(w) = &fallback {
@@ -301,7 +314,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         _ => None,
     };
     let choices = stages::ViewerChoices {
-        placement_consent: cfg.placement_consent,
+        placement_consent,
         directors_cut: cfg.directors_cut,
         profile: stored,
         consent: cfg.consent,
@@ -416,7 +429,14 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             }
         }
     }
-    let cut_id = CutId::new(&film.content_hash, seed, director.decision_bytes.clone());
+    let consent_matters = film
+        .segments
+        .iter()
+        .flat_map(|s| &s.placements)
+        .flat_map(|slot| &slot.items)
+        .any(|item| item.needs_consent);
+    let cut_id = CutId::new(&film.content_hash, seed, director.decision_bytes.clone())
+        .with_viewing(placement_consent && consent_matters, locale.as_deref());
     let report = Report::new(
         &film,
         cfg,

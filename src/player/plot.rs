@@ -164,6 +164,28 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// What the decisions changed, told apart the way a viewer would: another take or
+/// branch is another scene; the director's take at another intensity (the drive's offset
+/// moves grade and score, anticipation shifts it in time) is the same scene, steered.
+pub fn decisions_summary(decisions: &[crate::director::Decision]) -> String {
+    let n = decisions.len();
+    let other = decisions
+        .iter()
+        .filter(|d| !d.plays_directors_take())
+        .count();
+    let tuned = decisions
+        .iter()
+        .filter(|d| d.plays_directors_take() && !d.is_directors())
+        .count();
+    let same = n - other - tuned;
+    format!(
+        "{n} decision{}: {other} chose another take or branch than the director's, {tuned} \
+         played the director's take at a steered intensity, {same} played exactly as in the \
+         director's cut",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// A self-contained page: the cut, the plot, every decision with its reason.
 pub fn html(r: &Report) -> String {
     let mut rows = String::new();
@@ -193,7 +215,7 @@ pub fn html(r: &Report) -> String {
     } else {
         format!("{:.3}", tracked.iter().sum::<f32>() / tracked.len() as f32)
     };
-    let steered = r.decisions.iter().filter(|d| !d.is_directors()).count();
+    let summary = decisions_summary(&r.decisions);
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} — {cut}</title>
@@ -201,7 +223,7 @@ pub fn html(r: &Report) -> String {
 tr.steered{{background:#fdf0dc}}code{{background:#eee;padding:1px 4px}}</style></head><body>
 <h1>{title}</h1>
 <p>Cut <code>{cut}</code> — replay it with <code>livingfilm replay {cut}</code>, explain it with <code>livingfilm explain {cut}</code>.</p>
-<ul><li>Length {dur:.1} s, {n} decisions, {steered} steered away from the director's cut</li>
+<ul><li>Length {dur:.1} s; {summary}</li>
 <li>Mean |estimate − target| where the estimate was confident: {mae}</li>
 <li>Tension model on <b>{provider}</b>; render {render}; audio {audio}</li>
 <li>Uplink: consent {consent}, {queued} record(s) queued</li></ul>
@@ -215,7 +237,6 @@ tr.steered{{background:#fdf0dc}}code{{background:#eee;padding:1px 4px}}</style><
         title = esc(&r.film.title),
         cut = esc(&r.cut_id),
         dur = r.duration_s,
-        n = r.decisions.len(),
         provider = esc(&r.inference.provider),
         render = esc(&format!(
             "{} at {}x{}",
@@ -225,4 +246,48 @@ tr.steered{{background:#fdf0dc}}code{{background:#eee;padding:1px 4px}}</style><
         consent = r.uplink.consent,
         queued = r.uplink.queued,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::director::Decision;
+
+    fn decision(variant: usize, branched: bool, offset: f32) -> Decision {
+        Decision {
+            segment: 0,
+            segment_id: "s".into(),
+            branched,
+            variant,
+            variant_id: "v".into(),
+            offset,
+            target: 0.5,
+            pace: 1.0,
+            anticipates: false,
+            slope: 1.0,
+            placements: vec![],
+            t: 0.0,
+            reason: String::new(),
+        }
+    }
+
+    /// Every take the director's, three of them at a steered intensity: not "3 steered
+    /// away from the director's cut".
+    #[test]
+    fn the_summary_tells_other_takes_from_steered_intensity() {
+        let same_takes = [
+            decision(0, false, 0.0),
+            decision(0, false, 0.08),
+            decision(0, false, -0.05),
+            decision(0, false, 0.12),
+        ];
+        assert_eq!(
+            decisions_summary(&same_takes),
+            "4 decisions: 0 chose another take or branch than the director's, 3 played the \
+             director's take at a steered intensity, 1 played exactly as in the director's cut"
+        );
+        let other = [decision(1, false, 0.0), decision(0, true, 0.1)];
+        assert!(decisions_summary(&other).starts_with("2 decisions: 2 chose another take"));
+        assert!(decisions_summary(&[decision(0, false, 0.0)]).starts_with("1 decision: 0 chose"));
+    }
 }

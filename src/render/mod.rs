@@ -29,4 +29,6 @@ pub use scene::{
     AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
     SignSlot, Sky, Storage, MAX_DIM, MAX_SCENE_BYTES, SH_C0, SH_C1,
 };
-pub use signage::{load_sign_image, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};
+pub use signage::{
+    load_sign_image, shown_locale, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE,
+};

@@ -62,6 +62,25 @@ fn localized<'a>(
     pick.or(item.sign.as_ref()).map(|p| p.as_path())
 }
 
+/// The locale whose signs a viewing in `locale` shows: the tag itself where some item
+/// is localized to it, else its language where some item is, else `None` (the default
+/// signs everywhere). Signs picked with the result are the same as with `locale`, so
+/// the cut ID carries this, the shortest exact record.
+pub fn shown_locale(film: &Film, locale: Option<&str>) -> Option<String> {
+    let locale = locale?;
+    let items = || {
+        film.segments
+            .iter()
+            .flat_map(|s| &s.placements)
+            .flat_map(|slot| &slot.items)
+    };
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    [locale, language]
+        .into_iter()
+        .find(|tag| items().any(|item| item.localized.contains_key(*tag)))
+        .map(str::to_owned)
+}
+
 /// Decodes `path` and resamples it to [`SIGN_SIZE`] with premultiplied alpha.
 pub fn load_sign_image(path: &Path) -> Result<Vec<u8>, SignError> {
     let err = |problem: String| SignError::Image {
