@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         biometrics_format: None,
         biometrics_rate: None,
         cut: None,
-        model: PathBuf::from("models/tension.onnx"),
+        model: None,
         providers: vec![Provider::Cpu],
         model_cache: None,
         out_dir: out.clone(),

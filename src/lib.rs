@@ -19,6 +19,7 @@ pub mod inference;
 pub mod media;
 pub mod player;
 pub mod render;
+pub mod shipped;
 pub mod splat;
 pub mod tracking;
 pub mod untrusted;

@@ -93,9 +93,9 @@ enum Command {
     Explain {
         /// The cut ID (from a report or a shared link).
         cut: String,
-        /// The film it was made for.
-        #[arg(long, default_value = "assets/demo")]
-        film: PathBuf,
+        /// The film it was made for (default: the demo film shipped with livingfilm).
+        #[arg(long)]
+        film: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -135,14 +135,33 @@ enum Command {
 /// The tension model, for every command that runs it.
 #[derive(clap::Args)]
 struct ModelArg {
-    /// Tension model (ONNX) to run on-device; replaceable without rebuilding.
-    #[arg(
-        long = "model",
-        value_name = "FILE",
-        env = "LIVINGFILM_MODEL",
-        default_value = "models/tension.onnx"
-    )]
-    path: PathBuf,
+    /// Tension model (ONNX) to run on-device; replaceable without rebuilding. Without
+    /// it the shipped models/tension.onnx is found next to this program, then in its
+    /// installed data folder (../share/livingfilm), $XDG_DATA_HOME/livingfilm and
+    /// $XDG_DATA_DIRS/livingfilm, then in the film's folder, then in the source checkout
+    /// it was built from; never in the working directory (docs/install.md).
+    #[arg(long = "model", value_name = "FILE", env = "LIVINGFILM_MODEL")]
+    path: Option<PathBuf>,
+}
+
+impl ModelArg {
+    /// The model given, or the shipped one for `film`.
+    fn resolve(&self, film: &std::path::Path) -> Result<PathBuf, livingfilm::shipped::NotShipped> {
+        match &self.path {
+            Some(p) => Ok(p.clone()),
+            None => livingfilm::shipped::find_model(Some(film)),
+        }
+    }
+}
+
+/// A demo film given by name when the command names none (`demo`, `arc`), found like the
+/// model: never relative to the working directory.
+fn film_or_demo(film: Option<PathBuf>, demo: &str) -> anyhow::Result<PathBuf> {
+    match film {
+        Some(f) => Ok(f),
+        None => livingfilm::shipped::find_film(demo)
+            .with_context(|| format!("no film named; the demo film `{demo}` is not installed")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -306,12 +325,19 @@ struct OutputArgs {
 struct ReplayArgs {
     /// The cut ID (printed by `play`, in report.json, or shared).
     cut: String,
-    /// The film it was made for (another version is refused).
-    #[arg(long, default_value = "assets/demo")]
-    film: PathBuf,
+    /// The film it was made for (another version is refused; default: the demo film
+    /// shipped with livingfilm).
+    #[arg(long)]
+    film: Option<PathBuf>,
     /// Output folder: film.y4m, mix.wav, report.json.
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
+    /// Frame width (default: the film's). The cut is the same at any size.
+    #[arg(long)]
+    width: Option<u32>,
+    /// Frame height (default: the film's).
+    #[arg(long)]
+    height: Option<u32>,
     #[command(flatten)]
     output: OutputArgs,
     /// Allow placements that need consent (a replay never shows them without it).
@@ -324,20 +350,18 @@ struct ReplayArgs {
 
 fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
     run_play(PlayArgs {
-        film: a.film,
+        film: film_or_demo(a.film, "demo")?,
         biometrics: None,
         biometrics_format: None,
         biometrics_rate: None,
         cut: Some(a.cut),
-        model: ModelArg {
-            path: PathBuf::from("models/tension.onnx"),
-        },
+        model: ModelArg { path: None },
         providers: Providers(vec![]),
         model_cache: None,
         out: a.out,
         seed: 1,
-        width: None,
-        height: None,
+        width: a.width,
+        height: a.height,
         output: a.output,
         consent: false,
         data_dir: None,
@@ -373,6 +397,17 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     let reads_body = a.cut.is_none() && !a.directors_cut && (a.biometrics.is_some() || windowed);
     if reads_body {
         eprintln!("note: {NOTICE}");
+        // Up front: without a model the viewing cannot be steered, whatever the sensors say.
+        match a.model.resolve(&a.film) {
+            Ok(p) if p.is_file() => {}
+            Ok(p) => eprintln!(
+                "warning: no tension model: {} is not a file; playing the director's cut",
+                p.display()
+            ),
+            Err(e) => eprintln!(
+                "warning: no tension model: {e}; playing the director's cut (give --model FILE or set LIVINGFILM_MODEL)"
+            ),
+        }
     }
     let cfg = PlayerConfig {
         film: a.film,
@@ -649,7 +684,9 @@ fn run_other(command: Command) -> anyhow::Result<()> {
         Command::Consent(a) => uplink_cmd::consent(a),
         Command::Collect(a) => uplink_cmd::collect(a),
         Command::Inspect(a) => inspect_cmd::run(a),
-        Command::Explain { cut, film, json } => run_explain(&cut, &film, json),
+        Command::Explain { cut, film, json } => {
+            run_explain(&cut, &film_or_demo(film, "demo")?, json)
+        }
         Command::Check { film, json } => run_check(&film, json),
         Command::Listen(l) => listen_cmd::run(l),
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),

@@ -10,9 +10,9 @@ use livingfilm::inference::TensionModel;
 /// Arguments of `livingfilm simulate`.
 #[derive(clap::Args)]
 pub struct SimulateArgs {
-    /// Film folder (containing film.toml) or manifest file.
-    #[arg(default_value = "assets/arc")]
-    film: PathBuf,
+    /// Film folder (containing film.toml) or manifest file (default: the `arc` demo film
+    /// shipped with livingfilm).
+    film: Option<PathBuf>,
     /// Number of simulated viewers (each watches the director's cut, two steered viewings
     /// and the steered bound).
     #[arg(long, default_value_t = 100)]
@@ -34,8 +34,9 @@ pub struct SimulateArgs {
 
 /// Runs the harness and prints the table.
 pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
-    let film = Arc::new(Film::load(&a.film)?);
-    let mut model = TensionModel::load(&a.model.path)?;
+    let path = crate::film_or_demo(a.film, "arc")?;
+    let film = Arc::new(Film::load(&path)?);
+    let mut model = TensionModel::load(&a.model.resolve(&path)?)?;
     let pb = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(a.viewers as u64)
     } else {

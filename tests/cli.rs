@@ -604,3 +604,136 @@ fn a_signal_ends_the_viewing_with_its_outputs_finished() {
         "mix {seconds} s, viewing {duration} s"
     );
 }
+
+/// Runs `bin ARGS` from `cwd`, with no installed livingfilm in the data folders.
+fn run_from(bin: &std::path::Path, cwd: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    gpu_env();
+    let empty = out_dir("cli_no_data_home");
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env("XDG_DATA_HOME", &empty)
+        .env("XDG_DATA_DIRS", &empty)
+        .env_remove("LIVINGFILM_MODEL")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn report_json(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
+}
+
+/// From a folder that is not the checkout, the shipped model steers the viewing and the
+/// demo film is the default of `explain` and `replay`; a bundle (the program beside
+/// `models/`) and an installed prefix (`bin/` beside `share/livingfilm/`) find their own
+/// model first.
+#[test]
+fn the_shipped_model_and_demo_film_are_found_from_any_folder() {
+    let elsewhere = out_dir("cli_elsewhere");
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_livingfilm"));
+    let demo = root().join("assets/demo");
+    let small = ["--audio", "null", "--width", "64", "--height", "36", "-q"];
+    let play = |bin: &std::path::Path, out: &std::path::Path| {
+        let mut args = vec!["play", demo.to_str().unwrap(), "-b", "sim:calm", "-o"];
+        args.push(out.to_str().unwrap());
+        args.extend(small);
+        let (ok, stdout, err) = run_from(bin, &elsewhere, &args);
+        assert!(ok, "{err}");
+        assert!(!err.contains("no tension model"), "{err}");
+        (report_json(out), stdout)
+    };
+    let out = elsewhere.join("viewing");
+    let (r, _) = play(&bin, &out);
+    assert_eq!(
+        r["inference"]["provider"], "CPUExecutionProvider",
+        "{}",
+        r["inference"]
+    );
+    for d in r["decisions"].as_array().unwrap().iter().skip(1) {
+        let why = d["reason"].as_str().unwrap();
+        assert!(
+            why.starts_with("tension "),
+            "steered on a real estimate: {why}"
+        );
+    }
+    let cut = r["cut_id"].as_str().unwrap();
+    let (ok, text, err) = run_from(&bin, &elsewhere, &["explain", cut]);
+    assert!(ok && text.contains("`encounter`"), "{err}");
+    let again = elsewhere.join("replay");
+    let mut args = vec!["replay", cut, "-o", again.to_str().unwrap()];
+    args.extend(small);
+    let (ok, _, err) = run_from(&bin, &elsewhere, &args);
+    assert!(ok, "{err}");
+    let replayed = report_json(&again);
+    assert_eq!(replayed["render"]["width"], 64);
+    assert_eq!(replayed["cut_id"], r["cut_id"]);
+
+    // The program's own places come before the source checkout.
+    let model = root().join("models/tension.onnx");
+    for (layout, program, shipped) in [
+        ("bundle", "livingfilm", "models/tension.onnx"),
+        (
+            "prefix",
+            "bin/livingfilm",
+            "share/livingfilm/models/tension.onnx",
+        ),
+    ] {
+        let base = out_dir(&format!("cli_{layout}"));
+        let program = base.join(program);
+        let shipped = base.join(shipped);
+        std::fs::create_dir_all(program.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(shipped.parent().unwrap()).unwrap();
+        std::fs::hard_link(&bin, &program).unwrap();
+        std::fs::copy(&model, &shipped).unwrap();
+        let (r, _) = play(&program, &base.join("viewing"));
+        let used = std::path::PathBuf::from(r["inference"]["model"].as_str().unwrap());
+        assert_eq!(
+            used.canonicalize().unwrap(),
+            shipped.canonicalize().unwrap(),
+            "{layout}"
+        );
+    }
+}
+
+/// With biometrics but no model, the player says so before the film and in every
+/// decision, instead of blaming the signal.
+#[test]
+fn without_a_model_the_start_and_every_decision_say_so() {
+    let out = out_dir("cli_no_model");
+    let (ok, _, err) = livingfilm(&[
+        "play",
+        "assets/demo",
+        "-b",
+        "sim:calm",
+        "--model",
+        "/nonexistent/tension.onnx",
+        "--audio",
+        "null",
+        "--width",
+        "64",
+        "--height",
+        "36",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let warning = err
+        .find("warning: no tension model")
+        .expect("an up-front warning");
+    let first_decision = err.find("arrival ->").expect("decision lines");
+    assert!(warning < first_decision, "{err}");
+    for d in report_json(&out)["decisions"].as_array().unwrap() {
+        let why = d["reason"].as_str().unwrap();
+        assert!(
+            why.contains("no tension model") && why.contains("/nonexistent/tension.onnx"),
+            "{why}"
+        );
+        assert!(!why.contains("signal confidence"), "{why}");
+    }
+}

@@ -246,6 +246,8 @@ pub struct Controller {
     guard: Guard,
     tape: Tape,
     directors_cut: bool,
+    /// Why the viewer's signals cannot steer (no tension model), when they cannot.
+    unsteered: Option<String>,
     /// Scale on every steering offset (the desktop player's adaptation strength).
     strength: f32,
     placement_consent: bool,
@@ -325,6 +327,7 @@ impl Controller {
             film,
             tape,
             directors_cut: false,
+            unsteered: None,
             strength: 1.0,
             placement_consent: false,
             placements: [255; super::MAX_PLACEMENT_SLOTS],
@@ -350,6 +353,12 @@ impl Controller {
     /// the first tick, from the start).
     pub fn set_directors_cut(&mut self, on: bool) {
         self.directors_cut = on;
+    }
+
+    /// Leaves every segment to the director for a reason the viewer should read in every
+    /// decision (the tension model did not load), instead of "weak signal".
+    pub fn set_unsteered(&mut self, why: String) {
+        self.unsteered = Some(why);
     }
 
     /// How strongly to steer, 0 (the director's drive) ..= 2 (twice the control law's
@@ -481,6 +490,9 @@ impl Controller {
     fn steer(&self, t: f64, seg: &Segment) -> Result<(f32, String), String> {
         if self.directors_cut {
             return Err("the viewer chose the director's cut".into());
+        }
+        if let Some(why) = &self.unsteered {
+            return Err(format!("{why}: director's cut"));
         }
         let window = self.window(t, seg.target_at(0.0));
         match window.tension {

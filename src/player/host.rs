@@ -337,9 +337,7 @@ impl HostSettings {
             biometrics_format: None,
             biometrics_rate: None,
             cut: hc.cut,
-            model: hc
-                .model
-                .unwrap_or_else(|| PathBuf::from("models/tension.onnx")),
+            model: hc.model,
             providers,
             model_cache: None,
             out_dir: hc.out_dir.unwrap_or_default(),

@@ -80,8 +80,9 @@ pub struct PlayerConfig {
     pub biometrics_rate: Option<f64>,
     /// Replays a cut ID instead of reading biometrics.
     pub cut: Option<String>,
-    /// Tension model.
-    pub model: PathBuf,
+    /// Tension model; `None` finds the shipped one (`crate::shipped::find_model`: next
+    /// to the executable, the installed data folders, the film, the source checkout).
+    pub model: Option<PathBuf>,
     /// Execution providers to try for the model, in order.
     pub providers: Vec<crate::inference::Provider>,
     /// Cache of optimised model graphs (`None`: optimise at every load).
@@ -261,7 +262,11 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     };
     let host_samples = host.samples.take().filter(|_| cfg.reads_biometrics());
     // Without biometrics (or when replaying a cut) the model is never needed.
-    let (model, load_error) = if samples.is_empty() && host_samples.is_none() {
+    let model_path = match &cfg.model {
+        Some(p) => Ok(p.clone()),
+        None => crate::shipped::find_model(Some(&cfg.film)),
+    };
+    let (model, unsteered) = if samples.is_empty() && host_samples.is_none() {
         (None, None)
     } else {
         let opts = SessionOptions {
@@ -269,11 +274,19 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             cache_dir: cfg.model_cache.clone(),
             ..SessionOptions::default()
         };
-        match TensionModel::load_with(&cfg.model, &opts) {
+        let loaded = model_path
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|p| TensionModel::load_with(p, &opts).map_err(|e| e.to_string()));
+        match loaded {
             Ok(m) => (Some(m), None),
-            Err(e) => (None, Some(format!("{e}; playing the director's cut"))),
+            Err(e) => (None, Some(format!("no tension model ({e})"))),
         }
     };
+    let model_path = model_path.unwrap_or_else(|e| e.wanted);
+    let load_error = unsteered
+        .as_ref()
+        .map(|why| format!("{why}; playing the director's cut"));
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
     let signage = crate::render::Signage::load(&film, locale.as_deref())
@@ -316,6 +329,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     let choices = stages::ViewerChoices {
         placement_consent,
         directors_cut: cfg.directors_cut,
+        unsteered,
         profile: stored,
         consent: cfg.consent,
     };
@@ -359,7 +373,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             stages::inference(
                 model,
                 load_error,
-                &cfg.model,
+                &model_path,
                 feat_rx,
                 est_tx,
                 events_for_inference,

@@ -14,7 +14,7 @@ use super::report::{
 use super::{AudioMode, PlayerConfig, PlayerError};
 
 /// What the viewer chose for this viewing, as the director stage needs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ViewerChoices {
     /// Placements that need consent may be shown.
     pub placement_consent: bool,
@@ -24,6 +24,9 @@ pub struct ViewerChoices {
     pub profile: Option<ViewerProfile>,
     /// Consent to the uplink at the start (live changes may turn it on or off).
     pub consent: bool,
+    /// Why the viewer's signals cannot steer this viewing (no tension model loaded):
+    /// every decision's reason says so.
+    pub unsteered: Option<String>,
 }
 
 /// The director's ends toward a live host: what it is told, what it may change.
@@ -209,6 +212,9 @@ pub fn director(
     };
     ctl.set_placement_consent(choices.placement_consent);
     ctl.set_directors_cut(choices.directors_cut);
+    if let Some(why) = choices.unsteered {
+        ctl.set_unsteered(why);
+    }
     if let Some(p) = choices.profile {
         ctl.assume_sensitivity(p.sensitivity, p.evidence_s.min(MAX_PROFILE_EVIDENCE_S));
     }

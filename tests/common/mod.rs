@@ -43,7 +43,7 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
         biometrics_format: None,
         biometrics_rate: None,
         cut: None,
-        model: root().join("models/tension.onnx"),
+        model: Some(root().join("models/tension.onnx")),
         providers: vec![livingfilm::inference::Provider::Cpu],
         model_cache: None,
         out_dir: out.to_owned(),
