@@ -13,6 +13,7 @@ mod manifest;
 mod response;
 pub mod score;
 pub mod spans;
+pub mod summary;
 
 pub use controller::{
     Controller, Decision, Directive, DirectorEvent, SegmentSummary, Step, DECISION_WINDOW_S, RAMP_S,
