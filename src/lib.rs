@@ -13,6 +13,7 @@ pub mod desktop;
 pub mod director;
 #[cfg(feature = "ffi")]
 pub mod ffi;
+pub mod file_kind;
 pub mod fonts;
 pub mod grade;
 pub mod inference;

@@ -82,9 +82,32 @@ enum Command {
     ///
     /// Example: livingfilm collect --listen 127.0.0.1:8787 --dir collected/
     Collect(uplink_cmd::CollectArgs),
-    /// Codec, rate, channels, bit depth, length and per-channel RMS/peak of an audio file.
+    /// What any file livingfilm reads holds; its kind is told from its first bytes, else
+    /// its name.
     ///
-    /// Example: livingfilm inspect assets/demo/audio/pad.wav --json
+    /// audio (WAV, FLAC, Ogg Vorbis, MP3, AAC/M4A, ALAC, AIFF, CAF, MKV/WebM): codec, rate,
+    /// channels, bit depth, length, RMS and peak per channel in dBFS (encoder delay and
+    /// padding trimmed, as ffmpeg does).
+    ///
+    /// LUT (.cube): title, 3D size and domain, 1D shaper size and domain, output range.
+    ///
+    /// film manifest (film.toml, or a film folder): segments, decision and branch points,
+    /// endings, variants, and the shortest, director's and longest viewing.
+    ///
+    /// ONNX model (.onnx): inputs, outputs, metadata, whether it meets the tension
+    /// contract, providers (as `livingfilm model inspect`).
+    ///
+    /// scene (.lfscene): grid, bounds, occupancy, sign slots, camera paths, GPU size.
+    ///
+    /// Gaussian-splat capture (.ply) and its sidecar (.ply.json): splats, bounds in file
+    /// and player axes, sign slots, camera paths.
+    ///
+    /// image (PNG, OpenEXR): size, colour type, alpha. Y4M clip (.y4m): size, frame rate,
+    /// chroma. Biometrics replay (.csv, .jsonl): samples, time span, heart rate. NumPy
+    /// array (.npy): shape, dtype.
+    ///
+    /// Examples: livingfilm inspect assets/demo/audio/pad.wav --json;
+    /// livingfilm inspect assets/demo/luts/tension.cube; livingfilm inspect assets/demo
     Inspect(inspect_cmd::InspectArgs),
     /// Explain a cut ID: for each decision point, the variant chosen and the tension range
     /// that choice implies against the director's target (no biometric data needed).
@@ -100,8 +123,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Validate a film: every problem in its manifest and referenced assets, with line and
-    /// field (exit status 1 when there are any).
+    /// Validate a film: every problem in its manifest and referenced assets, each at the
+    /// line (and, for TOML syntax, column) where the parser found it, with its field; one
+    /// message per rule, each asset reported once (exit status 1 when there are any).
     ///
     /// Example: livingfilm check assets/demo
     Check {

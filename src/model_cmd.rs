@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use livingfilm::inference::npy::NpyArray;
-use livingfilm::inference::{OnnxModel, SessionOptions, AUTO_PROVIDERS};
+use livingfilm::inference::{
+    OnnxModel, SessionOptions, TensionModel, AUTO_PROVIDERS, FEATURE_CONTRACT,
+};
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
@@ -86,49 +88,62 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// `model inspect` (and `inspect` on a `.onnx`): inputs, outputs, metadata, whether it
+/// meets the tension contract, and the providers that would run it.
+pub fn inspect(model: &Path, providers: super::Providers, json: bool) -> anyhow::Result<()> {
+    let m = load(model, providers)?;
+    let available: Vec<&str> = AUTO_PROVIDERS
+        .iter()
+        .filter(|p| p.is_compiled_in())
+        .map(|p| p.ort_name())
+        .collect();
+    // Whether the player could steer films with it (`--model`).
+    let contract = TensionModel::check_contract(&m).map_err(|e| e.to_string());
+    if json {
+        let v = serde_json::json!({
+            "model": model.display().to_string(),
+            "inputs": m.inputs(),
+            "outputs": m.outputs(),
+            "metadata": m.meta(),
+            "tension_contract": contract.as_ref().map(|()| FEATURE_CONTRACT).ok(),
+            "tension_contract_problem": contract.as_ref().err(),
+            "providers_available": available,
+            "provider_active": m.providers().active,
+            "providers_skipped": m.providers().skipped,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("model     {}", model.display());
+    for i in m.inputs() {
+        println!("input     {:<20} {}", i.name, i.ty);
+    }
+    for o in m.outputs() {
+        println!("output    {:<20} {}", o.name, o.ty);
+    }
+    let meta = m.meta();
+    if let Some(p) = &meta.producer {
+        println!("producer  {p}");
+    }
+    for (k, v) in &meta.custom {
+        println!("metadata  {k} = {v}");
+    }
+    match &contract {
+        Ok(()) => println!("contract  {FEATURE_CONTRACT} (a tension model for --model)"),
+        Err(why) => println!("contract  not a tension model: {why}"),
+    }
+    println!("providers in this onnxruntime: {}", available.join(", "));
+    println!("would run on: {}", m.providers().active);
+    Ok(())
+}
+
 pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
         ModelCommand::Inspect {
             model,
             providers,
             json,
-        } => {
-            let m = load(&model, providers)?;
-            let available: Vec<&str> = AUTO_PROVIDERS
-                .iter()
-                .filter(|p| p.is_compiled_in())
-                .map(|p| p.ort_name())
-                .collect();
-            if json {
-                let v = serde_json::json!({
-                    "model": model.display().to_string(),
-                    "inputs": m.inputs(),
-                    "outputs": m.outputs(),
-                    "metadata": m.meta(),
-                    "providers_available": available,
-                    "provider_active": m.providers().active,
-                    "providers_skipped": m.providers().skipped,
-                });
-                println!("{}", serde_json::to_string_pretty(&v)?);
-                return Ok(());
-            }
-            println!("model     {}", model.display());
-            for i in m.inputs() {
-                println!("input     {:<20} {}", i.name, i.ty);
-            }
-            for o in m.outputs() {
-                println!("output    {:<20} {}", o.name, o.ty);
-            }
-            let meta = m.meta();
-            if let Some(p) = &meta.producer {
-                println!("producer  {p}");
-            }
-            for (k, v) in &meta.custom {
-                println!("metadata  {k} = {v}");
-            }
-            println!("providers in this onnxruntime: {}", available.join(", "));
-            println!("would run on: {}", m.providers().active);
-        }
+        } => inspect(&model, providers, json)?,
         ModelCommand::Run {
             model,
             inputs,

@@ -111,7 +111,7 @@ fn bad_structure_is_reported_precisely() {
     std::fs::write(dir.join("film.toml"), &manifest).unwrap();
     std::fs::remove_file(dir.join("audio/pulse.wav")).unwrap();
     let line_of = |needle: &str| nth_line(&manifest, 0, |l| l.contains(needle));
-    let segment_header = |n| nth_line(&manifest, n, |l| l.trim() == "[[segments]]");
+    let variants_header = |n| nth_line(&manifest, n, |l| l.trim() == "[[segments.variants]]");
 
     let (ok, out, err) = check(&dir);
     assert!(!ok && err.contains("9 problem(s)"), "{out}{err}");
@@ -147,10 +147,10 @@ fn bad_structure_is_reported_precisely() {
         "segments[2].variants[1].id",
         "duplicate variant id `long`",
     );
-    // Items are inline tables: the problem is placed at their `items = [` line.
+    // Items are inline tables: the problem is placed at the item's own `id`.
     assert_problem(
         &out,
-        line_of("items = ["),
+        nth_line(&manifest, 1, |l| l.contains("{ id = \"night-market\"")),
         "segments[1].placements[0].items[1].id",
         "duplicate item `night-market`",
     );
@@ -160,9 +160,10 @@ fn bad_structure_is_reported_precisely() {
         "guardrails.max_deviation",
         "must lie within 0..=1",
     );
+    // The array of variants: its first `[[segments.variants]]` in its own segment.
     assert_problem(
         &out,
-        segment_header(0),
+        variants_header(0),
         "segments[0].variants",
         "a protected segment only ever plays its first variant",
     );
@@ -194,8 +195,8 @@ fn unreachable_segment_is_reported() {
     );
 }
 
-/// A whole-array field (`segments[1].variants`) is placed in its own segment, not at the
-/// first `[[segments.variants]]` header of the file.
+/// A whole-array field (`segments[1].variants`) is placed in its own segment (at its first
+/// `[[segments.variants]]` there), not at the first such header of the file.
 #[test]
 fn variant_count_problem_is_located_in_its_own_segment() {
     let dir = common::out_dir("check_protected_decision_point");
@@ -211,7 +212,7 @@ fn variant_count_problem_is_located_in_its_own_segment() {
     assert!(!ok && err.contains("1 problem(s)"), "{out}{err}");
     assert_problem(
         &out,
-        nth_line(&manifest, 1, |l| l.trim() == "[[segments]]"),
+        nth_line(&manifest, 1, |l| l.trim() == "[[segments.variants]]"),
         "segments[1].variants",
         "a protected segment only ever plays its first variant",
     );
@@ -333,7 +334,7 @@ fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
     for (line, field, what) in [
         (
             line_of("path = \"dahs\""),
-            "segments[2].variants[1].camera",
+            "segments[2].variants[1].camera.path",
             "has no camera path `dahs` (it has: dash)",
         ),
         (
@@ -347,8 +348,8 @@ fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
             "0 <= min <= max <= 1",
         ),
         (
-            // Inside an inline array: the line of its key.
-            line_of("items = ["),
+            // Inside an inline array: the item's own line.
+            line_of("sign = \"signs/neon-arcade.png\""),
             "segments[1].placements[0].items[1].sign",
             "neon-arcade.png is unusable",
         ),
@@ -360,4 +361,223 @@ fn scene_hooks_and_signs_are_checked_against_the_scene_files() {
     ] {
         assert_problem(&out, line, field, what);
     }
+}
+
+/// The demo film with `edits` applied (each `from` must be in it), written to a fresh
+/// folder `name`; returns the folder and the manifest text.
+fn demo_with(name: &str, edits: &[(&str, &str)]) -> (std::path::PathBuf, String) {
+    let dir = common::out_dir(name);
+    common::copy_dir(&common::root().join("assets/demo"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("film.toml")).unwrap();
+    let manifest = edits.iter().fold(manifest, |m, (from, to)| {
+        assert!(
+            m.contains(from),
+            "the demo film no longer contains {from:?}"
+        );
+        m.replacen(from, to, 1)
+    });
+    std::fs::write(dir.join("film.toml"), &manifest).unwrap();
+    (dir, manifest)
+}
+
+/// Quoted keys, dotted keys and inline tables written over several lines are placed on
+/// the line where the toml parser found them, not at their table's header.
+#[test]
+fn quoted_and_dotted_keys_are_located_where_written() {
+    let (dir, manifest) = demo_with(
+        "check_key_spellings",
+        &[
+            ("pacing = [0.8, 1.25]", "\"pacing\" = [1.2, 0.8]"),
+            (
+                "camera = { radius = 2.4, height = 0.6, from_deg = 30, to_deg = 70, fov_deg = 50 }",
+                "camera.radius = 2.4\ncamera.height = 0.6\ncamera.from_deg = 30\ncamera.to_deg = 70\ncamera.fov_deg = 200",
+            ),
+            (
+                "{ id = \"neon-arcade\", intensity = 0.8,",
+                "{ id = \"neon-arcade\",\n    intensity = 1.8,",
+            ),
+        ],
+    );
+    let line_of = |needle: &str| nth_line(&manifest, 0, |l| l.contains(needle));
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("3 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        line_of("\"pacing\" = [1.2, 0.8]"),
+        "segments[1].pacing",
+        "must be [min, max]",
+    );
+    assert_problem(
+        &out,
+        line_of("camera.fov_deg = 200"),
+        "segments[1].variants[0].camera.fov_deg",
+        "must lie within (1, 170) degrees",
+    );
+    assert_problem(
+        &out,
+        line_of("intensity = 1.8"),
+        "segments[1].placements[0].items[1].intensity",
+        "must lie within 0..=1",
+    );
+}
+
+/// A camera breaking three rules gets three messages, each at the key that breaks it.
+#[test]
+fn camera_rules_are_reported_one_per_message() {
+    let (dir, manifest) = demo_with(
+        "check_camera_rules",
+        &[(
+            "camera = { radius = 2.4, height = 0.6, from_deg = 30, to_deg = 70, fov_deg = 50 }",
+            "camera = { radius = -2.4,\n  height = 0.6, from_deg = nan,\n  to_deg = 70, fov_deg = 200 }",
+        )],
+    );
+    let line_of = |needle: &str| nth_line(&manifest, 0, |l| l.contains(needle));
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("3 problem(s)"), "{out}{err}");
+    let at = "segments[1].variants[0].camera";
+    assert_problem(
+        &out,
+        line_of("radius = -2.4"),
+        &format!("{at}.radius"),
+        "must be positive and finite",
+    );
+    assert_problem(
+        &out,
+        line_of("from_deg = nan"),
+        &format!("{at}.from_deg"),
+        "must be finite",
+    );
+    assert_problem(
+        &out,
+        line_of("fov_deg = 200"),
+        &format!("{at}.fov_deg"),
+        "must lie within (1, 170) degrees",
+    );
+    assert_eq!(out.lines().count(), 3, "one line per rule:\n{out}");
+}
+
+/// Every TOML syntax error is reported, each at the parser's own line and column, and the
+/// parser's message keeps its own line; a schema error on a value written over several
+/// lines says where the value ends.
+#[test]
+fn syntax_errors_keep_their_lines_and_columns() {
+    let (dir, manifest) = demo_with(
+        "check_syntax_lines",
+        &[
+            (
+                "title = \"Night Walk (livingfilm demo)\"",
+                "title = \"Night Walk",
+            ),
+            ("fps = 24", "fps = 24 fps"),
+            (
+                "light = [1.0, 0.92, 0.8]",
+                "light = [1.0,\n  0.92,\n  0.8 0.9]",
+            ),
+        ],
+    );
+    let line_of = |needle: &str| nth_line(&manifest, 0, |l| l.contains(needle));
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("3 problem(s)"), "{out}{err}");
+    let title = line_of("title = \"Night Walk");
+    let col = "title = \"Night Walk".len() + 1;
+    for want in [
+        format!("film.toml:{title}:{col}: invalid basic string"),
+        format!(
+            "film.toml:{}:7: string values must be quoted",
+            line_of("fps = 24 fps")
+        ),
+        format!(
+            "film.toml:{}:3: string values must be quoted",
+            line_of("0.8 0.9]")
+        ),
+    ] {
+        assert!(
+            out.lines().any(|l| l.contains(&want)),
+            "missing `{want}` in:\n{out}"
+        );
+    }
+    assert!(
+        !out.contains("Night Walk"),
+        "the file is not quoted:\n{out}"
+    );
+
+    let (dir, manifest) = demo_with(
+        "check_schema_lines",
+        &[("fog = [0.02, 0.12]", "fog = { low = 0.02,\n  high = 0.12 }")],
+    );
+    let line = nth_line(&manifest, 0, |l| l.contains("fog = { low"));
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("1 problem(s)"), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains(&format!("film.toml:{line}:7: invalid type: map")),
+        "{out}"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "    (the value at fault runs from line {line} to line {})",
+            line + 1
+        )
+    );
+}
+
+/// One capture played by six variants: what its sidecar lacks (a sign slot, a camera
+/// path) is reported once, not once per variant, and a sidecar that does not parse is
+/// one problem naming every field that uses the capture.
+#[test]
+fn a_scene_used_by_many_variants_is_reported_once() {
+    let takes: String = (0..6)
+        .map(|k| {
+            format!(
+                "[[segments.variants]]\nid = \"take{k}\"\nscene = \"scenes/fruit.ply\"\nduration_s = 6.0\n\
+                 intensity = 0.{k}\ncamera = {{ path = \"dash\" }}\nfog = [0.0, 0.1]\nexposure = 1.0\nlight = [1, 1, 1]\n\n"
+            )
+        })
+        .collect();
+    let garden_and_storm = {
+        let demo = std::fs::read_to_string(common::root().join("assets/demo/film.toml")).unwrap();
+        let from = demo.find("[[segments.variants]]\nid = \"garden\"").unwrap();
+        let to = from + demo[from..].find("\n[[segments]]").unwrap();
+        demo[from..to].to_owned()
+    };
+    let (dir, manifest) = demo_with(
+        "check_shared_scene",
+        &[(garden_and_storm.as_str(), takes.as_str())],
+    );
+    let ply = common::root().join("tests/data/radiance/supersplat_fruit_drops_minimal.ply");
+    std::fs::copy(ply, dir.join("scenes/fruit.ply")).unwrap();
+    // A sidecar that parses but has no sign slots and no camera path `dash`.
+    let sidecar = dir.join("scenes/fruit.ply.json");
+    std::fs::write(&sidecar, r#"{ "weather_scale": 2.0 }"#).unwrap();
+
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("2 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        nth_line(&manifest, 0, |l| l.contains("path = \"dash\"")),
+        "segments[1].variants[0].camera.path",
+        "scene scenes/fruit.ply has no camera path `dash` (it has: none) (named by 6 fields: \
+         segments[1].variants[0].camera.path, segments[1].variants[1].camera.path, \
+         segments[1].variants[2].camera.path and 3 more)",
+    );
+    assert_problem(
+        &out,
+        nth_line(&manifest, 0, |l| l.contains("slot = \"shopfront\"")),
+        "segments[1].placements[0].slot",
+        "6 variants (`take0`, `take1`, `take2`, `take3`, `take4`, `take5`) play scene scenes/fruit.ply, which has no sign slot `shopfront`",
+    );
+
+    // A sidecar with a typo: the capture is unusable, reported once for all six.
+    std::fs::write(&sidecar, "{\n  \"slot\": []\n}").unwrap();
+    let (ok, out, err) = check(&dir);
+    assert!(!ok && err.contains("1 problem(s)"), "{out}{err}");
+    assert_problem(
+        &out,
+        nth_line(&manifest, 0, |l| l.contains("scenes/fruit.ply")),
+        "segments[1].variants[0].scene",
+        "fruit.ply.json: line 2",
+    );
+    assert!(out.contains("(named by 6 fields: "), "{out}");
 }

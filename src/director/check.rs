@@ -3,9 +3,11 @@
 //! the manifest line and field at fault, so a film maker fixes them in one pass.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 use super::manifest::{Film, FilmError};
+use super::spans::{self, KeyIndex, SyntaxError};
 use crate::untrusted::ContainmentError;
 
 /// One problem found by [`check_film`].
@@ -15,7 +17,9 @@ pub struct Problem {
     pub field: String,
     /// 1-based line of the manifest where that field (or its table) is written.
     pub line: Option<usize>,
-    /// What is wrong.
+    /// 1-based column on that line (characters).
+    pub column: Option<usize>,
+    /// What is wrong; a syntax error may take several lines.
     pub message: String,
 }
 
@@ -29,20 +33,28 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// One line per problem, `file:line: field: message`, as compilers print them.
+    /// Each problem as compilers print them: `file:line: field `F`: message` for values and
+    /// assets, `file:line:column: message` for syntax; a message's further lines follow,
+    /// indented.
     pub fn lines(&self) -> Vec<String> {
-        self.problems
-            .iter()
-            .map(|p| {
-                let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                let field = if p.field.is_empty() {
-                    String::new()
-                } else {
-                    format!(" field `{}`:", p.field)
-                };
-                format!("{}{at}:{field} {}", self.manifest.display(), p.message)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for p in &self.problems {
+            let at = match (p.line, p.column, p.field.is_empty()) {
+                (Some(l), Some(c), true) => format!(":{l}:{c}"),
+                (Some(l), _, _) => format!(":{l}"),
+                _ => String::new(),
+            };
+            let field = if p.field.is_empty() {
+                String::new()
+            } else {
+                format!(" field `{}`:", p.field)
+            };
+            let mut message = p.message.lines();
+            let first = message.next().unwrap_or_default();
+            out.push(format!("{}{at}:{field} {first}", self.manifest.display()));
+            out.extend(message.map(|l| format!("    {l}")));
+        }
+        out
     }
 }
 
@@ -50,89 +62,155 @@ impl CheckReport {
 /// cannot be read.
 pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
     let (manifest, text) = Film::read_manifest(path)?;
-    let mut problems = Vec::new();
-    match Film::parse_unchecked(&text, &manifest) {
-        Err(FilmError::Syntax { message, .. }) => problems.push(Problem {
-            field: String::new(),
-            line: None, // the TOML message carries line and column itself
-            message,
-        }),
+    let problems = match Film::parse_unchecked(&text, &manifest) {
+        Err(FilmError::Syntax { error, .. }) => syntax_problems(&text, error),
         Err(other) => return Err(other),
         Ok(film) => {
-            problems.extend(
-                film.problems()
-                    .into_iter()
-                    .filter_map(|e| field_problem(&text, e)),
-            );
-            // The same folders and file rules as loading for play: containment, regular
-            // files, size limits. Each distinct asset is checked (and reported) once.
-            let mut resolved = HashMap::new();
-            match film.film_root() {
-                Err(e) => problems.extend(field_problem(&text, e)),
-                Ok(root) => {
-                    let mut seen = std::collections::HashSet::new();
-                    for (field, asset) in film.asset_fields() {
-                        if !seen.insert(asset.clone()) {
-                            continue;
-                        }
-                        // Paths in messages as the film maker wrote them.
-                        let shown = manifest.parent().unwrap_or(Path::new("")).join(&asset);
-                        let checked = root
-                            .resolve(&asset)
-                            .map_err(|e| match e {
-                                ContainmentError::Resolve(_, io)
-                                    if io.kind() == std::io::ErrorKind::NotFound =>
-                                {
-                                    format!("asset {} does not exist", shown.display())
-                                }
-                                e => format!("asset {}: {e}", shown.display()),
-                            })
-                            .and_then(|full| {
-                                check_asset(&field, &full, &shown, &film).map(|()| full)
-                            });
-                        match checked {
-                            Ok(full) => {
-                                resolved.insert(asset, full);
-                            }
-                            Err(message) => problems.push(Problem {
-                                line: locate(&text, &field),
-                                field,
-                                message,
-                            }),
-                        }
+            let index = KeyIndex::new(&text);
+            film_problems(&film, &manifest)
+                .into_iter()
+                .map(|(field, message)| {
+                    let at = index.locate(&field);
+                    Problem {
+                        line: at.map(|p| p.line),
+                        column: at.map(|p| p.column),
+                        field,
+                        message,
                     }
-                }
-            }
-            for (field, message) in scene_problems(&film, &resolved) {
-                problems.push(Problem {
-                    line: locate(&text, &field),
-                    field,
-                    message,
-                });
-            }
+                })
+                .collect()
         }
-    }
+    };
     Ok(CheckReport { manifest, problems })
 }
 
-/// A value problem as a [`Problem`] located in the manifest `text`.
-fn field_problem(text: &str, e: FilmError) -> Option<Problem> {
-    match e {
-        FilmError::Field { field, problem, .. } => Some(Problem {
-            line: locate(text, &field),
-            field,
-            message: problem,
-        }),
-        _ => None,
+/// Every syntax error of the manifest `text` (the parser goes on after each one), or, when
+/// the TOML is well formed, `first`: the schema error that stopped the typed parse.
+fn syntax_problems(text: &str, first: SyntaxError) -> Vec<Problem> {
+    let mut errors = spans::syntax_errors(text);
+    if errors.is_empty() {
+        errors.push(first);
     }
+    errors
+        .into_iter()
+        .map(|e| {
+            let mut message = e.message.join("\n");
+            if let (Some(at), Some(until)) = (e.at, e.until) {
+                message += &format!(
+                    "\n(the value at fault runs from line {} to line {})",
+                    at.line, until.line
+                );
+            }
+            Problem {
+                field: String::new(),
+                line: e.at.map(|p| p.line),
+                column: e.at.map(|p| p.column),
+                message,
+            }
+        })
+        .collect()
+}
+
+/// Every value, asset and scene problem of a parsed film as (field, message), in the
+/// order [`CheckReport::problems`] gives them.
+fn film_problems(film: &Film, manifest: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = film
+        .problems()
+        .into_iter()
+        .filter_map(|e| match e {
+            FilmError::Field { field, problem, .. } => Some((field, problem)),
+            _ => None,
+        })
+        .collect();
+    // The same folders and file rules as loading for play: containment, regular files,
+    // size limits.
+    let root = match film.film_root() {
+        Ok(root) => root,
+        Err(FilmError::Field { field, problem, .. }) => {
+            out.push((field, problem));
+            return out;
+        }
+        Err(_) => return out,
+    };
+    // Each distinct asset is checked, and reported, once however many fields name it.
+    let mut resolved = HashMap::new();
+    for (asset, fields) in grouped(film.asset_fields().into_iter().map(|(f, a)| (a, f))) {
+        let field = &fields[0];
+        // Paths in messages as the film maker wrote them.
+        let shown = manifest.parent().unwrap_or(Path::new("")).join(&asset);
+        let checked = root
+            .resolve(&asset)
+            .map_err(|e| match e {
+                ContainmentError::Resolve(_, io) if io.kind() == std::io::ErrorKind::NotFound => {
+                    format!("asset {} does not exist", shown.display())
+                }
+                e => format!("asset {}: {e}", shown.display()),
+            })
+            .and_then(|full| check_asset(field, &full, &shown, film).map(|()| full));
+        match checked {
+            Ok(full) => {
+                resolved.insert(asset, full);
+            }
+            Err(message) => out.push((field.clone(), message + &named_by(&fields))),
+        }
+    }
+    out.extend(scene_problems(film, &resolved));
+    out
+}
+
+/// `items` as (key, every value with that key), keys in first-use order.
+fn grouped<K: Eq + Hash + Clone, V>(items: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
+    let mut order: Vec<(K, Vec<V>)> = Vec::new();
+    let mut slot: HashMap<K, usize> = HashMap::new();
+    for (k, v) in items {
+        match slot.get(&k) {
+            Some(&i) => order[i].1.push(v),
+            None => {
+                slot.insert(k.clone(), order.len());
+                order.push((k, vec![v]));
+            }
+        }
+    }
+    order
+}
+
+/// Most fields a grouped problem lists by name.
+const NAMED_FIELDS: usize = 3;
+
+/// ` (named by N fields: a, b, c and 2 more)` when more than one field shares a problem
+/// (reported once, at the first): every place that changes with the fix.
+fn named_by(fields: &[String]) -> String {
+    if fields.len() < 2 {
+        return String::new();
+    }
+    let shown: Vec<&str> = fields
+        .iter()
+        .take(NAMED_FIELDS)
+        .map(String::as_str)
+        .collect();
+    let more = fields.len().saturating_sub(NAMED_FIELDS);
+    let rest = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        " (named by {} fields: {}{rest})",
+        fields.len(),
+        shown.join(", ")
+    )
 }
 
 /// What the manifest asks of each variant's scene file: the camera path it follows and
-/// the sign slots of its segment's placements. Scenes that do not load are reported
-/// with their assets; each scene file is loaded once.
+/// the sign slots of its segment's placements. Each scene file is loaded once, and each
+/// thing it lacks is reported once (at the first field that asks for it, naming the
+/// others), however many variants play it. Scenes that do not load are reported with
+/// their assets.
 fn scene_problems(film: &Film, resolved: &HashMap<PathBuf, PathBuf>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
     let mut infos: HashMap<&Path, Option<crate::render::SceneInfo>> = HashMap::new();
+    // (scene, path it lacks) -> camera fields; (scene, segment, placement) -> variant ids.
+    let mut cameras = Vec::new();
+    let mut slots = Vec::new();
     for (si, seg) in film.segments.iter().enumerate() {
         for (vi, v) in seg.variants.iter().enumerate() {
             let info = infos.entry(v.scene.as_path()).or_insert_with(|| {
@@ -142,42 +220,59 @@ fn scene_problems(film: &Film, resolved: &HashMap<PathBuf, PathBuf>) -> Vec<(Str
             let Some(info) = info.as_ref() else {
                 continue;
             };
-            let at = format!("segments[{si}].variants[{vi}]");
             if let super::CameraMove::Path(p) = &v.camera {
                 if info.camera(&p.path).is_none() {
                     let have: Vec<&str> = info.cameras.iter().map(|c| c.name.as_str()).collect();
-                    out.push((
-                        format!("{at}.camera"),
-                        format!(
-                            "scene {} has no camera path `{}` (it has: {})",
-                            v.scene.display(),
-                            p.path,
-                            if have.is_empty() {
-                                "none".into()
-                            } else {
-                                have.join(", ")
-                            }
-                        ),
+                    cameras.push((
+                        (v.scene.as_path(), p.path.as_str(), list_or_none(&have)),
+                        format!("segments[{si}].variants[{vi}].camera.path"),
                     ));
                 }
             }
             for (pi, slot) in seg.placements.iter().enumerate() {
                 let signed = slot.items.iter().any(|i| i.sign.is_some());
                 if signed && info.slot(&slot.slot).is_none() {
-                    out.push((
-                        format!("segments[{si}].placements[{pi}].slot"),
-                        format!(
-                            "variant `{}` plays scene {}, which has no sign slot `{}`",
-                            v.id,
-                            v.scene.display(),
-                            slot.slot
-                        ),
-                    ));
+                    slots.push(((v.scene.as_path(), si, pi), format!("`{}`", v.id)));
                 }
             }
         }
     }
+    let mut out = Vec::new();
+    for ((scene, path, have), fields) in grouped(cameras) {
+        out.push((
+            fields[0].clone(),
+            format!(
+                "scene {} has no camera path `{path}` (it has: {have}){}",
+                scene.display(),
+                named_by(&fields)
+            ),
+        ));
+    }
+    for ((scene, si, pi), variants) in grouped(slots) {
+        let slot = &film.segments[si].placements[pi].slot;
+        let played_by = match variants.len() {
+            1 => format!("variant {}", variants[0]),
+            n => format!("{n} variants ({})", variants.join(", ")),
+        };
+        out.push((
+            format!("segments[{si}].placements[{pi}].slot"),
+            format!(
+                "{played_by} play{} scene {}, which has no sign slot `{slot}`",
+                if variants.len() == 1 { "s" } else { "" },
+                scene.display()
+            ),
+        ));
+    }
     out
+}
+
+/// `a, b` or `none`.
+fn list_or_none(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// A looping stem must be whole bars long, or each loop would drift off the grid that
@@ -243,98 +338,4 @@ fn check_asset(field: &str, path: &Path, shown: &Path, film: &Film) -> Result<()
         std::fs::read(path).map(drop).map_err(|e| e.to_string())
     };
     result.map_err(|e| format!("asset {} is unusable: {e}", shown.display()))
-}
-
-/// Finds the line where `field` (`a.b[2].c[0].key`) is written in TOML `text`: the
-/// `key =` line inside the right occurrence of the right table, else that table's
-/// header, else `None`.
-pub fn locate(text: &str, field: &str) -> Option<usize> {
-    // Split into table levels with their occurrence index, and the final key.
-    let mut names = Vec::new();
-    let mut levels: Vec<(String, usize)> = Vec::new();
-    for comp in field.split('.') {
-        let (name, index) = match comp.split_once('[') {
-            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (comp, None),
-        };
-        names.push(name);
-        if let Some(i) = index {
-            levels.push((names.join("."), i));
-        }
-    }
-    let indexed_last = field.ends_with(']');
-    let (table, key) = if indexed_last {
-        (names.join("."), None)
-    } else {
-        (names[..names.len() - 1].join("."), names.last().copied())
-    };
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    let mut current = String::new();
-    let mut header_line = None;
-    let in_place = |counts: &HashMap<String, usize>| {
-        levels
-            .iter()
-            .all(|(name, i)| counts.get(name).copied() == Some(i + 1))
-    };
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if let Some(h) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
-            let h = h.trim().to_owned();
-            *counts.entry(h.clone()).or_default() += 1;
-            counts.retain(|k, _| !k.starts_with(&format!("{h}.")));
-            current = h;
-        } else if let Some(h) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-            current = h.trim().to_owned();
-        } else if current == table && in_place(&counts) {
-            if let Some(key) = key {
-                let lhs = line.split('=').next().unwrap_or("").trim();
-                if line.contains('=') && lhs == key {
-                    return Some(n + 1);
-                }
-            }
-            continue;
-        } else {
-            continue;
-        }
-        if current == table && in_place(&counts) && header_line.is_none() {
-            header_line = Some(n + 1);
-        }
-        // A whole array of tables (`grade.looks`, `segments`): its first header.
-        if let Some(key) = key {
-            let whole = if table.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{table}.{key}")
-            };
-            if current == whole && in_place(&counts) {
-                header_line.get_or_insert(n + 1);
-            }
-        }
-    }
-    // Inside an inline array (`items = [{ … }]`): the line of the array's key.
-    header_line.or_else(|| {
-        field
-            .rsplit_once('[')
-            .and_then(|(outer, _)| locate(text, outer))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locates_keys_in_nested_arrays_of_tables() {
-        let text =
-            "[film]\nfps = 24\n\n[[segments]]\nid = \"a\"\n[[segments.variants]]\nduration_s = 1\n\
-                    [[segments]]\nid = \"b\"\n[[segments.variants]]\nduration_s = 2\n\
-                    [[segments.variants]]\nduration_s = 3\n";
-        assert_eq!(locate(text, "film.fps"), Some(2));
-        assert_eq!(locate(text, "segments[1].id"), Some(9));
-        assert_eq!(locate(text, "segments[1].variants[1].duration_s"), Some(13));
-        assert_eq!(locate(text, "segments[0].variants[0].duration_s"), Some(7));
-        assert_eq!(locate(text, "segments[1].variants[1]"), Some(12));
-        assert_eq!(locate(text, "segments"), Some(4));
-        assert_eq!(locate(text, "nothing.here"), None);
-    }
 }

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::score::MusicSpec;
 use sha2::{Digest, Sha256};
 
-use crate::untrusted::{open_within, read_text_bounded, shorten_quotes, FilmRoot};
+use super::spans::SyntaxError;
+use crate::untrusted::{open_within, read_text_bounded, FilmRoot};
 
 /// Why a film could not be loaded; names the file and the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -25,9 +26,9 @@ pub enum FilmError {
         #[source]
         source: std::io::Error,
     },
-    /// The manifest is not valid TOML or does not match the schema (message has line and column).
-    #[error("{path}: {message}")]
-    Syntax { path: PathBuf, message: String },
+    /// The manifest is not valid TOML or does not match the schema (placed by line and column).
+    #[error("{path}: {error}")]
+    Syntax { path: PathBuf, error: SyntaxError },
     /// A field holds a value the player cannot use.
     #[error("{path}: field `{field}`: {problem}")]
     Field {
@@ -371,6 +372,37 @@ pub struct Film {
     pub manifest_path: PathBuf,
 }
 
+/// Each rule a camera move breaks, as (its key, the rule): one problem per rule, placed
+/// at the key that breaks it, so a film maker sees every fix at once.
+fn camera_problems(camera: &CameraMove) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    match camera {
+        CameraMove::Orbit(c) => {
+            if !(c.fov_deg > 1.0 && c.fov_deg < 170.0) {
+                out.push(("fov_deg", "must lie within (1, 170) degrees"));
+            }
+            if !(c.radius > 0.0 && c.radius.is_finite()) {
+                out.push(("radius", "must be positive and finite"));
+            }
+            for (key, x) in [
+                ("height", c.height),
+                ("from_deg", c.from_deg),
+                ("to_deg", c.to_deg),
+            ] {
+                if !x.is_finite() {
+                    out.push((key, "must be finite"));
+                }
+            }
+        }
+        CameraMove::Path(p) => {
+            if p.path.is_empty() {
+                out.push(("path", "must name one of the scene's camera paths"));
+            }
+        }
+    }
+    out
+}
+
 /// Successor indices of each segment; unknown ids are left out (see `Film::problems`).
 fn successors(segments: &[Segment]) -> Vec<Vec<usize>> {
     segments
@@ -461,7 +493,7 @@ impl Film {
     pub(crate) fn parse_unchecked(text: &str, manifest_path: &Path) -> Result<Self, FilmError> {
         let m: Manifest = toml::from_str(text).map_err(|e| FilmError::Syntax {
             path: manifest_path.to_owned(),
-            message: syntax_message(text, &e),
+            error: SyntaxError::new(text, &e),
         })?;
         let successors = successors(&m.segments);
         Ok(Film {
@@ -719,24 +751,11 @@ impl Film {
                 if !(0.0..=1.0).contains(&v.intensity) {
                     out.push(self.field_err(format!("{at}.intensity"), "must lie within 0..=1"));
                 }
-                let orbit_ok = match &v.camera {
-                    CameraMove::Orbit(c) => {
-                        c.fov_deg > 1.0
-                            && c.fov_deg < 170.0
-                            && c.radius > 0.0
-                            && c.radius.is_finite()
-                            && [c.height, c.from_deg, c.to_deg]
-                                .iter()
-                                .all(|x| x.is_finite())
-                    }
-                    CameraMove::Path(p) => !p.path.is_empty(),
-                };
-                if !orbit_ok {
-                    out.push(self.field_err(
-                        format!("{at}.camera"),
-                        "fov_deg must lie within (1, 170), radius be positive and every value finite (or name a `path`)",
-                    ));
-                }
+                out.extend(
+                    camera_problems(&v.camera)
+                        .into_iter()
+                        .map(|(key, rule)| self.field_err(format!("{at}.camera.{key}"), rule)),
+                );
                 if let Some(k) = &v.key_light {
                     let len2: f32 = k.dir.iter().map(|x| x * x).sum();
                     if !(len2.is_finite() && len2 > 1e-8) {
@@ -1061,19 +1080,4 @@ fn hash_file(path: &Path, limit: u64) -> std::io::Result<(u64, [u8; 32])> {
         read += n as u64;
     }
     Ok((read, hasher.finalize().into()))
-}
-
-/// A TOML error as `line L, column C: what`, without the quoted source line the toml
-/// crate adds (a manifest may be anything a path points at) and with quoted values cut.
-fn syntax_message(text: &str, e: &toml::de::Error) -> String {
-    let what = shorten_quotes(e.message().trim());
-    match e.span() {
-        Some(span) => {
-            let before = &text.as_bytes()[..span.start.min(text.len())];
-            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-            let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            format!("line {line}, column {col}: {what}")
-        }
-        None => what,
-    }
 }

@@ -12,6 +12,8 @@ mod guardrails;
 mod manifest;
 mod response;
 pub mod score;
+pub mod spans;
+pub mod summary;
 
 pub use controller::{
     Controller, Decision, Directive, DirectorEvent, SegmentSummary, Step, DECISION_WINDOW_S, RAMP_S,

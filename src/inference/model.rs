@@ -27,6 +27,20 @@ impl TensionModel {
     /// Loads `path`, verifying its declared feature contract, input and output.
     pub fn load_with(path: &Path, opts: &SessionOptions) -> Result<Self, InferenceError> {
         let model = OnnxModel::load(path, opts)?;
+        Self::check_contract(&model)?;
+        let input_name = model.inputs()[0].name.clone();
+        Ok(Self {
+            model,
+            input_name,
+            calls: 0,
+            total_ns: 0,
+        })
+    }
+
+    /// Whether `model` can be the tension model: it declares the feature contract this
+    /// player computes, takes one float32 `[N or 1, 4]` input and gives a float32 tensor
+    /// first. Separate from loading so `inspect` can say it of any model.
+    pub fn check_contract(model: &OnnxModel) -> Result<(), InferenceError> {
         let declared = model
             .meta()
             .custom
@@ -35,7 +49,7 @@ impl TensionModel {
             .unwrap_or_default();
         if declared != FEATURE_CONTRACT {
             return Err(InferenceError::Contract {
-                path: path.to_owned(),
+                path: model.path().to_owned(),
                 found: declared,
                 expected: FEATURE_CONTRACT,
             });
@@ -55,21 +69,12 @@ impl TensionModel {
             )));
         }
         match model.outputs().first() {
-            Some(o) if o.element == Some(TensorElementType::Float32) => {}
-            other => {
-                return Err(model.mismatch(format!(
-                    "first output must be a float32 tensor, found {}",
-                    other.map_or("none".to_owned(), |o| o.ty.clone())
-                )))
-            }
+            Some(o) if o.element == Some(TensorElementType::Float32) => Ok(()),
+            other => Err(model.mismatch(format!(
+                "first output must be a float32 tensor, found {}",
+                other.map_or("none".to_owned(), |o| o.ty.clone())
+            ))),
         }
-        let input_name = input.name.clone();
-        Ok(Self {
-            model,
-            input_name,
-            calls: 0,
-            total_ns: 0,
-        })
     }
 
     /// The model file in use.

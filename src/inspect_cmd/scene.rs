@@ -1,67 +1,9 @@
-//! `livingfilm inspect`: what a stem or a scene really contains, for film makers checking
-//! assets before they go into a manifest.
+//! `inspect` for scenes: a radiance-field grid (`.lfscene`), a Gaussian-splat capture
+//! (`.ply`) and its director's sidecar (`.ply.json`).
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::Context;
-use livingfilm::audio::inspect::{analyze, AudioStats};
-
-/// Decode an audio file and print codec, rate, channels, bit depth, length in frames,
-/// and RMS and peak per channel (dBFS re full scale) of the decoded signal: the
-/// figures `ffprobe` and `ffmpeg -af astats` users know. Encoder delay and padding
-/// declared by the file (MP3, AAC) are trimmed first, as ffmpeg does.
-///
-/// Formats: WAV (16/24/32-bit integer, float), FLAC, Ogg Vorbis, MP3, AAC/M4A, ALAC,
-/// AIFF, CAF, MKV/WebM audio.
-///
-/// A `.lfscene` prints its grid instead: size, bounds, SH degree, the share of empty
-/// occupancy blocks, its sign slots and camera paths, its size on the GPU and load time.
-///
-/// Examples:
-///   livingfilm inspect assets/demo/audio/pad.wav
-///   livingfilm inspect stems/drums.flac --json
-///   livingfilm inspect assets/demo/scenes/plaza.lfscene
-#[derive(clap::Args)]
-pub struct InspectArgs {
-    /// The audio file or `.lfscene`.
-    file: PathBuf,
-    /// Print JSON (fields carry their units: _hz, _s, _dbfs).
-    #[arg(long)]
-    json: bool,
-}
-
-fn db(x: Option<f64>) -> String {
-    x.map_or("-inf".into(), |v| format!("{v:.2}"))
-}
-
-fn print_table(s: &AudioStats) {
-    println!("file       {}", s.file);
-    println!("codec      {} ({})", s.codec, s.codec_long);
-    println!("rate       {} Hz", s.sample_rate_hz);
-    println!("channels   {}", s.channels);
-    match s.bits_per_sample {
-        Some(b) => println!("bit depth  {b}"),
-        None => println!("bit depth  - (lossy)"),
-    }
-    println!("frames     {} ({:.3} s)", s.frames, s.duration_s);
-    if s.skipped_packets > 0 {
-        println!(
-            "warning    {} packet(s) failed to decode and were skipped",
-            s.skipped_packets
-        );
-    }
-    println!();
-    println!("channel  rms dBFS  peak dBFS      peak     mean");
-    for c in 0..s.channels {
-        println!(
-            "{c:>7}  {:>8}  {:>9}  {:>8.5}  {:>7.5}",
-            db(s.rms_dbfs[c]),
-            db(s.peak_dbfs[c]),
-            s.peak[c],
-            s.mean[c]
-        );
-    }
-}
 
 /// What `inspect` reports about a scene.
 #[derive(serde::Serialize)]
@@ -83,11 +25,11 @@ struct SceneStats {
     load_ms: f64,
 }
 
-fn inspect_scene(args: &InspectArgs) -> anyhow::Result<()> {
+pub fn lfscene(file: &Path, json: bool) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
-    let scene = livingfilm::render::Scene::load(&args.file)?;
+    let scene = livingfilm::render::Scene::load(file)?;
     let s = SceneStats {
-        file: args.file.display().to_string(),
+        file: file.display().to_string(),
         kind: "radiance-field grid (density + SH colour)",
         grid: scene.dims,
         bounds_min: scene.bounds_min,
@@ -99,11 +41,11 @@ fn inspect_scene(args: &InspectArgs) -> anyhow::Result<()> {
         empty_block_share: scene.occupancy.empty_share(),
         slots: scene.slots.iter().map(|s| s.name.clone()).collect(),
         camera_paths: scene.cameras.iter().map(|c| c.name.clone()).collect(),
-        file_bytes: std::fs::metadata(&args.file)?.len(),
+        file_bytes: std::fs::metadata(file)?.len(),
         gpu_bytes: scene.gpu_bytes(),
         load_ms: start.elapsed().as_secs_f64() * 1e3,
     };
-    if args.json {
+    if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&s).context("writing JSON")?
@@ -158,18 +100,18 @@ struct SplatStats {
     load_ms: f64,
 }
 
-fn inspect_splats(args: &InspectArgs) -> anyhow::Result<()> {
+pub fn splats(file: &Path, json: bool) -> anyhow::Result<()> {
     use livingfilm::splat::{SplatScene, Splats};
     let start = std::time::Instant::now();
-    let raw = Splats::load(&args.file)?;
+    let raw = Splats::load(file)?;
     let (lo, hi) = raw.bounds();
     let memory_bytes = raw.memory_bytes();
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
-    let scene = SplatScene::load(&args.file)?;
-    let side = SplatScene::sidecar_path(&args.file);
+    let scene = SplatScene::load(file)?;
+    let side = SplatScene::sidecar_path(file);
     let info = &scene.info;
     let st = SplatStats {
-        file: args.file.display().to_string(),
+        file: file.display().to_string(),
         kind: "3D Gaussian splats (3DGS .ply)",
         splats: raw.len(),
         sh_degree: raw.sh_degree,
@@ -184,7 +126,7 @@ fn inspect_splats(args: &InspectArgs) -> anyhow::Result<()> {
         gpu_bytes: scene.gpu_bytes(),
         load_ms,
     };
-    if args.json {
+    if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&st).context("writing JSON")?
@@ -227,21 +169,16 @@ fn inspect_splats(args: &InspectArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(args: InspectArgs) -> anyhow::Result<()> {
-    if args.file.extension().is_some_and(|e| e == "lfscene") {
-        return inspect_scene(&args);
-    }
-    if args.file.extension().is_some_and(|e| e == "ply") {
-        return inspect_splats(&args);
-    }
-    let stats = analyze(&args.file)?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&stats).context("writing JSON")?
+/// A sidecar is described with its capture, which the player always reads it with (its
+/// slots are checked against the capture's bounds).
+pub fn sidecar(file: &Path, json: bool) -> anyhow::Result<()> {
+    let capture = file.with_extension("");
+    if !capture.is_file() {
+        anyhow::bail!(
+            "{} is a splat sidecar; the player reads it with its capture {}, which is not there",
+            file.display(),
+            capture.display()
         );
-    } else {
-        print_table(&stats);
     }
-    Ok(())
+    splats(&capture, json)
 }
