@@ -7,9 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 beats="${1:-300}"
 series=tests/data/physio/nni/SampleNNISeriesLong.csv
-[ -x .cache/bench-venv/bin/python ] || python3 -m venv .cache/bench-venv
-.cache/bench-venv/bin/python -c "import neurokit2" 2>/dev/null \
-  || .cache/bench-venv/bin/pip install --quiet neurokit2==0.2.13 numpy
+source scripts/bench_venv.sh
+bench_venv neurokit2,numpy neurokit2==0.2.13 numpy
 mkdir -p target/bench
 cargo bench --quiet --bench hrv_update -- --bench | tee target/bench/hrv_livingfilm.txt
 py=$(.cache/bench-venv/bin/python scripts/bench_hrv_neurokit.py "$series" "$beats")

@@ -8,10 +8,8 @@ bash scripts/setup.sh
 source scripts/env.sh
 model="${1:-models/tension.onnx}"
 runs="${RUNS:-20000}"
-if [ ! -x .cache/bench-venv/bin/python ]; then
-  python3 -m venv .cache/bench-venv
-  .cache/bench-venv/bin/pip install --quiet onnxruntime==1.31.1 numpy==2.4.6
-fi
+source scripts/bench_venv.sh
+bench_venv onnxruntime,numpy onnxruntime==1.31.1 numpy==2.4.6
 cargo build --release --quiet
 rust=$(./target/release/livingfilm model bench "$model" --providers cpu --runs "$runs" --json 2>/dev/null)
 py=$(.cache/bench-venv/bin/python scripts/bench_ort_python.py "$model" "$runs")

@@ -683,6 +683,8 @@ fn main() -> ExitCode {
     }
     // Before any thread starts: onnxruntime's telemetry reads this when it loads.
     livingfilm::inference::runtime::disable_vendor_telemetry();
+    // And before any adapter is listed: no display probe on a headless machine.
+    livingfilm::render::quiet_headless_device_select();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(*a),

@@ -71,8 +71,8 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     let row = |name: &str, mae: f64| {
         let ratio = mae / report.fixed_mae.max(1e-12);
         println!(
-            "| {name} | {mae:.4} | {ratio:.2} ({:.0}% lower) |",
-            100.0 * (1.0 - ratio)
+            "| {name} | {mae:.4} | {ratio:.2} ({}) |",
+            versus_fixed(ratio)
         );
     };
     row(
@@ -130,4 +130,27 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         anyhow::bail!("{} guardrail violation(s)", report.violations);
     }
     Ok(())
+}
+
+/// An error ratio against the director's cut in words: "31% lower", "4% higher", "the same".
+fn versus_fixed(ratio: f64) -> String {
+    let percent = (100.0 * (1.0 - ratio)).round();
+    if percent > 0.0 {
+        format!("{percent:.0}% lower")
+    } else if percent < 0.0 {
+        format!("{:.0}% higher", -percent)
+    } else {
+        "the same".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ratios_read_as_lower_higher_or_the_same() {
+        assert_eq!(super::versus_fixed(0.69), "31% lower");
+        assert_eq!(super::versus_fixed(1.04), "4% higher");
+        assert_eq!(super::versus_fixed(1.001), "the same");
+        assert_eq!(super::versus_fixed(0.999), "the same");
+    }
 }

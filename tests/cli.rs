@@ -737,3 +737,66 @@ fn without_a_model_the_start_and_every_decision_say_so() {
         assert!(!why.contains("signal confidence"), "{why}");
     }
 }
+
+/// A headless run on a machine with no display and no `XDG_RUNTIME_DIR` prints no
+/// display-probe errors (Mesa's device-select layer, via libwayland, printed two).
+#[test]
+fn a_headless_run_prints_no_display_probe_errors() {
+    gpu_env();
+    let out = out_dir("cli_no_runtime_dir");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_livingfilm"))
+        .args([
+            "play",
+            "assets/demo",
+            "--audio",
+            "null",
+            "--width",
+            "64",
+            "--height",
+            "36",
+        ])
+        .args(["--render", "gpu", "-q", "-o"])
+        .arg(&out)
+        .current_dir(root())
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(!err.contains("XDG_RUNTIME_DIR"), "{err}");
+    assert!(err.lines().all(|l| !l.starts_with("error:")), "{err}");
+}
+
+/// Every script the project's files tell a person to run exists.
+#[test]
+fn every_script_named_in_the_docs_and_sources_exists() {
+    let root = root();
+    let mut files = vec![root.join("Cargo.toml"), root.join("README.md")];
+    for dir in ["docs", "scripts", "examples/c_host", ".ci"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    let mut named = 0;
+    for file in files.iter().filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for (at, _) in text.match_indices("scripts/") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/_.-".contains(*c))
+                .collect();
+            let name = name.trim_end_matches('.');
+            if name.ends_with(".sh") || name.ends_with(".py") {
+                named += 1;
+                assert!(
+                    root.join(name).is_file(),
+                    "{} names {name}, which does not exist",
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(named > 10, "only {named} script names found");
+}

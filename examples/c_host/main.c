@@ -8,7 +8,10 @@
  *
  * Writes OUT_DIR/frames.rgba (raw frames, one after another), OUT_DIR/mix.f32
  * (interleaved stereo float) and OUT_DIR/cut_id.txt, and prints the cut ID.
- * Build: see scripts/build_c_host.sh. Exit status 0 on success.
+ * Build (docs/c-abi.md): the library with
+ *   cargo rustc --release --lib --no-default-features --features ffi --crate-type cdylib,staticlib
+ * then  cc -std=c11 -Iinclude examples/c_host/main.c -Ltarget/release -llivingfilm -o c_host
+ * Exit status 0 on success.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>

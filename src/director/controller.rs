@@ -911,6 +911,18 @@ impl Controller {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_confidence_short_of_the_bound_never_reads_as_the_bound() {
+        assert_eq!(
+            weak_signal(0.2999),
+            "signal confidence 0.29 below 0.30: director's cut"
+        );
+        assert_eq!(
+            weak_signal(0.0),
+            "signal confidence 0.00 below 0.30: director's cut"
+        );
+    }
+
     /// An opening at rest (0.45) and a 15 s climb from 0.5 to 0.7.
     fn climb() -> Arc<Film> {
         let variant = |duration_s: f64, intensity: f32| {

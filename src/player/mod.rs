@@ -266,7 +266,8 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         Some(p) => Ok(p.clone()),
         None => crate::shipped::find_model(Some(&cfg.film)),
     };
-    let (model, unsteered) = if samples.is_empty() && host_samples.is_none() {
+    let no_input = samples.is_empty() && host_samples.is_none();
+    let (model, no_model) = if no_input {
         (None, None)
     } else {
         let opts = SessionOptions {
@@ -284,9 +285,15 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         }
     };
     let model_path = model_path.unwrap_or_else(|e| e.wanted);
-    let load_error = unsteered
+    let load_error = no_model
         .as_ref()
         .map(|why| format!("{why}; playing the director's cut"));
+    // What every decision's reason says when nothing can steer: the cause, not a weak
+    // signal (a replay and the viewer's own director's cut say so themselves).
+    let unsteered = no_model.or_else(|| {
+        (no_input && replay_cut.is_none() && !cfg.directors_cut)
+            .then(|| "no biometric input".to_owned())
+    });
     let width = cfg.width.unwrap_or(film.info.width);
     let height = cfg.height.unwrap_or(film.info.height);
     let signage = crate::render::Signage::load(&film, locale.as_deref())

@@ -21,6 +21,27 @@ pub struct GpuContext {
     pub adapter_name: String,
 }
 
+/// Mesa's implicit Vulkan layer `VK_LAYER_MESA_device_select` picks the GPU driving the
+/// display by connecting to Wayland (or X) while adapters are listed. On a headless run
+/// with no `XDG_RUNTIME_DIR` that connection cannot work, and libwayland prints
+/// "error: XDG_RUNTIME_DIR is invalid or not set in the environment." once per listing.
+/// When there is no display to pick for and the viewer has not asked the layer for a
+/// device (`MESA_VK_DEVICE_SELECT`, `DRI_PRIME`), this turns the layer off
+/// (`NODEVICE_SELECT=1`, its own switch). Call it first thing in `main`, before any
+/// thread starts (changing the environment races with C code reading it).
+pub fn quiet_headless_device_select() {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .is_some_and(|d| d.is_absolute() && d.is_dir());
+    let display = set("DISPLAY") || set("WAYLAND_DISPLAY");
+    let asked = set("MESA_VK_DEVICE_SELECT") || set("DRI_PRIME") || set("NODEVICE_SELECT");
+    if !runtime_dir && !display && !asked {
+        // Edition 2021: `set_var` is a safe fn, but see the doc comment on threads.
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
+}
+
 impl GpuContext {
     /// Picks an adapter (honouring `WGPU_BACKEND` / `WGPU_ADAPTER_NAME`) and creates a device.
     pub fn new() -> Result<Self, GpuError> {

@@ -21,7 +21,7 @@ mod signage;
 pub use backend::{FrameRenderer, RenderBackend};
 pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
 pub use cpu::{CpuRenderer, MarchStats, Weather};
-pub use gpu::{GpuContext, GpuError};
+pub use gpu::{quiet_headless_device_select, GpuContext, GpuError};
 pub use occupancy::Occupancy;
 pub use readback::Readback;
 pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
