@@ -12,30 +12,44 @@
 
 use std::path::{Path, PathBuf};
 
-/// Version of the disclosure text; a change asks for consent again.
-pub const DISCLOSURE_VERSION: u32 = 1;
+/// Version of the disclosure text; a change asks for consent again. Version 2: pupil
+/// size is no input of the estimate; placements follow it; the cut ID and the profile
+/// are named; what is sent is one randomized bit per scene, not steps of 10 %.
+pub const DISCLOSURE_VERSION: u32 = 2;
 
 /// What livingfilm tells a viewer before reading their body (EU AI Act Art. 50(3):
-/// people must be told when emotion recognition is applied to them).
+/// people must be told when emotion recognition is applied to them). Every sentence is
+/// held to the code by `tests/disclosure.rs`.
 pub const DISCLOSURE: &str = "\
-While you watch, livingfilm estimates how tense you feel from your heart rate, the
-rhythm of your heartbeats and, if a camera or headset provides it, your pupil size. This
-is emotion recognition. It runs entirely on this device; the raw readings never leave it
-and are not saved unless you ask for a recording.
+While you watch, livingfilm estimates how tense you feel from your heart rate and the
+variation between your heartbeats, read from a heart-rate sensor or a recording. This is
+emotion recognition. It runs entirely on this device. The raw readings never leave it
+and are not written to any file. If a camera or headset also reports your pupil size, the
+desktop player shows it on screen; it is not used to estimate your tension.
 
-The estimate changes the film within limits the director set: pacing, which scenes play,
-the colour, the weather and the music. Choose \"director's cut\" (--directors-cut) to
-watch without any of this.
+The estimate changes the film within limits the director set: pacing, which takes and
+endings play, the colour, the weather, the music, and which signs and product placements
+appear in the scenes. Placements the director marked as needing your consent appear only
+if you allow them (--placement-consent). Choose \"director's cut\" (--directors-cut) to
+watch without any of this. With --profile, one number learned about you (how strongly you
+respond to the film's tension) is kept in the file you name, on this device only.
+
+Every viewing gets a cut ID that replays the same version of the film: it holds the
+choices the player made from your estimated tension, the language of the signs and
+whether you allowed consent-only placements, and none of your readings. Whoever you share
+it with can see those choices.
 
 Only if you agree (livingfilm consent grant), the player may send the film's makers, per
-scene, whether you were more or less tense than they intended, in steps of 10 %, with
-random noise added on this device (local differential privacy) so no single report can be
-trusted about you, under a new random name each viewing, with no date or time. Nothing
-else is sent. You can withdraw at any time (livingfilm consent revoke): sending stops and
-anything waiting to be sent is deleted.";
+scene, one bit: whether you were tenser or calmer than they intended, with random noise
+added on this device (local differential privacy) so that no single report can be trusted
+about you. It goes with the film's name and version, the scene's name, the noise level, a
+new random name for each viewing and a random number for the report itself, with no date
+or time. Nothing else is sent. You can
+withdraw at any time (livingfilm consent revoke): sending stops and anything waiting to be
+sent is deleted.";
 
 /// A one-line reminder printed when a viewing reads biometrics.
-pub const NOTICE: &str = "livingfilm estimates your tension from your heart rate (and pupil size) on this device to adapt the film; see `livingfilm consent show`.";
+pub const NOTICE: &str = "livingfilm estimates how tense you feel from your heart rate, on this device, and adapts the film to it, placements included; see `livingfilm consent show`.";
 
 /// The stored choice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
