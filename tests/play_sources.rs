@@ -54,7 +54,7 @@ fn a_sensor_dropout_makes_the_director_fall_back_to_its_default() {
         .expect("the escape plays");
     assert!(d.is_directors(), "{d:?}");
     assert!(
-        d.reason.contains("below 0.3: director's cut"),
+        d.reason.contains("below 0.30: director's cut"),
         "{}",
         d.reason
     );

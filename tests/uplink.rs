@@ -400,7 +400,7 @@ fn stored_consent_queues_and_revoking_deletes_the_queue() {
     let (ok, _, err) = livingfilm(&play_args);
     assert!(ok, "{err}");
     assert!(
-        err.contains("estimates your tension"),
+        err.contains("estimates how tense you feel"),
         "the viewer is told: {err}"
     );
     let report: serde_json::Value =
