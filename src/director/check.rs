@@ -24,23 +24,30 @@ pub struct Problem {
 pub struct CheckReport {
     /// The manifest that was checked.
     pub manifest: PathBuf,
-    /// Every problem, in manifest order for values, then assets.
+    /// Every problem, in manifest order for values, then assets. Any makes the film
+    /// unplayable (`check` exits 1).
     pub problems: Vec<Problem>,
+    /// What plays but should be looked at (the stems' headroom): never an exit code.
+    pub warnings: Vec<Problem>,
 }
 
 impl CheckReport {
-    /// One line per problem, `file:line: field: message`, as compilers print them.
+    /// One line per problem, `file:line: field: message`, as compilers print them;
+    /// then the warnings, `file:line: warning: field: message`.
     pub fn lines(&self) -> Vec<String> {
+        let warnings = self.warnings.iter().map(|p| (p, " warning:"));
         self.problems
             .iter()
-            .map(|p| {
+            .map(|p| (p, ""))
+            .chain(warnings)
+            .map(|(p, tag)| {
                 let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
                 let field = if p.field.is_empty() {
                     String::new()
                 } else {
                     format!(" field `{}`:", p.field)
                 };
-                format!("{}{at}:{field} {}", self.manifest.display(), p.message)
+                format!("{}{at}:{tag}{field} {}", self.manifest.display(), p.message)
             })
             .collect()
     }
@@ -50,7 +57,7 @@ impl CheckReport {
 /// cannot be read.
 pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
     let (manifest, text) = Film::read_manifest(path)?;
-    let mut problems = Vec::new();
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
     match Film::parse_unchecked(&text, &manifest) {
         Err(FilmError::Syntax { message, .. }) => problems.push(Problem {
             field: String::new(),
@@ -110,9 +117,20 @@ pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
                     message,
                 });
             }
+            for (field, message) in crate::audio::headroom::warnings(&film, &resolved) {
+                warnings.push(Problem {
+                    line: locate(&text, &field),
+                    field,
+                    message,
+                });
+            }
         }
     }
-    Ok(CheckReport { manifest, problems })
+    Ok(CheckReport {
+        manifest,
+        problems,
+        warnings,
+    })
 }
 
 /// A value problem as a [`Problem`] located in the manifest `text`.
