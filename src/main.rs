@@ -502,16 +502,34 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     if r.replayed {
         eprintln!("  replayed without biometrics");
     }
+    let figure = |x: Option<f64>, unit: &str| x.map_or("-inf".into(), |v| format!("{v:.1} {unit}"));
     eprintln!(
-        "  {} frames {}x{} in {:.1}s ({:.1} fps render), audio {:.1} dBFS via {}",
+        "  {} frames {}x{} in {:.1}s ({:.1} fps render), audio {} (true peak {}) via {}",
         r.render.frames,
         r.render.width,
         r.render.height,
         r.wall_s,
         r.render.render_fps,
-        r.audio.rms_dbfs,
+        figure(r.audio.integrated_lufs, "LUFS"),
+        figure(r.audio.true_peak_dbtp, "dBTP"),
         r.audio.sink
     );
+    if r.audio.clipped_samples_before_limiter > 0 {
+        eprintln!(
+            "  warning: the stems summed over full scale: {} samples would have clipped; the \
+             limiter held them (up to {:.1} dB of gain reduction over {:.1} s). Lower the stem \
+             gains for a clean mix (`livingfilm check` shows the headroom)",
+            r.audio.clipped_samples_before_limiter,
+            r.audio.limiter_max_reduction_db,
+            r.audio.limited_s
+        );
+    }
+    if r.audio.clipped_samples > 0 {
+        eprintln!(
+            "  warning: {} samples clipped in the output",
+            r.audio.clipped_samples
+        );
+    }
     if let Some(p) = &r.profile {
         match (&p.error, p.loaded, p.saved) {
             (Some(e), _, _) => eprintln!("  warning: {e}"),
@@ -589,7 +607,11 @@ fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.problems.is_empty() {
-        println!("{}: ok", report.manifest.display());
+        report.lines().iter().for_each(|l| println!("{l}"));
+        match report.warnings.len() {
+            0 => println!("{}: ok", report.manifest.display()),
+            n => println!("{}: ok, {n} warning(s)", report.manifest.display()),
+        }
     } else {
         report.lines().iter().for_each(|l| println!("{l}"));
     }

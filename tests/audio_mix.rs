@@ -323,3 +323,39 @@ fn unusable_stems_are_refused_naming_the_file() {
     assert!(e.contains("junk.flac"), "{e}");
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn the_master_limiter_holds_a_hot_sum_under_the_ceiling_without_moving_anything() {
+    use livingfilm::audio::limiter::CEILING_DBTP;
+    let d = dir("limiter");
+    let a = d.join("a.wav");
+    let tone = |i: usize| 0.3 * (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin();
+    wav(&a, RATE, RATE as usize, |i| [tone(i), -tone(i)]);
+    let mut s = stem("a", &a, None);
+    s.gain = [1.0, 4.0];
+    let m = music(vec![s]);
+    let (_feeder, mut mx) = mixer(&m, vec![], None);
+    // At unit gain until 0.5 s, then ramped to 4x (a 1.2 peak) over `ramp_s`.
+    mx.schedule(cmd(0, 0.0, None, None));
+    mx.schedule(cmd(24_000, 1.0, None, None));
+    let out = run(&mut mx, RATE as usize);
+    // Under the ceiling the limiter is transparent and adds no delay: the stem
+    // comes out sample for sample where the mixer put it.
+    for i in 0..24_000 {
+        assert_eq!(
+            (out[2 * i], out[2 * i + 1]),
+            (tone(i), -tone(i)),
+            "frame {i}"
+        );
+    }
+    let ceiling = 10f32.powf(CEILING_DBTP / 20.0);
+    let peak = out.iter().fold(0f32, |m, s| m.max(s.abs()));
+    assert!(peak <= ceiling, "peak {peak} over the ceiling {ceiling}");
+    // Held at the ceiling, not far under it (1 kHz: samples near the true peak).
+    let late = out[2 * 40_000..].iter().fold(0f32, |m, s| m.max(s.abs()));
+    assert!(late > ceiling * 0.97, "{late}");
+    let st = mx.stats().limiter;
+    assert!(st.clipped_in > 0 && st.clipped_out == 0, "{st:?}");
+    assert!((st.max_reduction_db() - (20.0 * (1.2f32 / ceiling).log10())).abs() < 0.3);
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -104,6 +104,32 @@ fn the_mixer_allocates_nothing_while_mixing() {
 }
 
 #[test]
+fn the_limiter_allocates_nothing_while_limiting() {
+    // The demo's stems at 4x (+12 dB) sum over the ceiling: the master limiter works
+    // in most blocks, on the mixing thread, without allocating.
+    let mut film = Film::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")).unwrap();
+    for s in &mut film.music.stems {
+        s.gain = [4.0, 4.0];
+        s.curve.clear();
+    }
+    let plan = ScorePlan::new(&film);
+    let (_feeder, mut mixer) = score::open(&film, &plan).unwrap();
+    let rate = film.info.sample_rate as usize;
+    let mut block = vec![0f32; 256 * 2];
+    let mut allocations = 0;
+    for _ in 0..(5 * rate / 256) {
+        mixer.wait_for_input(256);
+        allocations += counted(|| mixer.process(&mut block));
+    }
+    assert_eq!(allocations, 0, "allocations on the mixing thread");
+    let l = mixer.stats().limiter;
+    assert!(
+        l.limited_frames > rate as u64 && l.clipped_out == 0,
+        "{l:?}"
+    );
+}
+
+#[test]
 fn the_device_callback_body_allocates_nothing() {
     let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(4096);
     let mut out = vec![0f32; 512 * 2];

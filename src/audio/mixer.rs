@@ -1,6 +1,14 @@
 //! The adaptive mixer: stems whose gains follow music intensity through authored
 //! curves, cue changes crossfaded with equal power on the tempo grid, stingers on
-//! cuts, and music ducked under dialogue, all sample-accurate.
+//! cuts, and music ducked under dialogue, all sample-accurate; then the master bus's
+//! true-peak limiter ([`super::limiter`]), so a mix whose stems sum over full scale is
+//! held under -1 dBTP instead of clipping.
+//!
+//! The limiter looks ahead [`Mixer::latency`] frames. The mixer runs that far ahead of
+//! its output (it pre-rolls on the first [`Mixer::process`]), so output frame `f` is
+//! still mix frame `f` and every event stays on its sample; the price is that a command
+//! must be scheduled before the `process` call whose output ends `latency()` frames
+//! before it (the player collects directives that far ahead).
 //!
 //! Real-time safe: after [`Mixer::new`], [`Mixer::process`] neither allocates, locks
 //! nor does I/O (tests/audio_realtime.rs counts allocations). It reads stems from the
@@ -10,6 +18,7 @@
 use std::collections::VecDeque;
 
 use super::feeder::{FeedStatus, StemInput};
+use super::limiter::{LimiterStats, TruePeakLimiter, CEILING_DBTP};
 use crate::director::score::{DuckingSpec, MusicSpec, Quantize, StemRole, TempoGrid, TempoSection};
 
 /// The mix is always stereo.
@@ -56,6 +65,8 @@ pub struct MixStats {
     pub stingers: u32,
     /// Frames during which dialogue ducked the music.
     pub ducked_frames: u64,
+    /// The master bus limiter: clipped samples before and after it, its deepest cut.
+    pub limiter: LimiterStats,
 }
 
 struct MixStem {
@@ -127,6 +138,9 @@ pub struct Mixer {
     scratch: [f32; SLICE * MIX_CHANNELS],
     dialogue: [f32; SLICE * MIX_CHANNELS],
     stats: MixStats,
+    limiter: TruePeakLimiter,
+    /// Whether the limiter's look-ahead has been mixed (see [`Mixer::latency`]).
+    primed: bool,
 }
 
 impl Mixer {
@@ -187,6 +201,8 @@ impl Mixer {
                 ..Default::default()
             },
             stems,
+            limiter: TruePeakLimiter::new(rate, CEILING_DBTP),
+            primed: false,
         };
         for k in 0..m.stems.len() {
             m.stems[k].gain = m.stem_gain(k, m.pos, intensity, 1.0);
@@ -194,9 +210,21 @@ impl Mixer {
         m
     }
 
-    /// Frames mixed so far: the mix clock.
+    /// Frames delivered so far: the mix clock (the mixing itself runs
+    /// [`latency`](Self::latency) frames ahead once started).
     pub fn position(&self) -> u64 {
-        self.pos
+        if self.primed {
+            self.pos - self.limiter.latency() as u64
+        } else {
+            0
+        }
+    }
+
+    /// How far the mixing runs ahead of the output, in frames: the limiter's
+    /// look-ahead. Commands for frame `f` must be scheduled before the `process` call
+    /// that delivers frame `f - latency()`.
+    pub fn latency(&self) -> usize {
+        self.limiter.latency()
     }
 
     /// Counters so far.
@@ -204,7 +232,8 @@ impl Mixer {
         &self.stats
     }
 
-    /// Queues a command (commands must come in time order). When the queue is full
+    /// Queues a command (commands must come in time order, `latency()` frames ahead
+    /// of the output, see [`Mixer::latency`]). When the queue is full
     /// the oldest command is applied at once rather than lost.
     pub fn schedule(&mut self, cmd: MixCommand) {
         if self.queue.len() == QUEUE {
@@ -218,8 +247,9 @@ impl Mixer {
     /// Blocks until every playing stem has `frames` ready (virtual-clock runs only;
     /// a device-driven mix never waits and counts underruns instead).
     pub fn wait_for_input(&self, frames: usize) {
+        let ahead = if self.primed { 0 } else { self.latency() };
         for s in &self.stems {
-            s.input.wait_for(frames * MIX_CHANNELS);
+            s.input.wait_for((frames + ahead) * MIX_CHANNELS);
         }
     }
 
@@ -360,8 +390,29 @@ impl Mixer {
         }
     }
 
-    /// Fills `out` (interleaved stereo) with the next frames of the mix.
+    /// Fills `out` (interleaved stereo) with the next frames of the mix, limited.
     pub fn process(&mut self, out: &mut [f32]) {
+        if !self.primed {
+            // Mix the look-ahead once: what comes out of the limiter meanwhile is its
+            // empty delay line, discarded, so output frame 0 is mix frame 0.
+            self.primed = true;
+            let mut pre = [0f32; SLICE * MIX_CHANNELS];
+            let mut left = self.limiter.latency();
+            while left > 0 {
+                let n = left.min(SLICE);
+                let block = &mut pre[..n * MIX_CHANNELS];
+                self.mix(block);
+                self.limiter.process(block);
+                left -= n;
+            }
+        }
+        self.mix(out);
+        self.limiter.process(out);
+        self.stats.limiter = self.limiter.stats();
+    }
+
+    /// The mix before the master bus: `out.len() / 2` frames from the current position.
+    fn mix(&mut self, out: &mut [f32]) {
         let frames = out.len() / MIX_CHANNELS;
         let mut done = 0;
         while done < frames {

@@ -4,12 +4,17 @@
 //! mix rate and layout ([`convert`]) on a feeder thread that keeps lock-free rings
 //! full ([`feeder`]), mixed by the adaptive [`Mixer`] (intensity curves, bar-quantized
 //! cue crossfades, stingers, ducking) and written to a [`sink`]: a WAV file (headless,
-//! virtual clock), the audio device through cpal (audio clock), or nothing.
+//! virtual clock), the audio device through cpal (audio clock), or nothing. The
+//! mixer's master bus ends in a true-peak [`limiter`]; the player measures what it
+//! writes with [`loudness`] (BS.1770 / EBU R128) for the report.
 
 pub mod convert;
 pub mod decode;
 pub mod feeder;
+pub mod headroom;
 pub mod inspect;
+pub mod limiter;
+pub mod loudness;
 mod mixer;
 mod mp4_edit;
 pub mod score;

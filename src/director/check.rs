@@ -28,17 +28,21 @@ pub struct Problem {
 pub struct CheckReport {
     /// The manifest that was checked.
     pub manifest: PathBuf,
-    /// Every problem, in manifest order for values, then assets.
+    /// Every problem, in manifest order for values, then assets. Any makes the film
+    /// unplayable (`check` exits 1).
     pub problems: Vec<Problem>,
+    /// What plays but should be looked at (the stems' headroom): never an exit code.
+    pub warnings: Vec<Problem>,
 }
 
 impl CheckReport {
     /// Each problem as compilers print them: `file:line: field `F`: message` for values and
     /// assets, `file:line:column: message` for syntax; a message's further lines follow,
-    /// indented.
+    /// indented. Then the warnings, `file:line: warning: field `F`: message`.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for p in &self.problems {
+        let warnings = self.warnings.iter().map(|p| (p, " warning:"));
+        for (p, tag) in self.problems.iter().map(|p| (p, "")).chain(warnings) {
             let at = match (p.line, p.column, p.field.is_empty()) {
                 (Some(l), Some(c), true) => format!(":{l}:{c}"),
                 (Some(l), _, _) => format!(":{l}"),
@@ -51,7 +55,10 @@ impl CheckReport {
             };
             let mut message = p.message.lines();
             let first = message.next().unwrap_or_default();
-            out.push(format!("{}{at}:{field} {first}", self.manifest.display()));
+            out.push(format!(
+                "{}{at}:{tag}{field} {first}",
+                self.manifest.display()
+            ));
             out.extend(message.map(|l| format!("    {l}")));
         }
         out
@@ -62,26 +69,34 @@ impl CheckReport {
 /// cannot be read.
 pub fn check_film(path: &Path) -> Result<CheckReport, FilmError> {
     let (manifest, text) = Film::read_manifest(path)?;
-    let problems = match Film::parse_unchecked(&text, &manifest) {
-        Err(FilmError::Syntax { error, .. }) => syntax_problems(&text, error),
+    let (problems, warnings) = match Film::parse_unchecked(&text, &manifest) {
+        Err(FilmError::Syntax { error, .. }) => (syntax_problems(&text, error), Vec::new()),
         Err(other) => return Err(other),
         Ok(film) => {
             let index = KeyIndex::new(&text);
-            film_problems(&film, &manifest)
-                .into_iter()
-                .map(|(field, message)| {
-                    let at = index.locate(&field);
-                    Problem {
-                        line: at.map(|p| p.line),
-                        column: at.map(|p| p.column),
-                        field,
-                        message,
-                    }
-                })
-                .collect()
+            let place = |found: Vec<(String, String)>| -> Vec<Problem> {
+                found
+                    .into_iter()
+                    .map(|(field, message)| {
+                        let at = index.locate(&field);
+                        Problem {
+                            line: at.map(|p| p.line),
+                            column: at.map(|p| p.column),
+                            field,
+                            message,
+                        }
+                    })
+                    .collect()
+            };
+            let (problems, warnings) = film_problems(&film, &manifest);
+            (place(problems), place(warnings))
         }
     };
-    Ok(CheckReport { manifest, problems })
+    Ok(CheckReport {
+        manifest,
+        problems,
+        warnings,
+    })
 }
 
 /// Every syntax error of the manifest `text` (the parser goes on after each one), or, when
@@ -111,9 +126,12 @@ fn syntax_problems(text: &str, first: SyntaxError) -> Vec<Problem> {
         .collect()
 }
 
-/// Every value, asset and scene problem of a parsed film as (field, message), in the
-/// order [`CheckReport::problems`] gives them.
-fn film_problems(film: &Film, manifest: &Path) -> Vec<(String, String)> {
+/// Problems or warnings as (field, message).
+type Found = Vec<(String, String)>;
+
+/// Every value, asset and scene problem of a parsed film, in the order
+/// [`CheckReport::problems`] gives them; and the warnings.
+fn film_problems(film: &Film, manifest: &Path) -> (Found, Found) {
     let mut out: Vec<(String, String)> = film
         .problems()
         .into_iter()
@@ -128,9 +146,9 @@ fn film_problems(film: &Film, manifest: &Path) -> Vec<(String, String)> {
         Ok(root) => root,
         Err(FilmError::Field { field, problem, .. }) => {
             out.push((field, problem));
-            return out;
+            return (out, Vec::new());
         }
-        Err(_) => return out,
+        Err(_) => return (out, Vec::new()),
     };
     // Each distinct asset is checked, and reported, once however many fields name it.
     let mut resolved = HashMap::new();
@@ -155,7 +173,8 @@ fn film_problems(film: &Film, manifest: &Path) -> Vec<(String, String)> {
         }
     }
     out.extend(scene_problems(film, &resolved));
-    out
+    let warnings = crate::audio::headroom::warnings(film, &resolved);
+    (out, warnings)
 }
 
 /// `items` as (key, every value with that key), keys in first-use order.

@@ -139,6 +139,25 @@ pub struct AudioReport {
     pub rms_dbfs: f64,
     /// Peak absolute sample.
     pub peak: f32,
+    /// Integrated loudness of what was played (ITU-R BS.1770 / EBU R128, gated), LUFS;
+    /// null for a mix under the -70 LUFS gate.
+    pub integrated_lufs: Option<f64>,
+    /// Loudness range (EBU Tech 3342), LU.
+    pub loudness_range_lu: Option<f64>,
+    /// Sample peak of what was played, dBFS (null for digital silence).
+    pub peak_dbfs: Option<f64>,
+    /// True peak (4x oversampled, BS.1770 Annex 2) of what was played, dBTP: at most
+    /// the limiter's -1 dBTP ceiling, give or take the meters' 0.1-0.3 dB.
+    pub true_peak_dbtp: Option<f64>,
+    /// Samples at or over full scale going into the master limiter: what would have
+    /// clipped without it (the stems' gains sum too hot; `livingfilm check` warns).
+    pub clipped_samples_before_limiter: u64,
+    /// Samples at or over full scale in the output (0: the limiter held).
+    pub clipped_samples: u64,
+    /// Deepest gain reduction the limiter applied, dB (0: it never acted).
+    pub limiter_max_reduction_db: f32,
+    /// Time the limiter spent reducing gain, seconds.
+    pub limited_s: f64,
     /// Device buffer underruns (0 headless).
     pub underruns: u64,
     /// Per stem: underruns and failures.

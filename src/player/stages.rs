@@ -64,6 +64,7 @@ impl HostClock {
     }
 }
 use crate::audio::feeder::Feeder;
+use crate::audio::loudness::LoudnessMeter;
 use crate::audio::sink::{AudioClock, AudioSink, SinkError, Tee, WavSink};
 use crate::audio::{Mixer, ScorePlan, MIX_CHANNELS};
 use crate::biometrics::{
@@ -757,6 +758,15 @@ pub fn audio(
     let mut block = vec![0f32; AUDIO_BLOCK_FRAMES * MIX_CHANNELS];
     let mut hasher = Sha256::new();
     let (mut sum_sq, mut peak, mut frames) = (0f64, 0f32, 0u64);
+    // What is written is measured (BS.1770), here on the mixing thread, never in a
+    // device callback.
+    let mut meter = LoudnessMeter::new(rate).map_err(|e| PlayerError::Stage {
+        stage: "audio",
+        reason: e.to_string(),
+    })?;
+    // The mixer runs its limiter's look-ahead ahead of its output: directives are
+    // collected that much further ahead, so each still lands on its own frame.
+    let ahead = mixer.latency() as u64;
     let mut failures: Vec<Option<String>> = vec![None; film.music.stems.len()];
     let start_frame = (cfg.start_at.max(0.0) * rate as f64).round() as u64;
     let frames_left = |timeline: &Timeline, frames: u64| {
@@ -773,9 +783,11 @@ pub fn audio(
         if n == 0 {
             break;
         }
-        // Every directive that starts inside this block, at its exact frame.
+        // Every directive that starts inside this block (and the mixer's look-ahead
+        // after it), at its exact frame.
         timeline.at((frames + n as u64 - 1) as f64 / rate as f64, |_| {});
         n = n.min(frames_left(&timeline, frames).unwrap_or(usize::MAX));
+        timeline.at((frames + n as u64 - 1 + ahead) as f64 / rate as f64, |_| {});
         if n == 0 {
             break;
         }
@@ -796,7 +808,12 @@ pub fn audio(
         // not played.
         let skip = start_frame.saturating_sub(frames).min(n as u64) as usize;
         if skip < n {
-            sink.write(&out[skip * MIX_CHANNELS..])?;
+            let played = &out[skip * MIX_CHANNELS..];
+            sink.write(played)?;
+            meter.add(played).map_err(|e| PlayerError::Stage {
+                stage: "audio",
+                reason: e.to_string(),
+            })?;
         }
         frames += n as u64;
         for f in feeder.failures() {
@@ -808,6 +825,7 @@ pub fn audio(
     drop(feeder);
     let n = (frames as f64 * MIX_CHANNELS as f64).max(1.0);
     let rms = (sum_sq / n).sqrt();
+    let loudness = meter.figures();
     let stems = film
         .music
         .stems
@@ -827,6 +845,14 @@ pub fn audio(
         frames,
         rms_dbfs: 20.0 * rms.max(1e-12).log10(),
         peak,
+        integrated_lufs: loudness.integrated_lufs,
+        loudness_range_lu: loudness.loudness_range_lu,
+        peak_dbfs: loudness.peak_dbfs,
+        true_peak_dbtp: loudness.true_peak_dbtp,
+        clipped_samples_before_limiter: stats.limiter.clipped_in,
+        clipped_samples: stats.limiter.clipped_out,
+        limiter_max_reduction_db: stats.limiter.max_reduction_db(),
+        limited_s: stats.limiter.limited_frames as f64 / rate as f64,
         underruns: sink_stats.underruns,
         stems,
         cue_changes: stats.cue_changes,
