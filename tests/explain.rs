@@ -119,3 +119,35 @@ fn an_id_for_another_version_is_refused() {
     let err = explain(&other, &id).unwrap_err().to_string();
     assert!(err.contains("film version"), "{err}");
 }
+
+/// Choice bytes from a shared link are not trusted: a cut no player of the film could make
+/// (an offset step of -128, past `max_deviation`; a softened challenge segment) is refused
+/// by `explain` and by `play --cut`, before anything plays.
+#[test]
+fn a_crafted_cut_that_breaks_the_guardrails_is_refused() {
+    let film = Film::load(&root().join("assets/demo")).unwrap();
+    let r = play(&config(Some("calm"), &out_dir("explain_crafted_src"))).unwrap();
+    let real = CutId::parse(&r.cut_id).unwrap();
+    assert!(explain(&film, &real).is_ok());
+    // The calm viewer's bytes: encounter (step, take, shape, sign), escape (step, take,
+    // shape), the branch, aftermath (step, shape).
+    assert_eq!(real.decisions.len(), 10, "{:?}", real.decisions);
+    let escape = &film.segments[2];
+    assert!(escape.challenge, "the demo's escape is a challenge segment");
+    for (k, byte, broken) in [
+        (0, 0x80, "max_deviation"),
+        (4, (-40i8) as u8, "challenge segment softened"),
+    ] {
+        let mut crafted = real.clone();
+        crafted.decisions[k] = byte;
+        let err = explain(&film, &crafted).unwrap_err().to_string();
+        assert!(
+            err.contains("guardrails forbid") && err.contains(broken),
+            "{err}"
+        );
+        let mut cfg = config(None, &out_dir("explain_crafted_play"));
+        cfg.cut = Some(crafted.to_string());
+        let err = play(&cfg).unwrap_err().to_string();
+        assert!(err.contains("guardrails forbid"), "{err}");
+    }
+}

@@ -138,7 +138,8 @@ impl Default for LimiterStats {
 impl LimiterStats {
     /// Deepest gain reduction in dB (0.0 when the limiter never acted).
     pub fn max_reduction_db(&self) -> f32 {
-        -20.0 * self.min_gain.log10()
+        // `0.0 - x` rather than `-x`: no reduction reads 0, not -0.
+        0.0 - 20.0 * self.min_gain.log10()
     }
 }
 

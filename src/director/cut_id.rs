@@ -34,6 +34,9 @@ pub enum CutIdError {
     /// A cut of another film or another version of it.
     #[error("cut ID was made for film version {expected}…, this film is version {actual}…")]
     OtherFilm { expected: String, actual: String },
+    /// Choices no player of this film makes: they break the director's guardrails.
+    #[error("cut ID asks for a cut the film's guardrails forbid ({0}); no livingfilm player of this film made it")]
+    BreaksGuardrails(String),
 }
 
 /// The decisions and seed that reproduce one viewing.

@@ -34,7 +34,22 @@ pub struct Explanation {
 }
 
 /// Replays `cut` without biometrics and returns its decisions and its length in seconds.
+/// The choice bytes come from outside (a shared link): a cut whose decisions break the
+/// director's guardrails (an offset past `max_deviation`, a softened challenge, a
+/// departure inside the dwell …, checked by `audit` from the rules' statement) is refused,
+/// since no player of this film could have made it.
 pub fn replay_decisions(film: &Arc<Film>, cut: &CutId) -> Result<(Vec<Decision>, f64), CutIdError> {
+    let (decisions, end_s) = replay_unchecked(film, cut)?;
+    match super::audit::violations(film, &decisions, end_s)
+        .into_iter()
+        .next()
+    {
+        Some(broken) => Err(CutIdError::BreaksGuardrails(broken)),
+        None => Ok((decisions, end_s)),
+    }
+}
+
+fn replay_unchecked(film: &Arc<Film>, cut: &CutId) -> Result<(Vec<Decision>, f64), CutIdError> {
     cut.check_film(&film.content_hash)?;
     let mut ctl = Controller::replaying(film.clone(), cut.decisions.clone());
     let limit = 4.0 * 3600.0 * TICK_HZ;

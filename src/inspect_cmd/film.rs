@@ -13,6 +13,11 @@ fn list(v: &[String]) -> String {
     }
 }
 
+/// "1 variant", "7 variants".
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn print_table(s: &FilmSummary) {
     println!("file       {}", s.manifest.display());
     println!("kind       film manifest");
@@ -22,11 +27,11 @@ fn print_table(s: &FilmSummary) {
         s.width, s.height, s.fps, s.sample_rate
     );
     println!(
-        "segments   {} ({} variants, {} placement slots, {} asset files)",
+        "segments   {} ({}, {}, {})",
         s.segments.len(),
-        s.variants,
-        s.placement_slots,
-        s.assets
+        count(s.variants, "variant"),
+        count(s.placement_slots, "placement slot"),
+        count(s.assets, "asset file")
     );
     println!("decisions  {}", list(&s.decision_points));
     println!("branches   {}", list(&s.branch_points));

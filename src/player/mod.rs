@@ -222,6 +222,8 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             if id.placement_consent && !cfg.placement_consent {
                 return Err(PlayerError::CutNeedsPlacementConsent);
             }
+            // Refuses choices that break the guardrails before anything plays.
+            crate::director::explain::replay_decisions(&film, id)?;
             let forced = Some(id.decisions.clone());
             (id.seed, forced, id.placement_consent, id.locale.clone())
         }
