@@ -125,13 +125,26 @@ fn manifest_parser_survives_mutations() {
     let seed = std::fs::read(root().join("assets/demo/film.toml")).unwrap();
     let dir = std::env::temp_dir().join("livingfilm-fuzz-manifest");
     std::fs::create_dir_all(&dir).unwrap();
-    // Assets resolve relative to the manifest: point them back at the demo film.
+    // Assets resolve relative to the manifest: point them back at the demo film, which
+    // the manifest names as its asset root (assets stay inside it).
     let text = String::from_utf8(seed).unwrap();
     let demo = root().join("assets/demo");
-    let text = ["luts/", "audio/", "scenes/"].iter().fold(text, |t, d| {
-        t.replace(&format!("\"{d}"), &format!("\"{}/{d}", demo.display()))
-    });
+    let text = ["luts/", "audio/", "scenes/", "signs/"]
+        .iter()
+        .fold(text, |t, d| {
+            t.replace(&format!("\"{d}"), &format!("\"{}/{d}", demo.display()))
+        })
+        .replacen(
+            "[film]\n",
+            &format!("[film]\nasset_root = {:?}\n", demo.display().to_string()),
+            1,
+        );
     let path = dir.join("film.toml");
+    // The seed itself loads, so the mutations start from a film that plays.
+    std::fs::write(&path, &text).unwrap();
+    if let Err(e) = livingfilm::director::Film::load(&path) {
+        panic!("the seed manifest does not load: {e}");
+    }
     fuzz("manifest", text.as_bytes(), 400, |b| {
         std::fs::write(&path, b).unwrap();
         let _ = livingfilm::director::Film::load(&path);
