@@ -173,6 +173,13 @@ pub struct TruePeakLimiter {
     window_sum: f64,
     frame: u64,
     stats: LimiterStats,
+    /// Samples at or below this cannot make a true peak over the ceiling: no point the
+    /// interpolator reads can exceed the largest |sample| under its taps times the
+    /// largest sum of |coefficient| over the phases.
+    quiet_below: f32,
+    /// Frames until every sample under the taps is at or below `quiet_below` again;
+    /// while it is 0 the interpolator is skipped (the gain it would give is exactly 1).
+    hot: usize,
 }
 
 impl TruePeakLimiter {
@@ -190,8 +197,15 @@ impl TruePeakLimiter {
                 *k = (c / dc) as f32;
             }
         }
+        let reach: f32 = phases
+            .iter()
+            .map(|p| p.iter().map(|k| k.abs()).sum::<f32>())
+            .fold(1.0, f32::max);
+        let ceiling = 10f32.powf(ceiling_dbtp / 20.0);
         Self {
-            ceiling: 10f32.powf(ceiling_dbtp / 20.0),
+            ceiling,
+            quiet_below: ceiling / reach,
+            hot: 0,
             phases,
             release: 1.0 - (-1.0 / (RELEASE_S * rate as f64)).exp(),
             history: [[0.0; 2 * TAPS]; MIX_CHANNELS],
@@ -277,11 +291,23 @@ impl TruePeakLimiter {
 
     /// The gain that would bring this frame's true-peak neighbourhood to the ceiling.
     fn required_gain(&mut self, frame: &[f32]) -> f32 {
-        let mut peak = 0f32;
         for (c, &s) in frame.iter().enumerate() {
             let h = &mut self.history[c];
             h[self.hist_pos] = s;
             h[self.hist_pos + TAPS] = s;
+            if s.abs() > self.quiet_below {
+                self.hot = TAPS;
+            }
+        }
+        if self.hot == 0 {
+            // Quiet under every tap: most of a mix with headroom costs no filtering.
+            self.hist_pos = (self.hist_pos + 1) % TAPS;
+            return 1.0;
+        }
+        self.hot -= 1;
+        let mut peak = 0f32;
+        for (c, &s) in frame.iter().enumerate() {
+            let h = &self.history[c];
             // Newest sample last: taps[j] meets the sample j frames after the oldest.
             let taps = &h[self.hist_pos + 1..self.hist_pos + 1 + TAPS];
             peak = peak.max(s.abs());
