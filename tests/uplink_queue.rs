@@ -122,7 +122,7 @@ fn kill_9_mid_write_loses_and_duplicates_nothing() {
         let stop_after = 5 + (rng.next() * 80.0) as usize;
         let mut seen = 0;
         // One confirmation line of the child: a push (counted) or an ack.
-        let mut confirm = |line: &str, expected: &mut VecDeque<u64>| {
+        let confirm = |line: &str, expected: &mut VecDeque<u64>| {
             // libtest may print its own text before ours on the first line.
             let Some(at) = line.find("@@") else { return 0 };
             match line[at + 2..].split_once(' ') {
