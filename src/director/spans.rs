@@ -46,9 +46,14 @@ impl Pos {
 /// (`segments[1].variants`) the first `[[…]]` header of it inside its parent, for a table
 /// written by dotted keys (`camera.radius = …`) its first dotted line; an array element
 /// is placed where it starts (its `[[…]]` header, or its `{` in an inline array).
+///
+/// Keys are kept as byte offsets and placed only when asked for, against a table of line
+/// starts: a manifest at its size bound (1 MiB, tens of thousands of keys) is indexed in
+/// linear time, not a scan of the text per key.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    places: HashMap<String, Pos>,
+    places: HashMap<String, usize>,
+    lines: Lines,
 }
 
 impl KeyIndex {
@@ -56,12 +61,15 @@ impl KeyIndex {
     /// by [`syntax_errors`]).
     pub fn new(text: &str) -> Self {
         let (doc, _errors) = DeTable::parse_recoverable(text);
-        let mut index = Self::default();
-        index.table(text, "", doc.get_ref());
+        let mut index = Self {
+            places: HashMap::new(),
+            lines: Lines::new(text),
+        };
+        index.table("", doc.get_ref());
         index
     }
 
-    fn table(&mut self, text: &str, path: &str, table: &DeTable<'_>) {
+    fn table(&mut self, path: &str, table: &DeTable<'_>) {
         for (key, value) in table.iter() {
             let name: &str = key.get_ref();
             let at = if path.is_empty() {
@@ -69,23 +77,19 @@ impl KeyIndex {
             } else {
                 format!("{path}.{name}")
             };
-            self.places
-                .entry(at.clone())
-                .or_insert_with(|| Pos::at(text, key.span().start));
-            self.value(text, &at, value);
+            self.places.entry(at.clone()).or_insert(key.span().start);
+            self.value(&at, value);
         }
     }
 
-    fn value(&mut self, text: &str, path: &str, value: &Spanned<DeValue<'_>>) {
+    fn value(&mut self, path: &str, value: &Spanned<DeValue<'_>>) {
         match value.get_ref() {
-            DeValue::Table(t) => self.table(text, path, t),
+            DeValue::Table(t) => self.table(path, t),
             DeValue::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let at = format!("{path}[{i}]");
-                    self.places
-                        .entry(at.clone())
-                        .or_insert_with(|| Pos::at(text, item.span().start));
-                    self.value(text, &at, item);
+                    self.places.entry(at.clone()).or_insert(item.span().start);
+                    self.value(&at, item);
                 }
             }
             _ => {}
@@ -97,10 +101,43 @@ impl KeyIndex {
     pub fn locate(&self, field: &str) -> Option<Pos> {
         let mut at = field;
         loop {
-            if let Some(pos) = self.places.get(at) {
-                return Some(*pos);
+            if let Some(&offset) = self.places.get(at) {
+                return Some(self.lines.pos(offset));
             }
             at = parent(at)?;
+        }
+    }
+}
+
+/// A text's line starts, to place byte offsets by binary search.
+#[derive(Debug, Default)]
+struct Lines {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            text: text.to_owned(),
+            starts,
+        }
+    }
+
+    /// [`Pos::at`] in O(log lines + the line's length).
+    fn pos(&self, offset: usize) -> Pos {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        Pos {
+            line,
+            column: self.text[start..offset].chars().count() + 1,
         }
     }
 }
@@ -167,6 +204,15 @@ pub fn syntax_errors(text: &str) -> Vec<SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_table_places_offsets_as_a_scan_does() {
+        let text = "a = 1\nbé = \"ü\"\n\n[t]\nc = [1,\n  2]\n";
+        let lines = Lines::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(lines.pos(offset), Pos::at(text, offset), "offset {offset}");
+        }
+    }
 
     fn line(index: &KeyIndex, field: &str) -> Option<usize> {
         index.locate(field).map(|p| p.line)
