@@ -2,6 +2,12 @@
 # installs PACKAGES (PyPI) unless every Python module in MODULES (comma-separated)
 # already imports there. Each bench names what it needs, so the benches run in any
 # order on a fresh machine.
+#
+# Importing onnxruntime in Python starts its 1DS telemetry (a device ID and an event
+# database under ~/.cache/Microsoft) unless this is set, so it is set here, where the
+# venv's Python first runs, whichever bench sources this file (docs/privacy.md).
+export ORT_DISABLE_TELEMETRY=1
+
 bench_venv() {
   local modules="$1"
   shift
