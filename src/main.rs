@@ -419,11 +419,13 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     let windowed = false;
     // In the window the simulator (or the companion) is the body when no file is given.
     let reads_body = a.cut.is_none() && !a.directors_cut && (a.biometrics.is_some() || windowed);
+    let mut model = a.model.path.clone();
     if reads_body {
         eprintln!("note: {NOTICE}");
         // Up front: without a model the viewing cannot be steered, whatever the sensors say.
+        // The path found is handed on, so the player does not search again.
         match a.model.resolve(&a.film) {
-            Ok(p) if p.is_file() => {}
+            Ok(p) if p.is_file() => model = Some(p),
             Ok(p) => eprintln!(
                 "warning: no tension model: {} is not a file; playing the director's cut",
                 p.display()
@@ -439,7 +441,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
         biometrics_format: a.biometrics_format,
         biometrics_rate: a.biometrics_rate,
         cut: a.cut,
-        model: a.model.path,
+        model,
         providers: a.providers.0,
         model_cache: a.model_cache,
         out_dir: a.out,

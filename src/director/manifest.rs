@@ -946,6 +946,14 @@ impl Film {
         path
     }
 
+    /// Every placement item of every segment, in manifest order.
+    pub fn placement_items(&self) -> impl Iterator<Item = &PlacementItem> {
+        self.segments
+            .iter()
+            .flat_map(|s| &s.placements)
+            .flat_map(|slot| &slot.items)
+    }
+
     /// Length of the director's cut, seconds.
     pub fn default_duration_s(&self) -> f64 {
         self.default_path()

@@ -452,12 +452,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             }
         }
     }
-    let consent_matters = film
-        .segments
-        .iter()
-        .flat_map(|s| &s.placements)
-        .flat_map(|slot| &slot.items)
-        .any(|item| item.needs_consent);
+    let consent_matters = film.placement_items().any(|item| item.needs_consent);
     let cut_id = CutId::new(&film.content_hash, seed, director.decision_bytes.clone())
         .with_viewing(placement_consent && consent_matters, locale.as_deref());
     let report = Report::new(

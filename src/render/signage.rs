@@ -68,16 +68,13 @@ fn localized<'a>(
 /// the cut ID carries this, the shortest exact record.
 pub fn shown_locale(film: &Film, locale: Option<&str>) -> Option<String> {
     let locale = locale?;
-    let items = || {
-        film.segments
-            .iter()
-            .flat_map(|s| &s.placements)
-            .flat_map(|slot| &slot.items)
-    };
     let language = locale.split(['-', '_']).next().unwrap_or(locale);
     [locale, language]
         .into_iter()
-        .find(|tag| items().any(|item| item.localized.contains_key(*tag)))
+        .find(|tag| {
+            film.placement_items()
+                .any(|item| item.localized.contains_key(*tag))
+        })
         .map(str::to_owned)
 }
 
