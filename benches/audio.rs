@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use livingfilm::audio::feeder::Feeder;
-use livingfilm::audio::sink::fill_from_ring;
-use livingfilm::audio::{MixCommand, Mixer, StingerSound, StreamDecoder};
-use livingfilm::director::score::{
+use livingfilm_audio::feeder::Feeder;
+use livingfilm_audio::sink::fill_from_ring;
+use livingfilm_audio::{MixCommand, Mixer, StingerSound, StreamDecoder};
+use livingfilm_director::score::{
     DuckingSpec, MusicSpec, Quantize, StemRole, StemSpec, TempoSection, TransitionSpec,
 };
 
@@ -57,7 +57,7 @@ fn mixer_bench(seconds: usize) {
         ducking: DuckingSpec::default(),
         stingers: vec![],
     };
-    let specs = livingfilm::audio::score::feed_specs(&music);
+    let specs = livingfilm_audio::score::feed_specs(&music);
     let (_feeder, inputs) = Feeder::start(&specs, RATE, RATE as usize).expect("stems");
     let hit = StingerSound {
         samples: vec![0.1; 2 * RATE as usize / 2],

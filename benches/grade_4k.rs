@@ -9,9 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use livingfilm::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
-use livingfilm::grade::{CubeLut, Grade, GradeParams, Interp};
-use livingfilm::render::GpuContext;
+use livingfilm_render::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
+use livingfilm_render::grade::{CubeLut, Grade, GradeParams, Interp};
+use livingfilm_render::GpuContext;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args()
@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
     let frame: Vec<f32> = (0..w * h)
         .flat_map(|i| {
             let (x, y) = (i % w, i / w);
-            let n = livingfilm::grade::hash3(x, y, 1);
+            let n = livingfilm_render::grade::hash3(x, y, 1);
             [x as f32 / w as f32, y as f32 / h as f32, n]
         })
         .collect();

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use livingfilm::biometrics::{FeatureConfig, FeatureExtractor, Reading, Sample};
+use livingfilm_biometrics::{FeatureConfig, FeatureExtractor, Reading, Sample};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use livingfilm::director::{Film, MAX_LOOKS};
-use livingfilm::render::{
+use livingfilm_director::{Film, MAX_LOOKS};
+use livingfilm_render::{
     camera_pose, CpuRenderer, FrameParams, GpuContext, Renderer, Scene, SceneInfo, Signage,
 };
 
@@ -32,7 +32,7 @@ fn params(film: &Film, info: &SceneInfo, scene: usize, i: u32, n: u32) -> FrameP
         exposure: 1.0,
         fog: 0.05,
         rain: v.rain[1],
-        key_light: livingfilm::render::key_light(
+        key_light: livingfilm_render::key_light(
             v.key_light.map(|k| k.dir),
             v.key_light.map_or(0.0, |k| k.strength[1]),
         ),

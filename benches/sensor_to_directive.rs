@@ -8,9 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use livingfilm::biometrics::{load_replay, FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
-use livingfilm::director::{Controller, DirectorEvent, Film};
-use livingfilm::inference::{TensionModel, N_FEATURES};
+use livingfilm_biometrics::{load_replay, FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
+use livingfilm_director::{Controller, DirectorEvent, Film};
+use livingfilm_inference::{TensionModel, N_FEATURES};
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
@@ -19,7 +19,7 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
-    livingfilm::inference::runtime::disable_vendor_telemetry();
+    livingfilm_inference::runtime::disable_vendor_telemetry();
     let full = std::env::args().any(|a| a == "--bench");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let film = Arc::new(Film::load(&root.join("assets/demo"))?);

@@ -5,13 +5,13 @@
 //!
 //! `cargo bench --bench splats -- --bench`; under `cargo test` a 64×36 smoke pass runs.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common.rs"]
 mod common;
 
 use std::time::Instant;
 
-use livingfilm::director::{Film, MAX_LOOKS};
-use livingfilm::render::{
+use livingfilm_director::{Film, MAX_LOOKS};
+use livingfilm_render::{
     camera_pose, CpuRenderer, FrameParams, GpuContext, Renderer, SceneKind, Signage,
 };
 
@@ -96,9 +96,9 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
     let ctx = GpuContext::new()?;
-    livingfilm::splat::sort_on_gpu(&ctx, &pairs[..1024]).map_err(anyhow::Error::msg)?;
+    livingfilm_render::splat::sort_on_gpu(&ctx, &pairs[..1024]).map_err(anyhow::Error::msg)?;
     let start = Instant::now();
-    let sorted = livingfilm::splat::sort_on_gpu(&ctx, &pairs).map_err(anyhow::Error::msg)?;
+    let sorted = livingfilm_render::splat::sort_on_gpu(&ctx, &pairs).map_err(anyhow::Error::msg)?;
     let gpu_ms = start.elapsed().as_secs_f64() * 1e3;
     let mut want = pairs.clone();
     let start = Instant::now();

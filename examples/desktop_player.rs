@@ -8,14 +8,14 @@
 
 use std::path::PathBuf;
 
-use livingfilm::desktop::{self, DesktopOptions, Input, Script};
-use livingfilm::inference::Provider;
-use livingfilm::render::RenderBackend;
-use livingfilm::{AudioMode, PlayerConfig};
+use livingfilm_desktop::{DesktopOptions, Input, Script};
+use livingfilm_inference::Provider;
+use livingfilm_player::{AudioMode, PlayerConfig};
+use livingfilm_render::RenderBackend;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
-    livingfilm::inference::runtime::disable_vendor_telemetry();
+    livingfilm_inference::runtime::disable_vendor_telemetry();
     let mut args = std::env::args().skip(1);
     let film = PathBuf::from(args.next().unwrap_or_else(|| "assets/demo".into()));
     let out = PathBuf::from(args.next().unwrap_or_else(|| "out/desktop".into()));
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         render: RenderBackend::Auto,
         locale: None,
     };
-    let (report, window) = desktop::run(DesktopOptions {
+    let (report, window) = livingfilm_desktop::run(DesktopOptions {
         player,
         input: Input::Simulator,
         size: (1280, 720),
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         script: Script::default(),
         stop: None,
     })?;
-    println!("keys: {}", desktop::controls::KEYS);
+    println!("keys: {}", livingfilm_desktop::controls::KEYS);
     if let Some(r) = report {
         println!("cut {} ({})", r.cut_id, window.ended_by);
     }

@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use livingfilm::biometrics::{load_replay, FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
-use livingfilm::inference::TensionModel;
+use livingfilm_biometrics::{load_replay, FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
+use livingfilm_inference::TensionModel;
 
 fn main() -> anyhow::Result<()> {
     // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
-    livingfilm::inference::runtime::disable_vendor_telemetry();
+    livingfilm_inference::runtime::disable_vendor_telemetry();
     let path: PathBuf = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "assets/demo/viewers/tense.csv".into())

@@ -189,7 +189,7 @@ impl FileKind {
             };
         }
         let mut head = Vec::with_capacity(HEAD_BYTES);
-        crate::untrusted::open_regular(path)
+        livingfilm_core::untrusted::open_regular(path)
             .and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head))
             .map_err(io)?;
         // A model is protobuf: nothing at its start to sniff reliably, so its name decides.

@@ -4,10 +4,10 @@ use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use livingfilm::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
-use livingfilm::grade::{parse_rgb, Cdl, CubeLut, Grade, GradeParams, Interp};
-use livingfilm::media::still::Still;
-use livingfilm::media::y4m::{Y4mReader, Y4mWriter};
+use livingfilm_render::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
+use livingfilm_render::grade::{parse_rgb, Cdl, CubeLut, Grade, GradeParams, Interp};
+use livingfilm_render::media::still::Still;
+use livingfilm_render::media::y4m::{Y4mReader, Y4mWriter};
 
 /// Apply a `.cube` look and grade operators to a still (PNG 8/16-bit, EXR) or a Y4M clip.
 ///
@@ -98,7 +98,7 @@ struct Engine {
 impl Engine {
     fn new(grade: Grade, use_gpu: bool, width: u32, height: u32) -> anyhow::Result<Self> {
         let gpu = if use_gpu {
-            let ctx = livingfilm::render::GpuContext::new()?;
+            let ctx = livingfilm_render::GpuContext::new()?;
             Some(GpuGrader::new(
                 &ctx,
                 &grade,
@@ -169,8 +169,8 @@ pub fn run(a: GradeArgs, progress: bool) -> anyhow::Result<()> {
             let mut writer = Y4mWriter::new(BufWriter::new(out), h.clone())?;
             let luma = (h.width * h.height) as u64;
             let frame_bytes = 6 + match h.chroma {
-                livingfilm::media::y4m::Chroma::C444 => 3 * luma,
-                livingfilm::media::y4m::Chroma::C420 => luma * 3 / 2,
+                livingfilm_render::media::y4m::Chroma::C444 => 3 * luma,
+                livingfilm_render::media::y4m::Chroma::C420 => luma * 3 / 2,
             };
             let pb = if progress {
                 indicatif::ProgressBar::new(total_bytes / frame_bytes)

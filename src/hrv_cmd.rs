@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use livingfilm::biometrics::recording::{analyse, load_recording, Format, HrvReport};
-use livingfilm::biometrics::HrvStats;
+use livingfilm_biometrics::recording::{analyse, load_recording, Format, HrvReport};
+use livingfilm_biometrics::HrvStats;
 
 /// Time-domain HRV of a recording: MeanNN, SDNN, RMSSD, pNN50 and HR for the whole
 /// recording (after Kubios-style artifact correction) and for trailing 10/30/60 s

@@ -1,29 +1,11 @@
-//! livingfilm: a player runtime for adaptive ("living") films.
-//!
-//! Data flows one way through the stages, each a module with one type in and one out:
-//! [`biometrics`] (`Sample` → `Features`) → [`inference`] (`Features` → `Estimate`) →
-//! [`director`] (`Estimate` → `Directive`) → [`render`] / [`audio`] / [`uplink`];
-//! [`player`] runs them on threads joined by bounded channels. See ARCHITECTURE.md.
+//! The `livingfilm` command's library: the tool verbs a film maker runs beside the
+//! player (`check`, `bake-demo`, `simulate`, `collect`, `inspect`). The player itself
+//! lives in `livingfilm-player` and the stages in their own crates; this crate only
+//! adds what a TV never needs (ARCHITECTURE.md has the crate graph).
 
-pub mod audio;
 pub mod bake;
-pub mod biometrics;
-#[cfg(feature = "window")]
-pub mod desktop;
-pub mod director;
-#[cfg(feature = "ffi")]
-pub mod ffi;
+pub mod check;
+pub mod collector;
 pub mod file_kind;
-pub mod fonts;
-pub mod grade;
-pub mod inference;
-pub mod media;
-pub mod player;
-pub mod render;
-pub mod shipped;
-pub mod splat;
+pub mod summary;
 pub mod tracking;
-pub mod untrusted;
-pub mod uplink;
-
-pub use player::{play, AudioMode, PlayerConfig, PlayerError, Report};

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use livingfilm::biometrics::companion::CompanionListener;
-use livingfilm::biometrics::{FeatureConfig, FeatureExtractor, SampleSource};
+use livingfilm_biometrics::companion::CompanionListener;
+use livingfilm_biometrics::{FeatureConfig, FeatureExtractor, SampleSource};
 
 /// Listen to a live biometric source and print, once a second, the features the player
 /// would compute (HR, RMSSD, pupil z-score and each confidence) plus accepted/rejected
@@ -35,7 +35,7 @@ pub struct ListenArgs {
 pub fn run(a: ListenArgs) -> anyhow::Result<()> {
     let mut source: Box<dyn SampleSource> = match &a.ble {
         #[cfg(feature = "ble")]
-        Some(name) => Box::new(livingfilm::biometrics::ble_live::BleHeartRateSource::start(
+        Some(name) => Box::new(livingfilm_biometrics::ble_live::BleHeartRateSource::start(
             name, 0.0,
         )),
         #[cfg(not(feature = "ble"))]

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use livingfilm::inference::Provider;
-use livingfilm::render::RenderBackend;
-use livingfilm::uplink::consent::{default_data_dir, ConsentStore, NOTICE};
-use livingfilm::{AudioMode, PlayerConfig};
+use livingfilm_inference::Provider;
+use livingfilm_player::{AudioMode, PlayerConfig};
+use livingfilm_render::RenderBackend;
+use livingfilm_uplink::consent::{default_data_dir, ConsentStore, NOTICE};
 
 mod grade_cmd;
 mod hrv_cmd;
@@ -170,10 +170,13 @@ struct ModelArg {
 
 impl ModelArg {
     /// The model given, or the shipped one for `film`.
-    fn resolve(&self, film: &std::path::Path) -> Result<PathBuf, livingfilm::shipped::NotShipped> {
+    fn resolve(
+        &self,
+        film: &std::path::Path,
+    ) -> Result<PathBuf, livingfilm_player::shipped::NotShipped> {
         match &self.path {
             Some(p) => Ok(p.clone()),
-            None => livingfilm::shipped::find_model(Some(film)),
+            None => livingfilm_player::shipped::find_model(Some(film)),
         }
     }
 }
@@ -183,7 +186,7 @@ impl ModelArg {
 fn film_or_demo(film: Option<PathBuf>, demo: &str) -> anyhow::Result<PathBuf> {
     match film {
         Some(f) => Ok(f),
-        None => livingfilm::shipped::find_film(demo)
+        None => livingfilm_player::shipped::find_film(demo)
             .with_context(|| format!("no film named; the demo film `{demo}` is not installed")),
     }
 }
@@ -200,7 +203,7 @@ struct PlayArgs {
     /// Layout of --biometrics when it is not a replay CSV/JSONL: RR lines, or raw ECG/PPG
     /// turned into beats by R-peak / pulse-peak detection (a WFDB .hea is found by itself).
     #[arg(long, value_enum, value_name = "FORMAT", requires = "biometrics")]
-    biometrics_format: Option<livingfilm::biometrics::recording::Format>,
+    biometrics_format: Option<livingfilm_biometrics::recording::Format>,
     /// Sampling rate of raw ECG/PPG text given with --biometrics-format, Hz.
     #[arg(long, value_name = "HZ", requires = "biometrics")]
     biometrics_rate: Option<f64>,
@@ -282,7 +285,7 @@ struct WindowArgs {
     #[arg(long)]
     window: bool,
     /// Window size in pixels.
-    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = livingfilm::desktop::parse_window_size, requires = "window")]
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = livingfilm_desktop::parse_window_size, requires = "window")]
     window_size: (u32, u32),
     /// Start full screen.
     #[arg(long, requires = "window")]
@@ -409,7 +412,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     );
     // A URL that may not carry records is refused now, not after the film has played.
     if let Some(url) = &a.uplink_url {
-        livingfilm::uplink::sender::Endpoint::parse(url)?;
+        livingfilm_uplink::sender::Endpoint::parse(url)?;
     }
     let data_dir = a.data_dir.unwrap_or_else(default_data_dir);
     let stored = ConsentStore::new(&data_dir).load()?;
@@ -478,18 +481,18 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     let (controls, inbox) = crossbeam_channel::unbounded();
     // Stamped at 0 s: due at the director's next tick.
     let end = move || {
-        let _ = controls.send(livingfilm::player::Stamped {
+        let _ = controls.send(livingfilm_player::Stamped {
             t: 0.0,
-            control: livingfilm::player::Control::End,
+            control: livingfilm_player::Control::End,
         });
     };
     let interrupt =
         interrupt::Interrupt::on_signal(end).context("listening for Ctrl-C / SIGTERM")?;
-    let host = livingfilm::player::HostIo {
+    let host = livingfilm_player::HostIo {
         controls: Some(inbox),
         ..Default::default()
     };
-    let played = livingfilm::player::play_with(&cfg, host);
+    let played = livingfilm_player::play_with(&cfg, host);
     interrupt.close();
     let r = played?;
     if let Some(why) = &r.render.fallback {
@@ -587,9 +590,9 @@ fn summarize_skipped(lines: &[String]) -> String {
 }
 
 fn run_explain(cut: &str, film: &std::path::Path, json: bool) -> anyhow::Result<()> {
-    let id = livingfilm::director::CutId::parse(cut)?;
-    let film = livingfilm::director::Film::load(film)?;
-    let lines = livingfilm::director::explain::explain(&film, &id)?;
+    let id = livingfilm_director::CutId::parse(cut)?;
+    let film = livingfilm_director::Film::load(film)?;
+    let lines = livingfilm_director::explain::explain(&film, &id)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&lines)?);
     } else {
@@ -605,7 +608,7 @@ fn run_explain(cut: &str, film: &std::path::Path, json: bool) -> anyhow::Result<
 }
 
 fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
-    let report = livingfilm::director::check::check_film(film)?;
+    let report = livingfilm_cli::check::check_film(film)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.problems.is_empty() {
@@ -631,7 +634,7 @@ fn run_check(film: &std::path::Path, json: bool) -> anyhow::Result<()> {
 /// `play --window`: the desktop test player.
 #[cfg(feature = "window")]
 fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<ExitCode> {
-    use livingfilm::desktop::{self, DesktopOptions, Input, Script};
+    use livingfilm_desktop::{DesktopOptions, Input, Script};
     anyhow::ensure!(
         w.start_at.is_finite() && w.start_at >= 0.0,
         "--start-at must be a time in seconds, 0 or more"
@@ -667,7 +670,7 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<ExitCode> 
         flag.store(true, std::sync::atomic::Ordering::Release)
     })
     .context("listening for Ctrl-C / SIGTERM")?;
-    let played = desktop::run(DesktopOptions {
+    let played = livingfilm_desktop::run(DesktopOptions {
         player: cfg,
         input,
         size: w.window_size,
@@ -706,9 +709,9 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     // Before any thread starts: onnxruntime's telemetry reads this when it loads.
-    livingfilm::inference::runtime::disable_vendor_telemetry();
+    livingfilm_inference::runtime::disable_vendor_telemetry();
     // And before any adapter is listed: no display probe on a headless machine.
-    livingfilm::render::quiet_headless_device_select();
+    livingfilm_render::quiet_headless_device_select();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(a) => run_play(*a),
@@ -742,11 +745,11 @@ fn run_other(command: Command) -> anyhow::Result<()> {
         Command::Grade(g) => grade_cmd::run(g, std::io::stderr().is_terminal()),
         Command::BakeDemo { dir, grid, f16 } => {
             let storage = if f16 {
-                livingfilm::render::Storage::F16
+                livingfilm_render::Storage::F16
             } else {
-                livingfilm::render::Storage::U8
+                livingfilm_render::Storage::U8
             };
-            livingfilm::bake::bake_demo(&dir, grid, storage)
+            livingfilm_cli::bake::bake_demo(&dir, grid, storage)
                 .with_context(|| format!("baking the demo into {}", dir.display()))
                 .map(|files| eprintln!("wrote {} files under {}", files.len(), dir.display()))
         }

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use livingfilm::inference::npy::NpyArray;
-use livingfilm::inference::{
+use livingfilm_inference::npy::NpyArray;
+use livingfilm_inference::{
     OnnxModel, SessionOptions, TensionModel, AUTO_PROVIDERS, FEATURE_CONTRACT,
 };
 

@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use livingfilm::director::Film;
-use livingfilm::inference::TensionModel;
+use livingfilm_director::Film;
+use livingfilm_inference::TensionModel;
 
 /// Arguments of `livingfilm simulate`.
 #[derive(clap::Args)]
@@ -49,7 +49,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         );
     }
     let report =
-        livingfilm::tracking::run(film, &mut model, a.viewers, a.seed, a.reveal_at, |n| {
+        livingfilm_cli::tracking::run(film, &mut model, a.viewers, a.seed, a.reveal_at, |n| {
             pb.set_position(n as u64)
         })?;
     pb.finish_and_clear();
@@ -104,7 +104,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         if group.is_empty() {
             continue;
         }
-        let mean = |f: fn(&&livingfilm::tracking::ViewerResult) -> f64| {
+        let mean = |f: fn(&&livingfilm_cli::tracking::ViewerResult) -> f64| {
             group.iter().map(f).sum::<f64>() / group.len() as f64
         };
         println!(

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use livingfilm::uplink::collector::{serve, Collector};
-use livingfilm::uplink::consent::{default_data_dir, ConsentStore, DISCLOSURE};
+use livingfilm_cli::collector::{serve, Collector};
+use livingfilm_uplink::consent::{default_data_dir, ConsentStore, DISCLOSURE};
 
 /// What to do with consent.
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -2,7 +2,7 @@
 //! density from the distance, colour as degree-1 spherical harmonics (a diffuse term
 //! plus a view-dependent rim), with each scene's sign slots, camera paths and sky.
 
-use crate::render::{CameraKey, CameraPath, Occupancy, Scene, SignSlot, Sky, SH_C0, SH_C1};
+use livingfilm_render::{CameraKey, CameraPath, Occupancy, Scene, SignSlot, Sky, SH_C0, SH_C1};
 
 type V3 = [f32; 3];
 
@@ -281,4 +281,21 @@ pub fn demo_scenes(n: u32) -> Vec<(&'static str, Scene)> {
         ("garden", bake(garden, n, garden_hooks())),
         ("storm", bake(storm, n, storm_hooks())),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scene halved for a small GPU keeps its mean density (the renderer's halving,
+    /// tried on the baked demo scenes).
+    #[test]
+    fn halving_keeps_the_mean() {
+        let (_, s) = demo_scenes(8).remove(0);
+        let h = s.halved();
+        assert_eq!(h.dims, [4, 4, 4]);
+        assert_eq!(h.occupancy.dims, [2, 2, 2]);
+        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+        assert!((mean(&h.density) - mean(&s.density)).abs() < 0.05);
+    }
 }

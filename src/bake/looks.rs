@@ -1,6 +1,6 @@
 //! The demo grade looks: colder and harsher as tension rises, warmer in release.
 
-use crate::grade::Lut3d;
+use livingfilm_render::grade::Lut3d;
 
 /// A `.cube`-ready LUT of `n`³ entries implementing the tension look.
 pub fn tension_look(n: usize) -> Lut3d {

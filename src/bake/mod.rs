@@ -18,14 +18,14 @@ pub use grids::demo_scenes;
 pub fn bake_demo(
     dir: &Path,
     grid_size: u32,
-    storage: crate::render::Storage,
+    storage: livingfilm_render::Storage,
 ) -> std::io::Result<Vec<std::path::PathBuf>> {
-    if !(8..=crate::render::MAX_DIM).contains(&grid_size) {
+    if !(8..=livingfilm_render::MAX_DIM).contains(&grid_size) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!(
                 "grid size {grid_size} outside 8..={}",
-                crate::render::MAX_DIM
+                livingfilm_render::MAX_DIM
             ),
         ));
     }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use livingfilm::audio::inspect::{analyze, AudioStats};
+use livingfilm_audio::inspect::{analyze, AudioStats};
 
 fn db(x: Option<f64>) -> String {
     x.map_or("-inf".into(), |v| format!("{v:.2}"))

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use livingfilm::director::summary::{summarize, FilmSummary};
+use livingfilm_cli::summary::{summarize, FilmSummary};
 
 fn list(v: &[String]) -> String {
     if v.is_empty() {

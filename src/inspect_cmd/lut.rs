@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use livingfilm::grade::CubeLut;
+use livingfilm_render::grade::CubeLut;
 
 /// One part of a LUT.
 #[derive(serde::Serialize)]
@@ -73,7 +73,7 @@ pub fn lut(file: &Path, json: bool) -> anyhow::Result<()> {
     println!("file       {}", s.file);
     println!("kind       {}", s.kind);
     if let Some(t) = &s.title {
-        println!("title      {}", livingfilm::untrusted::excerpt(t));
+        println!("title      {}", livingfilm_core::untrusted::excerpt(t));
     }
     for (name, part, size) in [
         ("shaper", &s.shaper, "entries"),

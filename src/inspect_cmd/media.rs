@@ -4,7 +4,7 @@
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use livingfilm::biometrics::Reading;
+use livingfilm_biometrics::Reading;
 
 /// What `inspect` reports about an image.
 #[derive(serde::Serialize)]
@@ -18,9 +18,9 @@ struct ImageStats {
 }
 
 pub fn image(file: &Path, json: bool) -> anyhow::Result<()> {
-    let img = livingfilm::media::open_image(file)?;
+    let img = livingfilm_render::media::open_image(file)?;
     let mut head = [0u8; 4];
-    let png = livingfilm::untrusted::open_regular(file)
+    let png = livingfilm_core::untrusted::open_regular(file)
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok()
         && head == *b"\x89PNG";
@@ -59,9 +59,9 @@ struct ClipStats {
 }
 
 pub fn y4m(file: &Path, json: bool) -> anyhow::Result<()> {
-    let f = livingfilm::untrusted::open_regular(file)?;
+    let f = livingfilm_core::untrusted::open_regular(file)?;
     let file_bytes = f.metadata()?.len();
-    let h = livingfilm::media::y4m::Y4mReader::new(BufReader::new(f), file)?.header;
+    let h = livingfilm_render::media::y4m::Y4mReader::new(BufReader::new(f), file)?.header;
     let s = ClipStats {
         file: file.display().to_string(),
         width: h.width,
@@ -100,7 +100,7 @@ struct ReplayStats {
 }
 
 pub fn replay(file: &Path, json: bool) -> anyhow::Result<()> {
-    let samples = livingfilm::biometrics::load_replay(file)?;
+    let samples = livingfilm_biometrics::load_replay(file)?;
     let count = |f: fn(&Reading) -> Option<f64>| -> Vec<f64> {
         samples.iter().filter_map(|s| f(&s.reading)).collect()
     };
@@ -140,7 +140,7 @@ pub fn replay(file: &Path, json: bool) -> anyhow::Result<()> {
 }
 
 pub fn npy(file: &Path, json: bool) -> anyhow::Result<()> {
-    let a = livingfilm::inference::npy::NpyArray::load(file)?;
+    let a = livingfilm_inference::npy::NpyArray::load(file)?;
     let v = serde_json::json!({
         "file": file.display().to_string(),
         "shape": a.shape,

@@ -11,7 +11,7 @@ mod scene;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use livingfilm::file_kind::FileKind;
+use livingfilm_cli::file_kind::FileKind;
 
 // The help text, with every kind, is the `Inspect` command's doc comment in main.rs.
 #[derive(clap::Args)]

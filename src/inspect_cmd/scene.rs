@@ -27,7 +27,7 @@ struct SceneStats {
 
 pub fn lfscene(file: &Path, json: bool) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
-    let scene = livingfilm::render::Scene::load(file)?;
+    let scene = livingfilm_render::Scene::load(file)?;
     let s = SceneStats {
         file: file.display().to_string(),
         kind: "radiance-field grid (density + SH colour)",
@@ -101,7 +101,7 @@ struct SplatStats {
 }
 
 pub fn splats(file: &Path, json: bool) -> anyhow::Result<()> {
-    use livingfilm::splat::{SplatScene, Splats};
+    use livingfilm_render::splat::{SplatScene, Splats};
     let start = std::time::Instant::now();
     let raw = Splats::load(file)?;
     let (lo, hi) = raw.bounds();

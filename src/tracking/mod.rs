@@ -21,13 +21,13 @@ pub mod viewer;
 
 use std::sync::Arc;
 
-use crate::biometrics::simulate::{Body, Rng};
-use crate::biometrics::Sample;
-use crate::biometrics::{FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
-use crate::director::audit::violations;
-use crate::director::{Controller, DirectorEvent, Film};
-use crate::inference::{InferenceError, TensionModel};
-use crate::player::profile::MAX_PROFILE_EVIDENCE_S;
+use livingfilm_biometrics::simulate::{Body, Rng};
+use livingfilm_biometrics::Sample;
+use livingfilm_biometrics::{FeatureConfig, FeatureExtractor, FEATURE_RATE_HZ};
+use livingfilm_director::audit::violations;
+use livingfilm_director::{Controller, DirectorEvent, Film};
+use livingfilm_inference::{InferenceError, TensionModel};
+use livingfilm_player::profile::MAX_PROFILE_EVIDENCE_S;
 use viewer::{Viewer, Watching, VARIANT_EFFECT};
 
 /// Seconds between controller ticks (the player's feature rate).
@@ -54,7 +54,7 @@ pub const LEARNING_EVERY_S: f64 = 20.0;
 /// One viewing's outcome.
 struct Viewing {
     mae: f64,
-    decisions: Vec<crate::director::Decision>,
+    decisions: Vec<livingfilm_director::Decision>,
     end_s: f64,
     learned: (f32, f64),
     /// The learned sensitivity every [`LEARNING_EVERY_S`].

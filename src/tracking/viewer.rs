@@ -19,7 +19,7 @@
 //! ([`Calibration`](super::Calibration)); the player only ever sees the heartbeats and
 //! pupil samples.
 
-use crate::biometrics::simulate::Rng;
+use livingfilm_biometrics::simulate::Rng;
 
 /// Weight of a variant's intensity (relative to the default take) on the offered tension.
 pub const VARIANT_EFFECT: f32 = 0.5;

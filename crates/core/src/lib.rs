@@ -1,0 +1,27 @@
+//! livingfilm-core: what every stage shares and nothing more.
+//!
+//! - [`seam`]: the messages between stages (`Sample` → `Features` → `Estimate` →
+//!   `Directive`/`Decision`/`SegmentSummary`), so a stage depends on its neighbours'
+//!   types, never on the neighbours;
+//! - [`manifest`], [`score`], [`spans`]: the film's possibility space as the director
+//!   wrote it (`film.toml`), validated, with every problem placed at its line;
+//! - [`cut_id`]: the shareable ID that replays one viewing;
+//! - [`untrusted`]: bounded reads and the film-folder containment every parser uses.
+
+pub mod cut_id;
+pub mod manifest;
+pub mod score;
+pub mod seam;
+pub mod spans;
+pub mod untrusted;
+
+pub use cut_id::{CutId, CutIdError};
+pub use manifest::{
+    Camera, CameraMove, Film, FilmError, GradeSpec, Guardrails, KeyLight, LookSpec, PathCamera,
+    PlacementItem, Segment, Slot, Variant, MAX_LOOKS, MAX_PLACEMENT_SLOTS,
+};
+pub use score::{MusicSpec, StemSpec};
+pub use seam::{
+    Decision, Directive, DirectorEvent, Estimate, Features, HrvStats, Reading, Sample,
+    SegmentSummary, LEAD_S,
+};

@@ -1,0 +1,37 @@
+//! Render stage: [`Directive`](livingfilm_core::Directive)s in, RGBA frames out.
+//!
+//! A baked radiance field ([`Scene`]: density and degree-1 SH colour, `.lfscene`) is
+//! ray-marched on the GPU (`shaders/raymarch.wgsl`) with empty-space skipping
+//! ([`Occupancy`]), signs ([`Signage`]) and weather, then graded with a 3D LUT ([`Lut3d`](crate::grade::Lut3d),
+//! `shaders/grade.wgsl`) whose strength the directive sets. Frames are read back
+//! and written by [`output`] as PNG and Y4M. [`CpuRenderer`] does the same maths on
+//! the CPU, for devices without a usable GPU and as the GPU path's reference.
+
+mod backend;
+mod camera;
+pub mod cpu;
+mod gpu;
+pub mod grade;
+pub mod media;
+pub mod occupancy;
+pub mod output;
+pub mod readback;
+pub mod renderer;
+pub mod scene;
+mod signage;
+pub mod splat;
+
+pub use backend::{FrameRenderer, RenderBackend};
+pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
+pub use cpu::{CpuRenderer, MarchStats, Weather};
+pub use gpu::{quiet_headless_device_select, GpuContext, GpuError};
+pub use occupancy::Occupancy;
+pub use readback::Readback;
+pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
+pub use scene::{
+    AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
+    SignSlot, Sky, Storage, MAX_DIM, MAX_SCENE_BYTES, SH_C0, SH_C1,
+};
+pub use signage::{
+    load_sign_image, shown_locale, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE,
+};

@@ -1,0 +1,106 @@
+//! Reading 2D textures back to the CPU: the copy into a mappable buffer (rows padded to
+//! wgpu's 256-byte alignment) and the wait for it, shared by the renderer and the grader.
+
+/// A mappable buffer sized for textures of one size and texel width.
+pub struct Readback {
+    buffer: wgpu::Buffer,
+    width: u32,
+    height: u32,
+    row_bytes: u32,
+    padded_row: u32,
+}
+
+impl Readback {
+    /// A buffer for `width`×`height` textures of `texel_bytes` bytes per texel.
+    pub fn new(device: &wgpu::Device, width: u32, height: u32, texel_bytes: u32) -> Self {
+        let row_bytes = width * texel_bytes;
+        let padded_row = row_bytes.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
+            * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: padded_row as u64 * height as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Self {
+            buffer,
+            width,
+            height,
+            row_bytes,
+            padded_row,
+        }
+    }
+
+    /// Records the copy of `texture` (mip 0, whole) into the buffer.
+    pub fn record(&self, enc: &mut wgpu::CommandEncoder, texture: &wgpu::Texture) {
+        enc.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &self.buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(self.padded_row),
+                    rows_per_image: Some(self.height),
+                },
+            },
+            wgpu::Extent3d {
+                width: self.width,
+                height: self.height,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+
+    /// Waits for the submitted copy and hands each row (without padding) to `row`, top first.
+    pub fn read(&self, device: &wgpu::Device, row: impl FnMut(&[u8])) -> Result<(), String> {
+        self.read_after(device, None, row)
+    }
+
+    /// Like [`Readback::read`], waiting only for `submission` (later work may keep running).
+    pub fn read_after(
+        &self,
+        device: &wgpu::Device,
+        submission: Option<wgpu::SubmissionIndex>,
+        mut row: impl FnMut(&[u8]),
+    ) -> Result<(), String> {
+        let slice = self.buffer.slice(..);
+        map_for_reading(device, &slice, submission)?;
+        {
+            let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
+            for r in data
+                .chunks(self.padded_row as usize)
+                .take(self.height as usize)
+            {
+                row(&r[..self.row_bytes as usize]);
+            }
+        }
+        self.buffer.unmap();
+        Ok(())
+    }
+}
+
+/// Maps `slice` for reading once `submission` (or all work) has finished, and waits.
+pub fn map_for_reading(
+    device: &wgpu::Device,
+    slice: &wgpu::BufferSlice,
+    submission: Option<wgpu::SubmissionIndex>,
+) -> Result<(), String> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    device
+        .poll(wgpu::PollType::Wait {
+            submission_index: submission,
+            timeout: None,
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv()
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
