@@ -32,8 +32,7 @@ export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 start=$(date +%s)
 cargo build --quiet --release --target "$TARGET" --no-default-features --bin livingfilm
-cargo rustc --quiet --release --target "$TARGET" --no-default-features --features ffi \
-  --lib --crate-type cdylib
+cargo build --quiet --release --target "$TARGET" -p livingfilm-ffi
 out=target/$TARGET/release
 echo "cross: built in $(( $(date +%s) - start )) s ($(readelf -h "$out/livingfilm" | sed -n "s/ *Machine: *//p"))"
 aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude \

@@ -22,7 +22,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 # The test profile's library (tests/c_abi.rs builds the same one): optimised, with line
 # tables, so reports name the Rust source line.
-cargo rustc --quiet --lib --features ffi --crate-type cdylib
+cargo build --quiet -p livingfilm-ffi
 lib=target/debug
 work=target/valgrind-check
 rm -rf "$work" && mkdir -p "$work/out"

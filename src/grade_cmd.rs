@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use livingfilm_render::grade::gpu::{FramePrecision, GpuGrader, LutStorage};
-use livingfilm_render::grade::{parse_rgb, Cdl, CubeLut, Grade, GradeParams, Interp};
+use livingfilm_render::grade::{parse_rgb, Cdl, CubeLut, Grade, GradeParams};
 use livingfilm_render::media::still::Still;
+
+use crate::choices::InterpChoice;
 use livingfilm_render::media::y4m::{Y4mReader, Y4mWriter};
 
 /// Apply a `.cube` look and grade operators to a still (PNG 8/16-bit, EXR) or a Y4M clip.
@@ -26,8 +28,8 @@ pub struct GradeArgs {
     #[arg(long)]
     lut: Option<PathBuf>,
     /// Interpolation of the 3D table.
-    #[arg(long, value_enum, default_value_t = Interp::Tetrahedral)]
-    interp: Interp,
+    #[arg(long, value_enum, default_value_t = InterpChoice::Tetrahedral)]
+    interp: InterpChoice,
     /// Blend of the look over its input, 0..1.
     #[arg(long, default_value_t = 1.0)]
     strength: f32,
@@ -73,7 +75,7 @@ fn build_grade(a: &GradeArgs) -> anyhow::Result<Grade> {
     let lut = a.lut.as_deref().map(CubeLut::load).transpose()?;
     Ok(Grade {
         lut,
-        interp: a.interp,
+        interp: a.interp.into(),
         params: GradeParams {
             temperature: a.temperature,
             tint: a.tint,

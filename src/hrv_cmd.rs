@@ -8,6 +8,8 @@ use anyhow::Context;
 use livingfilm_biometrics::recording::{analyse, load_recording, Format, HrvReport};
 use livingfilm_biometrics::HrvStats;
 
+use crate::choices::FormatChoice;
+
 /// Time-domain HRV of a recording: MeanNN, SDNN, RMSSD, pNN50 and HR for the whole
 /// recording (after Kubios-style artifact correction) and for trailing 10/30/60 s
 /// windows every --step seconds, the corrected beats by kind and a quality summary.
@@ -25,7 +27,7 @@ pub struct HrvArgs {
     recording: PathBuf,
     /// Layout of the file (guessed from the extension when left out).
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatChoice>,
     /// Sampling rate of raw ECG/PPG text, Hz.
     #[arg(long, value_name = "HZ")]
     rate: Option<f64>,
@@ -42,7 +44,9 @@ pub struct HrvArgs {
 
 /// Runs the command.
 pub fn run(a: HrvArgs) -> anyhow::Result<()> {
-    let format = a.format.unwrap_or_else(|| Format::guess(&a.recording));
+    let format = a
+        .format
+        .map_or_else(|| Format::guess(&a.recording), Into::into);
     let rec = load_recording(&a.recording, format, a.rate)?;
     if let Some(out) = &a.beats {
         let (Some(peaks), Some(rate)) = (&rec.peaks, rec.rate_hz) else {

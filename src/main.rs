@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use choices::{AudioChoice, FormatChoice, RenderChoice};
 use clap::{Parser, Subcommand};
 use livingfilm_inference::Provider;
-use livingfilm_player::{AudioMode, PlayerConfig};
-use livingfilm_render::RenderBackend;
+use livingfilm_player::PlayerConfig;
 use livingfilm_uplink::consent::{default_data_dir, ConsentStore, NOTICE};
 
+mod choices;
 mod grade_cmd;
 mod hrv_cmd;
 mod inspect_cmd;
@@ -203,7 +204,7 @@ struct PlayArgs {
     /// Layout of --biometrics when it is not a replay CSV/JSONL: RR lines, or raw ECG/PPG
     /// turned into beats by R-peak / pulse-peak detection (a WFDB .hea is found by itself).
     #[arg(long, value_enum, value_name = "FORMAT", requires = "biometrics")]
-    biometrics_format: Option<livingfilm_biometrics::recording::Format>,
+    biometrics_format: Option<FormatChoice>,
     /// Sampling rate of raw ECG/PPG text given with --biometrics-format, Hz.
     #[arg(long, value_name = "HZ", requires = "biometrics")]
     biometrics_rate: Option<f64>,
@@ -331,8 +332,8 @@ struct OutputArgs {
     png: bool,
     /// Audio output: `auto` uses the device when one opens; `device` requires one;
     /// `headless` writes mix.wav on a virtual clock; `null` mixes and discards.
-    #[arg(long, value_enum, default_value_t = AudioMode::Auto)]
-    audio: AudioMode,
+    #[arg(long, value_enum, default_value_t = AudioChoice::Auto)]
+    audio: AudioChoice,
     /// Output device to play on: the first whose name contains this text (the
     /// default device when left out). An unknown name is an error listing the devices.
     #[arg(long, value_name = "NAME", env = "LIVINGFILM_AUDIO_DEVICE")]
@@ -340,8 +341,8 @@ struct OutputArgs {
     /// Renderer: `auto` uses the GPU when an adapter opens and falls back to the CPU
     /// (the report says why); `gpu` requires one; `cpu` never touches the GPU (the same
     /// image within 40 dB PSNR, much slower: for devices without one).
-    #[arg(long, value_enum, default_value_t = RenderBackend::Auto, env = "LIVINGFILM_RENDER")]
-    render: RenderBackend,
+    #[arg(long, value_enum, default_value_t = RenderChoice::Auto, env = "LIVINGFILM_RENDER")]
+    render: RenderChoice,
     /// Your locale (`fr`, `pt-BR`): signs the director localized are shown in it
     /// (`fr-CA` falls back to `fr`, then to the film's default sign).
     #[arg(long, value_name = "TAG", env = "LIVINGFILM_LOCALE")]
@@ -441,7 +442,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     let cfg = PlayerConfig {
         film: a.film,
         biometrics: a.biometrics,
-        biometrics_format: a.biometrics_format,
+        biometrics_format: a.biometrics_format.map(Into::into),
         biometrics_rate: a.biometrics_rate,
         cut: a.cut,
         model,
@@ -453,7 +454,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
         height: a.height,
         start_at: 0.0,
         png: a.output.png,
-        audio: a.output.audio,
+        audio: a.output.audio.into(),
         audio_device: a.output.audio_device,
         consent: reads_body && (a.consent || stored.granted),
         placement_consent: a.placement_consent,
@@ -466,7 +467,7 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
         epsilon_budget: a.epsilon_budget,
         queue_capacity: 10_000,
         progress: !a.quiet && std::io::stderr().is_terminal(),
-        render: a.output.render,
+        render: a.output.render.into(),
         locale: a.output.locale,
     };
     #[cfg(feature = "window")]

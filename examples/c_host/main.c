@@ -9,7 +9,7 @@
  * Writes OUT_DIR/frames.rgba (raw frames, one after another), OUT_DIR/mix.f32
  * (interleaved stereo float) and OUT_DIR/cut_id.txt, and prints the cut ID.
  * Build (docs/c-abi.md): the library with
- *   cargo rustc --release --lib --no-default-features --features ffi --crate-type cdylib,staticlib
+ *   cargo build --release -p livingfilm-ffi
  * then  cc -std=c11 -Iinclude examples/c_host/main.c -Ltarget/release -llivingfilm -o c_host
  * Exit status 0 on success.
  */

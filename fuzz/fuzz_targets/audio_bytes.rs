@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::audio::StreamDecoder;
+use livingfilm_audio::StreamDecoder;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(mut dec) = StreamDecoder::from_bytes(data.to_vec(), std::path::Path::new("fuzz")) {

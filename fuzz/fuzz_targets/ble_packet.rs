@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::biometrics::ble::{encode_heart_rate, parse_heart_rate};
+use livingfilm_biometrics::ble::{encode_heart_rate, parse_heart_rate};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = parse_heart_rate(data) {

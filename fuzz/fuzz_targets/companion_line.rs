@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::biometrics::companion::{parse_line, StreamClock};
+use livingfilm_biometrics::companion::{parse_line, StreamClock};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

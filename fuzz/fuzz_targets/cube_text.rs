@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::grade::{parse_cube, Interp};
+use livingfilm_render::grade::{parse_cube, Interp};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::director::{audit, Controller, DirectorEvent, Film};
-use livingfilm::inference::Estimate;
+use livingfilm_director::{audit, Controller, DirectorEvent, Film};
+use livingfilm_core::Estimate;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::render::Scene;
+use livingfilm_render::Scene;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = Scene::from_bytes(data) {

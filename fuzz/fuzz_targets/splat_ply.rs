@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livingfilm::splat::{Sidecar, SplatScene, Splats};
+use livingfilm_render::splat::{Sidecar, SplatScene, Splats};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = Splats::from_bytes(data) {

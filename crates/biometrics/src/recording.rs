@@ -23,7 +23,6 @@ use super::Reading;
 
 /// How a recording is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Replay CSV (`t_s,rr_ms`, `rr_ms`, `t_s,hr_bpm`).

@@ -46,7 +46,6 @@ use livingfilm_render::{FrameRenderer, GpuError, RenderBackend, RenderError};
 
 /// How the mix is played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum AudioMode {
     /// The audio device if one opens, else headless.
     Auto,

@@ -1,6 +1,6 @@
-// Image grade as a compute pass: the same maths and order as src/grade/ops.rs.
+// Image grade as a compute pass: the same maths and order as crates/render/src/grade/ops.rs.
 // Prepended at load time: the output storage format (OUT_FORMAT) and one of the two
-// LUT fetch functions (3D texture or storage buffer), see src/grade/gpu.rs.
+// LUT fetch functions (3D texture or storage buffer), see crates/render/src/grade/gpu.rs.
 
 struct Params {
     size: vec2<u32>,

@@ -7,7 +7,7 @@
 // conservative, so no pixel changes); signs are composited at their depth, so geometry
 // in front hides them; fog and seeded rain and snow layers follow, each hidden behind
 // geometry nearer than the layer.
-// src/render/cpu.rs repeats every step in the same order; keep the two in step.
+// crates/render/src/cpu.rs repeats every step in the same order; keep the two in step.
 
 @group(0) @binding(1) var base: texture_3d<f32>;   // SH coefficient 0 (rgb), density
 @group(0) @binding(2) var linear_clamp: sampler;

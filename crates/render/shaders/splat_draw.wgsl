@@ -3,7 +3,7 @@
 // fragment weighs the Gaussian (alpha capped at 0.99, skipped under 1/255); the layers
 // sorted among the splats draw rain and snow (whole screen), signs (their plane's quad,
 // so the splats in front hide them) and last the sky.
-// src/splat/cpu.rs does the same; keep the two in step.
+// crates/render/src/splat/cpu.rs does the same; keep the two in step.
 
 @group(0) @binding(2) var<storage, read> projected: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> pairs: array<vec2<u32>>;

@@ -1,7 +1,7 @@
 // Projects each 3D Gaussian to a 2D conic for this frame (EWA splatting with the 3DGS
 // reference's 0.3 px low-pass), evaluates its view-dependent colour (SH degree 0..3),
 // and writes its sort key (view depth) and index; entries past the splats carry the
-// layers' keys. src/splat/cpu.rs does the same; keep the two in step.
+// layers' keys. crates/render/src/splat/cpu.rs does the same; keep the two in step.
 
 @group(0) @binding(2) var<storage, read> geom: array<vec4<f32>>;  // per splat: centre + opacity, scale, rotation (w, x, y, z)
 @group(0) @binding(3) var<storage, read> sh_words: array<u32>;    // per splat: f16 pairs, red coefficients, then green, then blue

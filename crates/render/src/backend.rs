@@ -10,7 +10,6 @@ use livingfilm_core::Film;
 
 /// The renderer a viewing asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum RenderBackend {
     /// The GPU if an adapter opens, else the CPU renderer (the report says which and why).
     #[default]

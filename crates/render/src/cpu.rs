@@ -1,5 +1,5 @@
-//! The CPU renderer: the same ray march and grade as `shaders/raymarch.wgsl` and
-//! `shaders/grade.wgsl`, in plain Rust on every core.
+//! The CPU renderer: the same ray march and grade as `crates/render/shaders/raymarch.wgsl` and
+//! `crates/render/shaders/grade.wgsl`, in plain Rust on every core.
 //!
 //! It is the reference the GPU path is tested against (PSNR on the demo scenes) and the
 //! fallback for devices with no usable GPU (firmware that composites frames itself, CI
@@ -250,7 +250,7 @@ fn sample_lut(table: &[[f32; 3]], n: usize, c: [f32; 3]) -> [f32; 3] {
     mix3(mix3(c00, c10, f[1]), mix3(c01, c11, f[1]), f[2])
 }
 
-/// What the seeded rain and snow layers need (`weather_drops` in `shaders/common.wgsl`).
+/// What the seeded rain and snow layers need (`weather_drops` in `crates/render/shaders/common.wgsl`).
 #[derive(Debug, Clone, Copy)]
 pub struct Weather {
     /// Rain 0..1.

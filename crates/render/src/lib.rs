@@ -1,9 +1,9 @@
 //! Render stage: [`Directive`](livingfilm_core::Directive)s in, RGBA frames out.
 //!
 //! A baked radiance field ([`Scene`]: density and degree-1 SH colour, `.lfscene`) is
-//! ray-marched on the GPU (`shaders/raymarch.wgsl`) with empty-space skipping
+//! ray-marched on the GPU (`crates/render/shaders/raymarch.wgsl`) with empty-space skipping
 //! ([`Occupancy`]), signs ([`Signage`]) and weather, then graded with a 3D LUT ([`Lut3d`](crate::grade::Lut3d),
-//! `shaders/grade.wgsl`) whose strength the directive sets. Frames are read back
+//! `crates/render/shaders/grade.wgsl`) whose strength the directive sets. Frames are read back
 //! and written by [`output`] as PNG and Y4M. [`CpuRenderer`] does the same maths on
 //! the CPU, for devices without a usable GPU and as the GPU path's reference.
 

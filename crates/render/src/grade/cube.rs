@@ -34,7 +34,6 @@ pub enum LutError {
 
 /// How a 3D table is interpolated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Interp {
     /// Eight corners of the cell, weighted per axis.
     Trilinear,

@@ -1,4 +1,4 @@
-//! The grade on the GPU: one compute pass (`shaders/grade_image.wgsl`) with the CPU's
+//! The grade on the GPU: one compute pass (`crates/render/shaders/grade_image.wgsl`) with the CPU's
 //! maths. LUT entries are fetched exactly (no hardware filtering, whose 8-bit sub-texel
 //! weights would cost ~1e-3) from either a 3D texture or a storage buffer.
 
@@ -19,7 +19,6 @@ fn lut_fetch(r: u32, g: u32, b: u32) -> vec3<f32> { return lut_buf[r + p.lut_n *
 
 /// Where the 3D table lives on the GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum LutStorage {
     /// An `Rgba32Float` 3D texture read with `textureLoad`.
     Texture,

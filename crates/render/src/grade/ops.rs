@@ -3,7 +3,7 @@
 //! above 1 pass through until the final clamp at encode time.
 //!
 //! Order per pixel: white balance → ASC CDL → lift/gamma/gain → LUT look (blended by
-//! `strength`) → vignette → grain. The WGSL path (`shaders/grade_image.wgsl`) does the
+//! `strength`) → vignette → grain. The WGSL path (`crates/render/shaders/grade_image.wgsl`) does the
 //! same maths in the same order.
 
 use super::cube::{CubeLut, Interp, PreparedLut3d};
@@ -135,7 +135,7 @@ impl Default for GradeParams {
     }
 }
 
-/// PCG-style integer hash to 0..1, identical in `shaders/grade_image.wgsl`.
+/// PCG-style integer hash to 0..1, identical in `crates/render/shaders/grade_image.wgsl`.
 #[inline]
 pub fn hash3(x: u32, y: u32, z: u32) -> f32 {
     let mut h = x

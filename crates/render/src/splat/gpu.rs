@@ -1,7 +1,7 @@
 //! The wgpu splat path: a compute pass projects every Gaussian and writes its depth key
-//! (`shaders/splat_project.wgsl`), a stable radix sort orders the keys
-//! (`shaders/radix_sort.wgsl`, four 8-bit passes), and one instanced draw blends the
-//! sorted entries front to back into the HDR target (`shaders/splat_draw.wgsl`); the
+//! (`crates/render/shaders/splat_project.wgsl`), a stable radix sort orders the keys
+//! (`crates/render/shaders/radix_sort.wgsl`, four 8-bit passes), and one instanced draw blends the
+//! sorted entries front to back into the HDR target (`crates/render/shaders/splat_draw.wgsl`); the
 //! renderer's grade pass follows as for grid scenes.
 
 use bytemuck::{Pod, Zeroable};
