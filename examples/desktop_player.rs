@@ -10,8 +10,7 @@ use std::path::PathBuf;
 
 use livingfilm_desktop::{DesktopOptions, Input, Script};
 use livingfilm_inference::Provider;
-use livingfilm_player::{AudioMode, PlayerConfig};
-use livingfilm_render::RenderBackend;
+use livingfilm_player::{InferenceSettings, PlayerConfig, UplinkSettings};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Before any thread starts (docs/privacy.md: onnxruntime's telemetry).
@@ -21,34 +20,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(args.next().unwrap_or_else(|| "out/desktop".into()));
     let player = PlayerConfig {
         film,
-        biometrics: None,
-        biometrics_format: None,
-        biometrics_rate: None,
-        cut: None,
-        model: None,
-        providers: vec![Provider::Cpu],
-        model_cache: None,
         out_dir: out.clone(),
         seed: 1,
-        width: None,
-        height: None,
-        start_at: 0.0,
-        png: false,
-        audio: AudioMode::Auto,
-        audio_device: None,
-        consent: false,
-        placement_consent: false,
-        directors_cut: false,
-        profile: None,
-        uplink_url: None,
-        uplink_ca: None,
-        data_dir: out.join("viewer-data"),
-        epsilon: 1.0,
-        epsilon_budget: 4.0,
-        queue_capacity: 10_000,
-        progress: false,
-        render: RenderBackend::Auto,
-        locale: None,
+        inference: InferenceSettings {
+            providers: vec![Provider::Cpu],
+            ..Default::default()
+        },
+        uplink: UplinkSettings {
+            data_dir: out.join("viewer-data"),
+            ..Default::default()
+        },
+        ..Default::default()
     };
     let (report, window) = livingfilm_desktop::run(DesktopOptions {
         player,

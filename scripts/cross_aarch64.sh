@@ -30,6 +30,9 @@ export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 # Warnings in code only aarch64 compiles (no AVX2 path) fail the build, as clippy does on x86_64.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
+# The check runs the binaries, it never debugs them: release without the line tables
+# the benches' profile keeps (a third less to compile and link under cross).
+export CARGO_PROFILE_RELEASE_DEBUG=0
 start=$(date +%s)
 cargo build --quiet --release --target "$TARGET" --no-default-features --bin livingfilm
 cargo build --quiet --release --target "$TARGET" -p livingfilm-ffi

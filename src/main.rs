@@ -8,7 +8,9 @@ use anyhow::Context;
 use choices::{AudioChoice, FormatChoice, RenderChoice};
 use clap::{Parser, Subcommand};
 use livingfilm_inference::Provider;
-use livingfilm_player::PlayerConfig;
+use livingfilm_player::{
+    AudioSettings, InferenceSettings, PlayerConfig, RenderSettings, UplinkSettings, ViewerSettings,
+};
 use livingfilm_uplink::consent::{default_data_dir, ConsentStore, NOTICE};
 
 mod choices;
@@ -441,42 +443,52 @@ fn run_play(a: PlayArgs) -> anyhow::Result<ExitCode> {
     }
     let cfg = PlayerConfig {
         film: a.film,
-        biometrics: a.biometrics,
-        biometrics_format: a.biometrics_format.map(Into::into),
-        biometrics_rate: a.biometrics_rate,
-        cut: a.cut,
-        model,
-        providers: a.providers.0,
-        model_cache: a.model_cache,
         out_dir: a.out,
         seed: a.seed,
-        width: a.width,
-        height: a.height,
         start_at: 0.0,
-        png: a.output.png,
-        audio: a.output.audio.into(),
-        audio_device: a.output.audio_device,
-        consent: reads_body && (a.consent || stored.granted),
-        placement_consent: a.placement_consent,
-        directors_cut: a.directors_cut,
-        profile: a.profile,
-        uplink_url: a.uplink_url,
-        data_dir,
-        uplink_ca: a.uplink_ca,
-        epsilon: a.epsilon,
-        epsilon_budget: a.epsilon_budget,
-        queue_capacity: 10_000,
         progress: !a.quiet && std::io::stderr().is_terminal(),
-        render: a.output.render.into(),
-        locale: a.output.locale,
+        viewer: ViewerSettings {
+            biometrics: a.biometrics,
+            biometrics_format: a.biometrics_format.map(Into::into),
+            biometrics_rate: a.biometrics_rate,
+            cut: a.cut,
+            directors_cut: a.directors_cut,
+            profile: a.profile,
+            placement_consent: a.placement_consent,
+            locale: a.output.locale,
+        },
+        inference: InferenceSettings {
+            model,
+            providers: a.providers.0,
+            cache: a.model_cache,
+        },
+        render: RenderSettings {
+            backend: a.output.render.into(),
+            width: a.width,
+            height: a.height,
+            png: a.output.png,
+        },
+        audio: AudioSettings {
+            mode: a.output.audio.into(),
+            device: a.output.audio_device,
+        },
+        uplink: UplinkSettings {
+            consent: reads_body && (a.consent || stored.granted),
+            url: a.uplink_url,
+            ca: a.uplink_ca,
+            data_dir,
+            epsilon: a.epsilon,
+            epsilon_budget: a.epsilon_budget,
+            ..Default::default()
+        },
     };
     #[cfg(feature = "window")]
     if windowed {
         return run_window(cfg, a.window);
     }
-    if cfg.directors_cut {
+    if cfg.viewer.directors_cut {
         eprintln!("note: the director's cut, as chosen: no biometrics are read");
-    } else if cfg.biometrics.is_none() && cfg.cut.is_none() {
+    } else if cfg.viewer.biometrics.is_none() && cfg.viewer.cut.is_none() {
         eprintln!("note: no --biometrics given: playing the director's cut");
     }
     let (controls, inbox) = crossbeam_channel::unbounded();
@@ -641,14 +653,14 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<ExitCode> 
         "--start-at must be a time in seconds, 0 or more"
     );
     anyhow::ensure!(
-        cfg.cut.is_none(),
+        cfg.viewer.cut.is_none(),
         "--window plays live; to watch a cut ID in the window, replay it headless instead"
     );
     if let Some(_name) = &w.ble {
         #[cfg(not(feature = "ble"))]
         anyhow::bail!("this build has no Bluetooth support: rebuild with --features ble");
     }
-    let input = match (&w.companion, &cfg.biometrics) {
+    let input = match (&w.companion, &cfg.viewer.biometrics) {
         #[cfg(feature = "ble")]
         _ if w.ble.is_some() => Input::Ble(w.ble.clone().unwrap_or_default()),
         (Some(addr), _) => Input::Companion(*addr),
@@ -658,7 +670,7 @@ fn run_window(mut cfg: PlayerConfig, w: WindowArgs) -> anyhow::Result<ExitCode> 
         (None, Some(p)) => Input::Replay(p.clone()),
         (None, None) => Input::Simulator,
     };
-    cfg.biometrics = None;
+    cfg.viewer.biometrics = None;
     cfg.start_at = w.start_at;
     let script = match &w.input_script {
         Some(p) => Script::load(p)?,

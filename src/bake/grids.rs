@@ -2,16 +2,11 @@
 //! density from the distance, colour as degree-1 spherical harmonics (a diffuse term
 //! plus a view-dependent rim), with each scene's sign slots, camera paths and sky.
 
+use livingfilm_render::maths::{length as len, sub};
 use livingfilm_render::{CameraKey, CameraPath, Occupancy, Scene, SignSlot, Sky, SH_C0, SH_C1};
 
 type V3 = [f32; 3];
 
-fn sub(a: V3, b: V3) -> V3 {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-fn len(a: V3) -> f32 {
-    (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt()
-}
 fn sphere(p: V3, c: V3, r: f32) -> f32 {
     len(sub(p, c)) - r
 }

@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use livingfilm_player::{AudioMode, PlayerConfig};
+use livingfilm_player::{
+    AudioMode, AudioSettings, InferenceSettings, PlayerConfig, RenderSettings, UplinkSettings,
+    ViewerSettings,
+};
 
 /// Repository root.
 pub fn root() -> PathBuf {
@@ -39,34 +42,32 @@ pub fn config(viewer: Option<&str>, out: &Path) -> PlayerConfig {
     gpu_env();
     PlayerConfig {
         film: root().join("assets/demo"),
-        biometrics: viewer.map(|v| root().join(format!("assets/demo/viewers/{v}.csv"))),
-        biometrics_format: None,
-        biometrics_rate: None,
-        cut: None,
-        model: Some(root().join("models/tension.onnx")),
-        providers: vec![livingfilm_inference::Provider::Cpu],
-        model_cache: None,
         out_dir: out.to_owned(),
         seed: 7,
-        width: Some(96),
-        start_at: 0.0,
-        height: Some(54),
-        png: false,
-        audio: AudioMode::Headless,
-        audio_device: None,
-        consent: false,
-        placement_consent: false,
-        directors_cut: false,
-        profile: None,
-        uplink_url: None,
-        data_dir: out.join("data"),
-        uplink_ca: None,
-        epsilon: 1.0,
-        epsilon_budget: 4.0,
-        queue_capacity: 10_000,
-        progress: false,
-        render: livingfilm_render::RenderBackend::Gpu,
-        locale: None,
+        viewer: ViewerSettings {
+            biometrics: viewer.map(|v| root().join(format!("assets/demo/viewers/{v}.csv"))),
+            ..Default::default()
+        },
+        inference: InferenceSettings {
+            model: Some(root().join("models/tension.onnx")),
+            providers: vec![livingfilm_inference::Provider::Cpu],
+            cache: None,
+        },
+        render: RenderSettings {
+            backend: livingfilm_render::RenderBackend::Gpu,
+            width: Some(96),
+            height: Some(54),
+            png: false,
+        },
+        audio: AudioSettings {
+            mode: AudioMode::Headless,
+            device: None,
+        },
+        uplink: UplinkSettings {
+            data_dir: out.join("data"),
+            ..Default::default()
+        },
+        ..Default::default()
     }
 }
 

@@ -146,7 +146,7 @@ fn a_crafted_cut_that_breaks_the_guardrails_is_refused() {
             "{err}"
         );
         let mut cfg = config(None, &out_dir("explain_crafted_play"));
-        cfg.cut = Some(crafted.to_string());
+        cfg.viewer.cut = Some(crafted.to_string());
         let err = play(&cfg).unwrap_err().to_string();
         assert!(err.contains("guardrails forbid"), "{err}");
     }

@@ -22,7 +22,7 @@ fn same_inputs_give_byte_identical_outputs() {
     // The null output mixes the very same score and writes no file.
     let n = out_dir("det_null");
     let mut cfg = config(Some("tense"), &n);
-    cfg.audio = livingfilm_player::AudioMode::Null;
+    cfg.audio.mode = livingfilm_player::AudioMode::Null;
     let rn = play(&cfg).unwrap();
     assert_eq!(rn.audio.sha256, ra.audio.sha256);
     assert!(rn.audio.wav.is_none() && !n.join("mix.wav").exists());
@@ -141,7 +141,7 @@ fn cut_id_replays_the_viewing_without_biometrics() {
     let original = play(&config(Some("tense"), &a)).unwrap();
     let mut cfg = config(None, &b);
     cfg.seed = 12345; // ignored: the cut ID carries the seed
-    cfg.cut = Some(original.cut_id.clone());
+    cfg.viewer.cut = Some(original.cut_id.clone());
     let replay = play(&cfg).unwrap();
     assert!(replay.replayed);
     assert_eq!(replay.cut_id, original.cut_id);
@@ -223,8 +223,8 @@ fn a_cut_id_replays_the_locale_and_placement_consent_it_was_watched_with() {
         let out = out_dir(&format!("cut_locale_{viewer}"));
         let mut cfg = config(Some(viewer), &out);
         cfg.film = film.clone();
-        cfg.locale = Some("fr-CA".into());
-        cfg.placement_consent = true;
+        cfg.viewer.locale = Some("fr-CA".into());
+        cfg.viewer.placement_consent = true;
         let seen = play(&cfg).unwrap();
         assert!(
             seen.decisions
@@ -246,8 +246,8 @@ fn a_cut_id_replays_the_locale_and_placement_consent_it_was_watched_with() {
 
         let mut again = config(None, &out_dir(&format!("cut_locale_{viewer}_replay")));
         again.film = film.clone();
-        again.cut = Some(seen.cut_id.clone());
-        again.placement_consent = true;
+        again.viewer.cut = Some(seen.cut_id.clone());
+        again.viewer.placement_consent = true;
         let replay = play(&again).unwrap();
         assert_eq!(
             replay.render.frames_sha256, seen.render.frames_sha256,
@@ -256,7 +256,7 @@ fn a_cut_id_replays_the_locale_and_placement_consent_it_was_watched_with() {
         assert_eq!(replay.audio.sha256, seen.audio.sha256, "{viewer}");
         assert_eq!(replay.cut_id, seen.cut_id, "{viewer}");
 
-        again.placement_consent = false;
+        again.viewer.placement_consent = false;
         let refused = play(&again).unwrap_err().to_string();
         assert!(refused.contains("--placement-consent"), "{refused}");
     }

@@ -10,7 +10,7 @@ use livingfilm_player::play;
 fn raw_ecg_recording_drives_a_viewing() {
     let out = out_dir("play_ecg");
     let mut cfg = config(None, &out);
-    cfg.biometrics = Some(root().join("tests/data/physio/ecg/100.hea"));
+    cfg.viewer.biometrics = Some(root().join("tests/data/physio/ecg/100.hea"));
     let r = play(&cfg).unwrap();
     assert!(r.inference.calls > 100, "{:?}", r.inference);
     // The estimates had real confidence while the 60 s strip lasted.
@@ -25,16 +25,16 @@ fn raw_ecg_recording_drives_a_viewing() {
 fn simulated_viewers_are_seeded_and_unknown_ones_refused() {
     let (a, b) = (out_dir("play_sim_a"), out_dir("play_sim_b"));
     let mut ca = config(None, &a);
-    ca.biometrics = Some("sim:rising".into());
+    ca.viewer.biometrics = Some("sim:rising".into());
     let mut cb = config(None, &b);
-    cb.biometrics = Some("sim:rising".into());
+    cb.viewer.biometrics = Some("sim:rising".into());
     let (ra, rb) = (play(&ca).unwrap(), play(&cb).unwrap());
     assert_eq!(
         ra.cut_id, rb.cut_id,
         "same seed, same simulated viewer, same cut"
     );
     assert!(ra.inference.calls > 0);
-    ca.biometrics = Some("sim:bored".into());
+    ca.viewer.biometrics = Some("sim:bored".into());
     let err = play(&ca).unwrap_err().to_string();
     assert!(err.contains("sim") && err.contains("rising"), "{err}");
 }
@@ -45,7 +45,7 @@ fn a_sensor_dropout_makes_the_director_fall_back_to_its_default() {
     // it (11.2 to 16.8 s), right before the escape's decision point.
     let out = out_dir("play_sim_dropout");
     let mut cfg = config(None, &out);
-    cfg.biometrics = Some("sim:dropout".into());
+    cfg.viewer.biometrics = Some("sim:dropout".into());
     let r = play(&cfg).unwrap();
     let d = r
         .decisions

@@ -304,12 +304,12 @@ fn the_key_light_shades_the_side_it_comes_from() {
 fn a_viewing_rendered_on_the_cpu_takes_the_gpu_viewings_decisions() {
     let dir = common::out_dir("render-cpu-play");
     let mut cfg = common::config(Some("tense"), &dir.join("gpu"));
-    cfg.audio = livingfilm_player::AudioMode::Null;
+    cfg.audio.mode = livingfilm_player::AudioMode::Null;
     // Small frames: the debug build's CPU renderer is unoptimised.
-    (cfg.width, cfg.height) = (Some(48), Some(27));
+    (cfg.render.width, cfg.render.height) = (Some(48), Some(27));
     let gpu = livingfilm_player::play(&cfg).unwrap();
     cfg.out_dir = dir.join("cpu");
-    cfg.render = livingfilm_render::RenderBackend::Cpu;
+    cfg.render.backend = livingfilm_render::RenderBackend::Cpu;
     let cpu = livingfilm_player::play(&cfg).unwrap();
     assert_eq!(cpu.cut_id, gpu.cut_id);
     assert_eq!(cpu.render.frames, gpu.render.frames);

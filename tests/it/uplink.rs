@@ -123,9 +123,9 @@ fn with_consent_only_randomized_deltas_cross_the_wire() {
     let o = out_dir("uplink_consent");
     let (url, server) = collector();
     let mut cfg = config(None, &o);
-    cfg.biometrics = Some(canary_replay(&o));
-    cfg.consent = true;
-    cfg.uplink_url = Some(url);
+    cfg.viewer.biometrics = Some(canary_replay(&o));
+    cfg.uplink.consent = true;
+    cfg.uplink.url = Some(url);
     let r = play(&cfg).unwrap();
     assert!(r.uplink.delivered > 0, "{:?}", r.uplink);
     assert_eq!(r.uplink.pending, 0);
@@ -213,8 +213,8 @@ fn without_consent_nothing_is_sent() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let mut cfg = config(None, &o);
-    cfg.biometrics = Some(canary_replay(&o));
-    cfg.uplink_url = Some(format!(
+    cfg.viewer.biometrics = Some(canary_replay(&o));
+    cfg.uplink.url = Some(format!(
         "http://{}/v1/instructional",
         listener.local_addr().unwrap()
     ));
@@ -223,9 +223,9 @@ fn without_consent_nothing_is_sent() {
     assert_eq!(r.uplink.queued, 0);
     // Not even a queue on disk.
     assert!(
-        !cfg.data_dir.exists(),
+        !cfg.uplink.data_dir.exists(),
         "{} was created",
-        cfg.data_dir.display()
+        cfg.uplink.data_dir.display()
     );
     match listener.accept() {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -242,12 +242,12 @@ fn a_revoke_during_the_viewing_wins_nothing_is_queued_or_sent_after_it() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let mut cfg = config(None, &o);
-    cfg.consent = true;
-    cfg.uplink_url = Some(format!(
+    cfg.uplink.consent = true;
+    cfg.uplink.url = Some(format!(
         "http://{}/v1/instructional",
         listener.local_addr().unwrap()
     ));
-    let store = ConsentStore::new(&cfg.data_dir);
+    let store = ConsentStore::new(&cfg.uplink.data_dir);
     store.grant().unwrap();
     // Records from an earlier viewing wait in the queue: the revoke must delete them.
     std::fs::create_dir_all(store.queue_dir()).unwrap();
@@ -317,8 +317,8 @@ fn an_unreachable_collector_keeps_the_records_for_the_next_viewing() {
         .unwrap()
         .port();
     let mut cfg = config(Some("tense"), &o);
-    cfg.consent = true;
-    cfg.uplink_url = Some(format!("http://127.0.0.1:{port}/v1/instructional"));
+    cfg.uplink.consent = true;
+    cfg.uplink.url = Some(format!("http://127.0.0.1:{port}/v1/instructional"));
     let r = play(&cfg).unwrap();
     assert_eq!(r.uplink.delivered, 0);
     assert!(
@@ -344,7 +344,7 @@ fn an_unreachable_collector_keeps_the_records_for_the_next_viewing() {
     assert!(o.join("film.y4m").is_file());
     // The collector comes up: the next viewing delivers both viewings' records.
     let (url, stop, server) = spawn_collector(&o.join("collected"));
-    cfg.uplink_url = Some(url);
+    cfg.uplink.url = Some(url);
     cfg.out_dir = o.join("second");
     let r2 = play(&cfg).unwrap();
     assert_eq!(r2.uplink.pending, 0, "{:?}", r2.uplink);

@@ -13,7 +13,7 @@ fn a_profile_carries_the_learned_sensitivity_to_the_next_viewing() {
     let path = dir.join("viewer.json");
     let _ = std::fs::remove_file(&path);
     let mut cfg = config(Some("tense"), &dir.join("first"));
-    cfg.profile = Some(path.clone());
+    cfg.viewer.profile = Some(path.clone());
     let first = play(&cfg).unwrap();
     let p = first.profile.as_ref().unwrap();
     assert_eq!((p.loaded, p.error.as_deref()), (None, None));
@@ -39,12 +39,12 @@ fn a_profile_carries_the_learned_sensitivity_to_the_next_viewing() {
     // A replay or the director's cut learns nothing and leaves the file alone.
     let before = std::fs::read(&path).unwrap();
     let mut replay = config(None, &dir.join("replay"));
-    replay.cut = Some(second.cut_id.clone());
-    replay.profile = Some(path.clone());
+    replay.viewer.cut = Some(second.cut_id.clone());
+    replay.viewer.profile = Some(path.clone());
     assert!(play(&replay).unwrap().profile.is_none());
     let mut chosen = config(Some("tense"), &dir.join("directors"));
-    chosen.directors_cut = true;
-    chosen.profile = Some(path.clone());
+    chosen.viewer.directors_cut = true;
+    chosen.viewer.profile = Some(path.clone());
     let r = play(&chosen).unwrap();
     assert!(r.profile.is_none() && r.decisions.iter().all(|d| d.is_directors()));
     assert_eq!(r.inference.calls, 0, "no biometrics are read");
@@ -57,7 +57,7 @@ fn an_unreadable_profile_is_reported_and_kept() {
     let path = dir.join("viewer.json");
     std::fs::write(&path, "{ not a profile").unwrap();
     let mut cfg = config(Some("calm"), &dir.join("out"));
-    cfg.profile = Some(path.clone());
+    cfg.viewer.profile = Some(path.clone());
     let r = play(&cfg).unwrap();
     let p = r.profile.unwrap();
     assert!(p.error.unwrap().contains("viewer.json"));

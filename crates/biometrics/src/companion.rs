@@ -133,15 +133,15 @@ pub fn parse_line(
         let bpm = finite(
             "hr",
             bpm,
-            super::replay::HR_RANGE_BPM.0,
-            super::replay::HR_RANGE_BPM.1,
+            super::plausible::HR_RANGE_BPM.0,
+            super::plausible::HR_RANGE_BPM.1,
         )?;
         out.push(Sample {
             t,
             reading: Reading::Hr { bpm },
         });
     }
-    let (lo, hi) = super::replay::RR_RANGE_MS;
+    let (lo, hi) = super::plausible::RR_RANGE_MS;
     let rr: Vec<f64> =
         r.rr.iter()
             .map(|&ms| finite("rr", ms, lo, hi))

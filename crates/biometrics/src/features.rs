@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 
 use super::hrv::HrvWindow;
-use super::replay::RR_RANGE_MS;
+use super::plausible::RR_RANGE_MS;
 use super::{Features, Reading, Sample};
 
 /// Rate at which features are produced, in Hz.

@@ -14,6 +14,7 @@ mod features;
 mod hrv;
 pub mod live_sim;
 pub mod peaks;
+pub mod plausible;
 pub mod recording;
 mod replay;
 pub mod simulate;

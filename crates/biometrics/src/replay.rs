@@ -11,12 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::plausible::{HR_RANGE_BPM, RR_RANGE_MS};
 use super::{Reading, Sample};
-
-/// Plausible RR interval range (ms): 24–240 bpm.
-pub const RR_RANGE_MS: (f64, f64) = (250.0, 2500.0);
-/// Plausible heart-rate range (bpm).
-pub const HR_RANGE_BPM: (f64, f64) = (24.0, 240.0);
 
 /// Why a replay file could not be read; always names the file and, where it applies, the line.
 #[derive(Debug, thiserror::Error)]

@@ -131,7 +131,7 @@ impl CutId {
         if self.film == content_hash[..4] {
             Ok(())
         } else {
-            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
             Err(CutIdError::OtherFilm {
                 expected: hex(&self.film),
                 actual: hex(&content_hash[..4]),

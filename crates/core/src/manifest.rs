@@ -1035,10 +1035,7 @@ impl Film {
 
     /// Short hex form of the content hash, used as the film version.
     pub fn version(&self) -> String {
-        self.content_hash[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        data_encoding::HEXLOWER.encode(&self.content_hash[..8])
     }
 
     /// Distinct scene files, in first-use order.

@@ -88,9 +88,9 @@ pub fn run(opts: DesktopOptions) -> Result<(Option<Report>, DesktopReport), Desk
         .map_err(|e| DesktopError::NoDisplay(e.to_string()))?;
     let mut app = App {
         hud_on: opts.hud,
-        directors_cut: opts.player.directors_cut,
+        directors_cut: opts.player.viewer.directors_cut,
         strength: 1.0,
-        consent: opts.player.consent,
+        consent: opts.player.uplink.consent,
         script: opts.script.steps.iter().cloned().collect(),
         input_label: if opts.player.reads_biometrics() {
             opts.input.describe()
@@ -179,9 +179,9 @@ impl App {
         let mut cfg = self.opts.player.clone();
         cfg.start_at = t.max(0.0);
         // What the earlier changes left switched on.
-        self.directors_cut = cfg.directors_cut;
+        self.directors_cut = cfg.viewer.directors_cut;
         self.strength = 1.0;
-        self.consent = cfg.consent;
+        self.consent = cfg.uplink.consent;
         for c in &inputs.controls {
             match c.control {
                 Control::DirectorsCut(on) => self.directors_cut = on,
@@ -375,8 +375,16 @@ impl App {
         if self.fresh {
             if let Some(f) = &self.shown {
                 let (w, h) = (
-                    self.opts.player.width.unwrap_or(self.film.info.width),
-                    self.opts.player.height.unwrap_or(self.film.info.height),
+                    self.opts
+                        .player
+                        .render
+                        .width
+                        .unwrap_or(self.film.info.width),
+                    self.opts
+                        .player
+                        .render
+                        .height
+                        .unwrap_or(self.film.info.height),
                 );
                 gfx.upload(&f.rgba, w, h);
             }

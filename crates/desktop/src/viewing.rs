@@ -191,7 +191,7 @@ impl Viewing {
         let abort = Arc::new(AtomicBool::new(false));
         let sink_label = Arc::new(OnceLock::new());
         let held = {
-            let open = Some((cfg.audio, cfg.audio_device.clone(), sample_rate));
+            let open = Some((cfg.audio.mode, cfg.audio.device.clone(), sample_rate));
             let (clock, label) = (clock.clone(), sink_label.clone());
             let (paused, abort) = (paused.clone(), abort.clone());
             move || -> Box<dyn AudioSink> {

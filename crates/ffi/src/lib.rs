@@ -447,8 +447,8 @@ pub unsafe extern "C" fn lf_player_set_consent(
             return fail(LF_ERR_STATE, "consent must be set before lf_player_start");
         }
         let mut cfg = lock(&pl.cfg);
-        cfg.consent = uplink;
-        cfg.placement_consent = placements;
+        cfg.uplink.consent = uplink;
+        cfg.viewer.placement_consent = placements;
         LF_OK
     })
 }

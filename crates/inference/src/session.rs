@@ -121,7 +121,7 @@ fn cached_graph_path(dir: &Path, path: &Path) -> std::io::Result<PathBuf> {
     use sha2::{Digest, Sha256};
     std::fs::create_dir_all(dir)?;
     let hash = Sha256::digest(std::fs::read(path)?);
-    let key: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let key = data_encoding::HEXLOWER.encode(&hash[..8]);
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
     Ok(dir.join(format!("{stem}-{key}.optimized.onnx")))
 }

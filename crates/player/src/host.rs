@@ -19,7 +19,9 @@ use livingfilm_biometrics::{Sample, SampleSource};
 use livingfilm_director::Decision;
 use livingfilm_render::RenderBackend;
 
-use super::PlayerConfig;
+use super::{
+    AudioSettings, InferenceSettings, PlayerConfig, RenderSettings, UplinkSettings, ViewerSettings,
+};
 
 /// Something the host is told as it happens.
 #[derive(Debug, Clone)]
@@ -332,38 +334,41 @@ impl HostSettings {
         if size.0 == 0 || size.1 == 0 || size.0 > 16384 || size.1 > 16384 {
             return Err(format!("frame size {}x{} is out of range", size.0, size.1));
         }
+        let mut uplink = UplinkSettings {
+            url: hc.uplink_url,
+            ..Default::default()
+        };
+        if let Some(dir) = hc.data_dir {
+            uplink.data_dir = dir;
+        }
         let cfg = PlayerConfig {
             film: film_path,
-            biometrics: None,
-            biometrics_format: None,
-            biometrics_rate: None,
-            cut: hc.cut,
-            model: hc.model,
-            providers,
-            model_cache: None,
             out_dir: hc.out_dir.unwrap_or_default(),
             seed: hc.seed.unwrap_or(1),
-            width: Some(size.0),
-            start_at: 0.0,
-            height: Some(size.1),
-            png: false,
-            audio: crate::AudioMode::Null,
-            audio_device: None,
-            consent: false,
-            placement_consent: false,
-            directors_cut: hc.directors_cut,
-            profile: hc.profile,
-            uplink_url: hc.uplink_url,
-            uplink_ca: None,
-            data_dir: hc
-                .data_dir
-                .unwrap_or_else(livingfilm_uplink::consent::default_data_dir),
-            epsilon: 1.0,
-            epsilon_budget: 4.0,
-            queue_capacity: 10_000,
-            progress: false,
-            render,
-            locale: hc.locale,
+            viewer: ViewerSettings {
+                cut: hc.cut,
+                directors_cut: hc.directors_cut,
+                profile: hc.profile,
+                locale: hc.locale,
+                ..Default::default()
+            },
+            inference: InferenceSettings {
+                model: hc.model,
+                providers,
+                cache: None,
+            },
+            render: RenderSettings {
+                backend: render,
+                width: Some(size.0),
+                height: Some(size.1),
+                png: false,
+            },
+            audio: AudioSettings {
+                mode: crate::AudioMode::Null,
+                device: None,
+            },
+            uplink,
+            ..Default::default()
         };
         Ok(Self {
             cfg,

@@ -27,9 +27,8 @@ pub use stages::HostClock;
 
 pub use host::{HostFrame, HostIo, PlayerEvent};
 pub use live::{Control, Stamped, Tick};
-pub use report::{
-    AudioReport, InferenceReport, ProfileReport, RenderReport, Report, TracePoint, UplinkReport,
-};
+pub use livingfilm_uplink::{UplinkReport, UplinkSettings};
+pub use report::{AudioReport, InferenceReport, ProfileReport, RenderReport, Report, TracePoint};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,9 +44,10 @@ use livingfilm_inference::{SessionOptions, TensionModel};
 use livingfilm_render::{FrameRenderer, GpuError, RenderBackend, RenderError};
 
 /// How the mix is played.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AudioMode {
     /// The audio device if one opens, else headless.
+    #[default]
     Auto,
     /// The default audio device (error if none); its clock paces the video.
     Device,
@@ -70,12 +70,39 @@ impl AudioMode {
     }
 }
 
-/// Everything a viewing needs.
-#[derive(Debug, Clone)]
+/// Everything a viewing is played with. Each stage gets its own part (`viewer`,
+/// `inference`, `render`, `audio`, `uplink`); `Default` is a headless viewing of the
+/// director's cut on the automatic renderer and audio, without consent, so a host sets
+/// only what differs: `PlayerConfig { film, ..Default::default() }`.
+#[derive(Debug, Clone, Default)]
 pub struct PlayerConfig {
     /// Film manifest or folder.
     pub film: PathBuf,
-    /// Biometric replay file; `None` plays the director's cut.
+    /// Output folder (empty: no files, as for a host that takes frames and sound).
+    pub out_dir: PathBuf,
+    /// Seed of the viewing (film grain).
+    pub seed: u32,
+    /// Viewing time to start showing from, seconds (a seek): everything before it is
+    /// decided and mixed as usual but no frame or sample of it is delivered.
+    pub start_at: f64,
+    /// Show progress bars on the terminal (with the `cli` feature).
+    pub progress: bool,
+    /// What the viewer brings and chose.
+    pub viewer: ViewerSettings,
+    /// The tension model.
+    pub inference: InferenceSettings,
+    /// The frames.
+    pub render: RenderSettings,
+    /// The mix.
+    pub audio: AudioSettings,
+    /// What may leave the device (the uplink crate's own settings).
+    pub uplink: UplinkSettings,
+}
+
+/// What the viewer brings (their body's signal, or a cut to replay) and chose.
+#[derive(Debug, Clone, Default)]
+pub struct ViewerSettings {
+    /// Biometric replay file or simulated viewer; `None` plays the director's cut.
     pub biometrics: Option<PathBuf>,
     /// Layout of the biometrics file when it is not a replay CSV/JSONL (RR lines, raw
     /// ECG/PPG); `None` guesses from the extension (`.hea` is WFDB ECG).
@@ -84,64 +111,56 @@ pub struct PlayerConfig {
     pub biometrics_rate: Option<f64>,
     /// Replays a cut ID instead of reading biometrics.
     pub cut: Option<String>,
-    /// Tension model; `None` finds the shipped one (`crate::shipped::find_model`: next
-    /// to the executable, the installed data folders, the film, the source checkout).
-    pub model: Option<PathBuf>,
-    /// Execution providers to try for the model, in order.
-    pub providers: Vec<livingfilm_inference::Provider>,
-    /// Cache of optimised model graphs (`None`: optimise at every load).
-    pub model_cache: Option<PathBuf>,
-    /// Output folder.
-    pub out_dir: PathBuf,
-    /// Seed of the viewing (film grain).
-    pub seed: u32,
-    /// Override of the film's width.
-    pub width: Option<u32>,
-    /// Override of the film's height.
-    pub height: Option<u32>,
-    /// Viewing time to start showing from, seconds (a seek): everything before it is
-    /// decided and mixed as usual but no frame or sample of it is delivered.
-    pub start_at: f64,
-    /// Also write every frame as PNG.
-    pub png: bool,
-    /// Audio output.
-    pub audio: AudioMode,
-    /// Output device whose name contains this (default device when `None`).
-    pub audio_device: Option<String>,
-    /// The viewer agreed to send instructional metadata.
-    pub consent: bool,
-    /// The viewer agreed to placements the director marked `needs_consent`.
-    pub placement_consent: bool,
     /// The viewer chose the director's cut: no biometrics are read, nothing is steered.
     pub directors_cut: bool,
     /// Viewer profile kept on this device (opt-in): the learned sensitivity, read at the
     /// start and written back at the end.
     pub profile: Option<PathBuf>,
-    /// Where instructional metadata goes (only with consent).
-    pub uplink_url: Option<String>,
-    /// A CA (PEM) to trust for an https uplink endpoint instead of the public roots.
-    pub uplink_ca: Option<PathBuf>,
-    /// The viewer profile's data folder: consent and the uplink queue live here.
-    pub data_dir: PathBuf,
-    /// Privacy parameter ε per uplink record (randomized response).
-    pub epsilon: f64,
-    /// Most ε one viewing may spend (records beyond it are not made).
-    pub epsilon_budget: f64,
-    /// Most records the uplink queue holds (the oldest are dropped beyond it).
-    pub queue_capacity: usize,
-    /// Show progress bars on the terminal.
-    pub progress: bool,
-    /// Which renderer draws the frames.
-    pub render: RenderBackend,
+    /// The viewer agreed to placements the director marked `needs_consent`.
+    pub placement_consent: bool,
     /// The viewer's locale (`fr`, `pt-BR`): picks localized signs.
     pub locale: Option<String>,
+}
+
+/// Where the tension model comes from and what runs it.
+#[derive(Debug, Clone, Default)]
+pub struct InferenceSettings {
+    /// Tension model; `None` finds the shipped one (`crate::shipped::find_model`: next
+    /// to the executable, the installed data folders, the film, the source checkout).
+    pub model: Option<PathBuf>,
+    /// Execution providers to try for the model, in order (empty: the automatic order).
+    pub providers: Vec<livingfilm_inference::Provider>,
+    /// Cache of optimised model graphs (`None`: optimise at every load).
+    pub cache: Option<PathBuf>,
+}
+
+/// How frames are drawn and written.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSettings {
+    /// Which renderer draws the frames.
+    pub backend: RenderBackend,
+    /// Override of the film's width.
+    pub width: Option<u32>,
+    /// Override of the film's height.
+    pub height: Option<u32>,
+    /// Also write every frame as PNG.
+    pub png: bool,
+}
+
+/// Where the mix goes.
+#[derive(Debug, Clone, Default)]
+pub struct AudioSettings {
+    /// Audio output.
+    pub mode: AudioMode,
+    /// Output device whose name contains this (default device when `None`).
+    pub device: Option<String>,
 }
 
 impl PlayerConfig {
     /// Whether this viewing reads biometrics: the director's cut and a replay read none
     /// (and learn nothing about the viewer).
     pub fn reads_biometrics(&self) -> bool {
-        !self.directors_cut && self.cut.is_none()
+        !self.viewer.directors_cut && self.viewer.cut.is_none()
     }
 }
 
@@ -217,13 +236,13 @@ pub fn play(cfg: &PlayerConfig) -> Result<Report, PlayerError> {
 pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerError> {
     let started = Instant::now();
     let film = Arc::new(Film::load(&cfg.film)?);
-    let replay_cut = cfg.cut.as_deref().map(CutId::parse).transpose()?;
+    let replay_cut = cfg.viewer.cut.as_deref().map(CutId::parse).transpose()?;
     // What changes a frame besides the choices: the seed, the sign locale and placement
     // consent. A viewing puts them in its cut ID; a replay takes them from there.
     let (seed, forced, placement_consent, locale) = match &replay_cut {
         Some(id) => {
             id.check_film(&film.content_hash)?;
-            if id.placement_consent && !cfg.placement_consent {
+            if id.placement_consent && !cfg.viewer.placement_consent {
                 return Err(PlayerError::CutNeedsPlacementConsent);
             }
             // Refuses choices that break the guardrails before anything plays.
@@ -232,12 +251,12 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             (id.seed, forced, id.placement_consent, id.locale.clone())
         }
         None => {
-            let locale = livingfilm_render::shown_locale(&film, cfg.locale.as_deref());
-            (cfg.seed, None, cfg.placement_consent, locale)
+            let locale = livingfilm_render::shown_locale(&film, cfg.viewer.locale.as_deref());
+            (cfg.seed, None, cfg.viewer.placement_consent, locale)
         }
     };
-    let samples: Vec<Sample> = match (&cfg.biometrics, &forced) {
-        _ if cfg.directors_cut => Vec::new(),
+    let samples: Vec<Sample> = match (&cfg.viewer.biometrics, &forced) {
+        _ if cfg.viewer.directors_cut => Vec::new(),
         (Some(p), None) => match p.to_str().and_then(|s| s.strip_prefix("sim:")) {
             Some(name) => {
                 let profile = Profile::from_name(name).ok_or_else(|| PlayerError::Stage {
@@ -252,15 +271,16 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                 simulate(profile, length, cfg.seed as u64)
             }
             None => {
-                let format = cfg
-                    .biometrics_format
-                    .unwrap_or_else(|| match Format::guess(p) {
-                        Format::Ecg => Format::Ecg,
-                        _ => Format::Csv, // replay CSV or JSON lines, told apart by content
-                    });
+                let format =
+                    cfg.viewer
+                        .biometrics_format
+                        .unwrap_or_else(|| match Format::guess(p) {
+                            Format::Ecg => Format::Ecg,
+                            _ => Format::Csv, // replay CSV or JSON lines, told apart by content
+                        });
                 match format {
                     Format::Csv | Format::Jsonl => load_replay(p)?,
-                    _ => beats_as_samples(&load_recording(p, format, cfg.biometrics_rate)?),
+                    _ => beats_as_samples(&load_recording(p, format, cfg.viewer.biometrics_rate)?),
                 }
             }
         },
@@ -268,7 +288,7 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     };
     let host_samples = host.samples.take().filter(|_| cfg.reads_biometrics());
     // Without biometrics (or when replaying a cut) the model is never needed.
-    let model_path = match &cfg.model {
+    let model_path = match &cfg.inference.model {
         Some(p) => Ok(p.clone()),
         None => crate::shipped::find_model(Some(&cfg.film)),
     };
@@ -277,8 +297,8 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         (None, None)
     } else {
         let opts = SessionOptions {
-            providers: cfg.providers.clone(),
-            cache_dir: cfg.model_cache.clone(),
+            providers: cfg.inference.providers.clone(),
+            cache_dir: cfg.inference.cache.clone(),
             ..SessionOptions::default()
         };
         let loaded = model_path
@@ -297,14 +317,15 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     // What every decision's reason says when nothing can steer: the cause, not a weak
     // signal (a replay and the viewer's own director's cut say so themselves).
     let unsteered = no_model.or_else(|| {
-        (no_input && replay_cut.is_none() && !cfg.directors_cut)
+        (no_input && replay_cut.is_none() && !cfg.viewer.directors_cut)
             .then(|| "no biometric input".to_owned())
     });
-    let width = cfg.width.unwrap_or(film.info.width);
-    let height = cfg.height.unwrap_or(film.info.height);
+    let width = cfg.render.width.unwrap_or(film.info.width);
+    let height = cfg.render.height.unwrap_or(film.info.height);
     let signage = livingfilm_render::Signage::load(&film, locale.as_deref())
         .map_err(livingfilm_render::RenderError::from)?;
-    let (renderer, fallback) = FrameRenderer::open(cfg.render, &film, &signage, width, height)?;
+    let (renderer, fallback) =
+        FrameRenderer::open(cfg.render.backend, &film, &signage, width, height)?;
     if let Some(w) = &fallback {
         host.warn(w);
     }
@@ -321,7 +342,11 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     }
 
     // A replay or the director's cut learns nothing about the viewer: no profile then.
-    let profile_path = cfg.profile.as_ref().filter(|_| cfg.reads_biometrics());
+    let profile_path = cfg
+        .viewer
+        .profile
+        .as_ref()
+        .filter(|_| cfg.reads_biometrics());
     let mut profile_report = profile_path.map(|p| ProfileReport {
         path: p.display().to_string(),
         ..ProfileReport::default()
@@ -341,10 +366,10 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
     };
     let choices = stages::ViewerChoices {
         placement_consent,
-        directors_cut: cfg.directors_cut,
+        directors_cut: cfg.viewer.directors_cut,
         unsteered,
         profile: stored,
-        consent: cfg.consent,
+        consent: cfg.uplink.consent,
     };
 
     let (feat_tx, feat_rx) = bounded(64);
@@ -372,8 +397,8 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
         } = host;
         let live = controls.is_some();
         // Noted before any stage runs, so a revoke from now on stops the uplink.
-        let consent_watch = (cfg.consent || live)
-            .then(|| livingfilm_uplink::consent::ConsentStore::new(&cfg.data_dir).watch());
+        let consent_watch = (cfg.uplink.consent || live)
+            .then(|| livingfilm_uplink::consent::ConsentStore::new(&cfg.uplink.data_dir).watch());
         let host_clock = late_by.map(|clock| stages::HostClock {
             clock,
             start_at: cfg.start_at,
@@ -416,12 +441,19 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                 let host_audio = host_audio
                     .map(|s| s as Box<dyn livingfilm_audio::sink::AudioSink>)
                     .or_else(|| open_audio.map(|open| open()));
-                stages::audio(&film, score, plan, cfg, host_audio, audio_rx, clock_tx)
+                let out = stages::AudioOutput {
+                    settings: &cfg.audio,
+                    delivery: stages::Delivery::of(cfg),
+                    host: host_audio,
+                };
+                stages::audio(&film, score, plan, out, audio_rx, clock_tx)
             })
         };
         let upl = {
             let film = film.clone();
-            scope.spawn(move || stages::uplink(&film, cfg, summary_rx, live, consent_watch))
+            scope.spawn(move || {
+                livingfilm_uplink::run(&film, &cfg.uplink, summary_rx, live, consent_watch)
+            })
         };
         let ren = {
             let film = film.clone();
@@ -432,8 +464,12 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
                     signage,
                     late_by: host_clock,
                     recycle,
+                    png: cfg.render.png,
                 };
-                stages::render(&film, renderer, seed, cfg, outputs, render_rx, clock_rx)
+                let delivery = stages::Delivery::of(cfg);
+                stages::render(
+                    &film, renderer, seed, delivery, outputs, render_rx, clock_rx,
+                )
             })
         };
         joined("biometrics", bio.join())?;
@@ -478,6 +514,8 @@ pub fn play_with(cfg: &PlayerConfig, mut host: HostIo) -> Result<Report, PlayerE
             source,
         })?;
         report.write(&cfg.out_dir)?;
+        #[cfg(feature = "cli")]
+        plot::write_figures(&report, &cfg.out_dir)?;
     }
     if let Some(events) = &events {
         events(PlayerEvent::End {

@@ -4,7 +4,10 @@
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::report::Report;
+use std::path::Path;
+
+use super::report::{output_error, write_atomically, Report};
+use super::PlayerError;
 
 /// Size of `tension.png`, pixels.
 pub const PLOT_SIZE: (u32, u32) = (1280, 640);
@@ -32,6 +35,25 @@ fn take_colour(variant: usize) -> RGBColor {
         RGBColor(170, 130, 200),
     ];
     TAKES[variant % TAKES.len()]
+}
+
+/// Writes the figures beside `report.json`: the plot `tension.png` and the page
+/// `report.html` (what a person at a terminal or the desktop player opens; the C library
+/// leaves them to its host).
+pub(crate) fn write_figures(r: &Report, dir: &Path) -> Result<(), PlayerError> {
+    let png = dir.join("tension.png");
+    let other = |e: String| output_error(&png, std::io::Error::other(e));
+    let image = tension_plot(r).map_err(other)?;
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .map_err(|e| other(e.to_string()))?;
+    write_atomically(&png, &bytes).map_err(|e| output_error(&png, e))?;
+    let page = dir.join("report.html");
+    write_atomically(&page, html(r).as_bytes()).map_err(|e| output_error(&page, e))
 }
 
 /// Draws the plot; the error names what plotters could not draw.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{PlayerConfig, PlayerError};
 use livingfilm_director::{CutId, Decision, Film, SegmentSummary};
+use livingfilm_uplink::UplinkReport;
 
 /// What the director stage hands back at the end.
 #[derive(Debug, Clone)]
@@ -191,41 +192,6 @@ pub struct StemReport {
     pub failed: Option<String>,
 }
 
-/// What the uplink did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct UplinkReport {
-    /// The viewer's consent for this viewing.
-    pub consent: bool,
-    /// Endpoint delivered to, if any.
-    pub endpoint: Option<String>,
-    /// Segments with a confident enough delta.
-    pub records: usize,
-    /// ε spent per record (one-bit randomized response, see uplink::ldp).
-    pub epsilon: f64,
-    /// Records appended to the durable queue this viewing.
-    pub queued: usize,
-    /// Records not made because the viewing's privacy budget was spent.
-    pub over_budget: usize,
-    /// Records the collector accepted this viewing (this and earlier viewings' records).
-    pub delivered: usize,
-    /// Records still waiting in the queue.
-    pub pending: usize,
-    /// Records ever dropped because the queue was full.
-    pub dropped: u64,
-    /// Bytes of a torn queue tail cut on opening (a crash during a write).
-    pub truncated_bytes: u64,
-    /// The queue's folder (with consent only).
-    pub queue: Option<String>,
-    /// Consent was withdrawn during the viewing: from then on nothing was queued or
-    /// sent, and the queue stays deleted.
-    pub withdrawn: bool,
-    /// The queue's state file was corrupt or missing, and the queue was rebuilt from its
-    /// logs (why); records may be sent again, which the collector de-duplicates.
-    pub queue_rebuilt: Option<String>,
-    /// The last problem, if any.
-    pub error: Option<String>,
-}
-
 /// Film identity in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct FilmRef {
@@ -295,7 +261,7 @@ impl Report {
             },
             cut_id: cut_id.to_string(),
             seed,
-            replayed: cfg.cut.is_some(),
+            replayed: cfg.viewer.cut.is_some(),
             duration_s: director.duration_s,
             decisions: director.decisions,
             segments: director.summaries,
@@ -309,38 +275,16 @@ impl Report {
         }
     }
 
-    /// Writes `report.json` into `dir`, and with the `cli` feature (the command line and
-    /// the desktop player) the plot `tension.png` and the page `report.html`. The C
-    /// library writes the record alone: a TV app draws its own figures from it.
+    /// Writes `report.json` into `dir`, through a temporary file. (The command line
+    /// and the desktop player add the figures, `plot::write_figures`.)
     pub fn write(&self, dir: &Path) -> Result<(), PlayerError> {
         let path = dir.join("report.json");
         let json = serde_json::to_string_pretty(self).map_err(|e| output_error(&path, e.into()))?;
-        write_atomically(&path, (json + "\n").as_bytes()).map_err(|e| output_error(&path, e))?;
-        #[cfg(feature = "cli")]
-        self.write_figures(dir)?;
-        Ok(())
-    }
-
-    #[cfg(feature = "cli")]
-    fn write_figures(&self, dir: &Path) -> Result<(), PlayerError> {
-        let png = dir.join("tension.png");
-        let other = |e: String| output_error(&png, std::io::Error::other(e));
-        let image = super::plot::tension_plot(self).map_err(other)?;
-        let mut bytes = Vec::new();
-        image
-            .write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )
-            .map_err(|e| other(e.to_string()))?;
-        write_atomically(&png, &bytes).map_err(|e| output_error(&png, e))?;
-        let html = dir.join("report.html");
-        write_atomically(&html, super::plot::html(self).as_bytes())
-            .map_err(|e| output_error(&html, e))
+        write_atomically(&path, (json + "\n").as_bytes()).map_err(|e| output_error(&path, e))
     }
 }
 
-fn output_error(path: &Path, source: std::io::Error) -> PlayerError {
+pub(crate) fn output_error(path: &Path, source: std::io::Error) -> PlayerError {
     PlayerError::Output {
         path: path.to_owned(),
         source,
@@ -349,7 +293,7 @@ fn output_error(path: &Path, source: std::io::Error) -> PlayerError {
 
 /// Writes through a temporary file and a rename, so a report is whole or absent even
 /// when the viewing is closed or the machine stops mid-write.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)

@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
 
 use super::profile::{ViewerProfile, MAX_PROFILE_EVIDENCE_S};
 use super::progress::Progress;
-use super::report::{
-    AudioReport, DirectorOutput, InferenceReport, RenderReport, StemReport, UplinkReport,
-};
-use super::{AudioMode, PlayerConfig, PlayerError};
+use super::report::{AudioReport, DirectorOutput, InferenceReport, RenderReport, StemReport};
+use super::{AudioMode, AudioSettings, PlayerConfig, PlayerError};
 
 /// What the viewer chose for this viewing, as the director stage needs it.
 #[derive(Debug, Clone)]
@@ -415,12 +414,33 @@ fn frame_params(
     })
 }
 
-fn progress_bar(cfg: &PlayerConfig, film: &Film) -> Progress {
+fn progress_bar(shown: bool, film: &Film) -> Progress {
     let default_s = film.default_duration_s();
-    Progress::new(
-        cfg.progress,
-        (default_s * film.info.fps as f64).ceil() as u64,
-    )
+    Progress::new(shown, (default_s * film.info.fps as f64).ceil() as u64)
+}
+
+/// What the output stages share of the configuration: where files go and from which
+/// viewing time frames and sound are delivered (each stage gets this and its own
+/// settings, never the whole `PlayerConfig`).
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Output folder.
+    pub out_dir: &'a Path,
+    /// Viewing time of the first frame or sample delivered, seconds.
+    pub start_at: f64,
+    /// Show a progress line on the terminal.
+    pub progress: bool,
+}
+
+impl<'a> Delivery<'a> {
+    /// The delivery part of `cfg`.
+    pub fn of(cfg: &'a PlayerConfig) -> Self {
+        Self {
+            out_dir: &cfg.out_dir,
+            start_at: cfg.start_at,
+            progress: cfg.progress,
+        }
+    }
 }
 
 /// Where rendered frames go besides the report, and how the renderer was chosen.
@@ -435,6 +455,8 @@ pub struct RenderOutputs {
     pub late_by: Option<HostClock>,
     /// Buffers the host hands back for reuse.
     pub recycle: Option<Receiver<Vec<u8>>>,
+    /// Also write every frame as PNG (not when the host takes the frames).
+    pub png: bool,
 }
 
 /// Renders every frame at its film time and writes Y4M (and PNGs), or hands them to
@@ -443,14 +465,14 @@ pub fn render(
     film: &Film,
     mut renderer: FrameRenderer,
     seed: u32,
-    cfg: &PlayerConfig,
+    delivery: Delivery,
     outputs: RenderOutputs,
     rx: Receiver<DirectorEvent>,
     clock_rx: Receiver<Option<AudioClock>>,
 ) -> Result<RenderReport, PlayerError> {
     let fps = film.info.fps;
     let (w, h) = renderer.size();
-    let video = cfg.out_dir.join("film.y4m");
+    let video = delivery.out_dir.join("film.y4m");
     let mut y4m = match outputs.host {
         Some(_) => None,
         None => {
@@ -463,13 +485,13 @@ pub fn render(
     };
     let host = outputs.host;
     let y4m_written = y4m.is_some();
-    let png = cfg.png && host.is_none();
-    let frames_dir = cfg.out_dir.join("frames");
+    let png = outputs.png && host.is_none();
+    let frames_dir = delivery.out_dir.join("frames");
     if png {
         std::fs::create_dir_all(&frames_dir).map_err(|e| output_err(&frames_dir, e))?;
     }
     let clock = clock_rx.recv().ok().flatten();
-    let pb = progress_bar(cfg, film);
+    let pb = progress_bar(delivery.progress, film);
     let mut timeline = Timeline::new(rx);
     let scene_of = film.scene_indices();
     let ctx = FrameContext {
@@ -551,7 +573,7 @@ pub fn render(
         if renderer.load_scene(scene_of[d.segment][d.variant])? {
             scene_stalls += 1; // not announced ahead: loaded at the cut
         }
-        if t < cfg.start_at - 0.5 / fps as f64 {
+        if t < delivery.start_at - 0.5 / fps as f64 {
             // Before a seek's start: decided and counted, not drawn.
             submitted += 1;
             frames += 1;
@@ -631,7 +653,7 @@ pub fn render(
         } else {
             0.0
         },
-        frames_sha256: hex(&hasher.finalize()),
+        frames_sha256: HEXLOWER.encode(&hasher.finalize()),
         scenes_preloaded,
         scene_stalls,
         late_skipped,
@@ -687,8 +709,8 @@ pub(crate) fn open_device(
 type OpenedSinks = (Box<dyn AudioSink>, Option<AudioClock>, String);
 
 /// The WAV record always; the device too unless headless (or if it cannot open in `auto`).
-fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, PlayerError> {
-    if cfg.audio == AudioMode::Null {
+fn open_sinks(cfg: &AudioSettings, wav: &Path, rate: u32) -> Result<OpenedSinks, PlayerError> {
+    if cfg.mode == AudioMode::Null {
         return Ok((
             Box::new(livingfilm_audio::sink::NullSink),
             None,
@@ -696,25 +718,35 @@ fn open_sinks(cfg: &PlayerConfig, wav: &Path, rate: u32) -> Result<OpenedSinks, 
         ));
     }
     let wav_sink = Box::new(WavSink::create(wav, rate)?);
-    if cfg.audio == AudioMode::Headless {
+    if cfg.mode == AudioMode::Headless {
         return Ok((wav_sink, None, "wav (virtual clock)".into()));
     }
-    if !cfg.audio.tries_device() {
+    if !cfg.mode.tries_device() {
         return Ok((
             wav_sink,
             None,
             "wav (virtual clock; no audio output present)".into(),
         ));
     }
-    match open_device(rate, cfg.audio_device.clone(), AudioClock::default()) {
+    match open_device(rate, cfg.device.clone(), AudioClock::default()) {
         Ok((dev, clock, name)) => Ok((
             Box::new(Tee(vec![dev, wav_sink])),
             Some(clock),
             format!("device `{name}` + wav"),
         )),
-        Err(e) if cfg.audio == AudioMode::Device => Err(e.into()),
+        Err(e) if cfg.mode == AudioMode::Device => Err(e.into()),
         Err(e) => Ok((wav_sink, None, format!("wav (virtual clock; {e})"))),
     }
+}
+
+/// Where the mix goes: the host's sink, or what the audio settings open.
+pub struct AudioOutput<'a> {
+    /// Mode and device.
+    pub settings: &'a AudioSettings,
+    /// Output folder and start time.
+    pub delivery: Delivery<'a>,
+    /// A sink the host owns (it pulls the mix), instead of the settings' sinks.
+    pub host: Option<Box<dyn AudioSink>>,
 }
 
 /// Mixes the score block by block as the directives ask, into the sinks. On the
@@ -724,18 +756,17 @@ pub fn audio(
     film: &Film,
     score: (Feeder, Mixer),
     mut plan: ScorePlan,
-    cfg: &PlayerConfig,
-    host: Option<Box<dyn AudioSink>>,
+    out: AudioOutput,
     rx: Receiver<DirectorEvent>,
     clock_tx: Sender<Option<AudioClock>>,
 ) -> Result<AudioReport, PlayerError> {
     let (feeder, mut mixer) = score;
     let rate = film.info.sample_rate;
-    let wav = cfg.out_dir.join("mix.wav");
-    let hosted = host.is_some();
-    let opened = match host {
+    let wav = out.delivery.out_dir.join("mix.wav");
+    let hosted = out.host.is_some();
+    let opened = match out.host {
         Some(sink) => Ok((sink, None, "host".to_owned())),
-        None => open_sinks(cfg, &wav, rate),
+        None => open_sinks(out.settings, &wav, rate),
     };
     let (mut sink, clock, sink_name) = match opened {
         Ok(s) => s,
@@ -760,7 +791,7 @@ pub fn audio(
     // collected that much further ahead, so each still lands on its own frame.
     let ahead = mixer.latency() as u64;
     let mut failures: Vec<Option<String>> = vec![None; film.music.stems.len()];
-    let start_frame = (cfg.start_at.max(0.0) * rate as f64).round() as u64;
+    let start_frame = (out.delivery.start_at.max(0.0) * rate as f64).round() as u64;
     let frames_left = |timeline: &Timeline, frames: u64| {
         timeline
             .end
@@ -853,177 +884,7 @@ pub fn audio(
         callback_worst_us: sink_stats.callback_worst_us,
         callback_period_us: sink_stats.callback_period_us,
         device_losses: sink_stats.device_losses,
-        sha256: hex(&hasher.finalize()),
-        wav: (cfg.audio != AudioMode::Null && !hosted).then(|| wav.display().to_string()),
+        sha256: HEXLOWER.encode(&hasher.finalize()),
+        wav: (out.settings.mode != AudioMode::Null && !hosted).then(|| wav.display().to_string()),
     })
-}
-
-/// Uniform in [0, 1) from the operating system's generator (privacy noise must not be
-/// predictable, so never the film's seed).
-fn os_uniform() -> f64 {
-    let mut b = [0u8; 8];
-    // Without OS randomness nothing is queued (see `uplink`), so 0 is never used.
-    let _ = getrandom::fill(&mut b);
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
-}
-
-fn random_hex() -> Result<String, String> {
-    let mut id = [0u8; 8];
-    getrandom::fill(&mut id).map_err(|e| format!("no OS randomness: {e}"))?;
-    Ok(hex(&id))
-}
-
-/// With consent: randomizes each segment's quantized delta (ε per record, within the
-/// viewing's budget), appends the records to the durable queue, and delivers what is
-/// queued to the endpoint if there is one. Without consent nothing is written or sent.
-/// Consent is re-checked before every record and every request: a revoke during the
-/// viewing (`livingfilm consent revoke`, any process) stops both, and the queue it
-/// deleted is not made again.
-///
-/// `watch` is the consent store's revocation count noted as the viewing started (only
-/// when consent may be in force; reading it writes nothing).
-pub fn uplink(
-    film: &Film,
-    cfg: &PlayerConfig,
-    rx: Receiver<SegmentSummary>,
-    live: bool,
-    watch: Option<
-        Result<livingfilm_uplink::consent::ConsentWatch, livingfilm_uplink::consent::ConsentError>,
-    >,
-) -> UplinkReport {
-    let deltas: Vec<livingfilm_uplink::Delta> = rx
-        .iter()
-        .filter_map(|s| livingfilm_uplink::quantize(&s))
-        .collect();
-    // With live controls the director forwards only segments that ended under consent.
-    let consent = cfg.consent || (live && !deltas.is_empty());
-    let mut report = UplinkReport {
-        consent,
-        records: deltas.len(),
-        epsilon: cfg.epsilon,
-        ..UplinkReport::default()
-    };
-    if !consent {
-        return report;
-    }
-    let watch = match watch {
-        Some(Ok(w)) => w,
-        Some(Err(e)) => {
-            report.error = Some(e.to_string());
-            return report;
-        }
-        None => return report,
-    };
-    let queue_dir = watch.store().queue_dir();
-    report.queue = Some(queue_dir.display().to_string());
-    let withdrawn = |report: &mut UplinkReport| {
-        report.withdrawn = true;
-        report.error = Some(
-            "consent was withdrawn during the viewing: nothing more was queued or sent".into(),
-        );
-    };
-    let opened = match watch.permit() {
-        Some(_permit) => livingfilm_uplink::queue::Queue::open(&queue_dir, cfg.queue_capacity),
-        None => {
-            withdrawn(&mut report);
-            return report;
-        }
-    };
-    let mut queue = match opened {
-        Ok((q, rec)) => {
-            report.truncated_bytes = rec.truncated_bytes;
-            report.queue_rebuilt = rec.rebuilt;
-            q
-        }
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return report;
-        }
-    };
-    let viewing = match random_hex() {
-        Ok(v) => v,
-        Err(e) => {
-            report.error = Some(e);
-            return report;
-        }
-    };
-    let rr = livingfilm_uplink::ldp::RandomizedResponse {
-        epsilon: cfg.epsilon,
-    };
-    let allowed = (cfg.epsilon_budget / cfg.epsilon + 1e-9).floor().max(0.0) as usize;
-    report.over_budget = deltas.len().saturating_sub(allowed);
-    for d in deltas.into_iter().take(allowed) {
-        let Ok(record) = random_hex() else { break };
-        let r = livingfilm_uplink::Record {
-            film_id: film.info.id.clone(),
-            film_version: film.version(),
-            segment: d.segment,
-            tension_delta_pct: rr.report(d.tension_delta_pct, os_uniform),
-            epsilon: cfg.epsilon,
-            viewing: viewing.clone(),
-            record,
-        };
-        let Some(_permit) = watch.permit() else {
-            withdrawn(&mut report);
-            return report;
-        };
-        match queue.push(&serde_json::to_vec(&r).unwrap_or_default()) {
-            Ok(()) => report.queued += 1,
-            Err(e) => report.error = Some(e.to_string()),
-        }
-    }
-    if let Some(url) = cfg.uplink_url.as_deref() {
-        report.endpoint = Some(url.to_owned());
-        let endpoint = match livingfilm_uplink::sender::Endpoint::parse(url) {
-            Ok(e) => e,
-            Err(e) => {
-                report.error = Some(e.to_string());
-                report.pending = queue.len();
-                return report;
-            }
-        };
-        let ca_pem = match cfg.uplink_ca.as_ref().map(std::fs::read).transpose() {
-            Ok(pem) => pem,
-            Err(e) => {
-                report.error = Some(format!("uplink CA: {e}"));
-                report.pending = queue.len();
-                return report;
-            }
-        };
-        let policy = livingfilm_uplink::sender::SendPolicy {
-            ca_pem,
-            max_attempts: 3,
-            timeout: Duration::from_secs(5),
-            ..Default::default()
-        };
-        let sent = livingfilm_uplink::sender::deliver(
-            &mut queue,
-            &endpoint,
-            &policy,
-            || watch.permit(),
-            std::thread::sleep,
-            os_uniform,
-        );
-        match sent {
-            Ok(s) if s.withdrawn => {
-                report.delivered = s.delivered;
-                withdrawn(&mut report);
-                return report;
-            }
-            Ok(s) => {
-                report.delivered = s.delivered;
-                if s.last_error.is_some() {
-                    report.error = s.last_error;
-                }
-            }
-            Err(e) => report.error = Some(e.to_string()),
-        }
-    }
-    report.pending = queue.len();
-    report.dropped = queue.dropped();
-    report
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

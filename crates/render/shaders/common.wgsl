@@ -42,14 +42,6 @@ fn vs_fullscreen(@builtin(vertex_index) i: u32) -> VsOut {
     return out;
 }
 
-// Integer hash (PCG-style) for deterministic per-pixel noise (grain, rain, snow).
-fn hash3(x: u32, y: u32, z: u32) -> f32 {
-    var h = x * 747796405u + y * 2891336453u + z * 277803737u;
-    h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
-    h = (h >> 22u) ^ h;
-    return f32(h) / 4294967295.0;
-}
-
 const RAIN_COLOUR: vec3<f32> = vec3<f32>(0.55, 0.6, 0.7);
 const SNOW_COLOUR: vec3<f32> = vec3<f32>(0.9, 0.92, 0.95);
 

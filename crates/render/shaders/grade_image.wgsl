@@ -104,13 +104,6 @@ fn apply_lut(c: vec3<f32>) -> vec3<f32> {
     return w.x * c000 + w.y * a + w.z * bb + w.w * c111;
 }
 
-fn hash3(x: u32, y: u32, z: u32) -> f32 {
-    var h = x * 747796405u + y * 2891336453u + z * 277803737u;
-    h = ((h >> ((h >> 28u) + 4u)) ^ h) * 277803737u;
-    h = (h >> 22u) ^ h;
-    return f32(h) / 4294967295.0;
-}
-
 @compute @workgroup_size(8, 8)
 fn grade(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= p.size.x || id.y >= p.size.y) {

@@ -2,8 +2,9 @@
 //! usable GPU. The player talks to [`FrameRenderer`] and never to either directly.
 
 use super::cpu::CpuRenderer;
+use super::frame::FrameParams;
 use super::gpu::{GpuContext, GpuError};
-use super::renderer::{FrameParams, RenderError, Renderer};
+use super::renderer::{RenderError, Renderer};
 use super::scene::SceneInfo;
 use super::signage::Signage;
 use livingfilm_core::Film;

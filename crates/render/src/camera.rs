@@ -1,6 +1,7 @@
 //! Camera poses along a segment's authored move.
 
 use super::scene::{CameraPath, SceneInfo};
+use crate::maths::{cross, normalize};
 use livingfilm_core::{Camera, CameraMove};
 
 /// Where the camera is and how it looks, in scene space.
@@ -16,19 +17,6 @@ pub struct CameraPose {
     pub up: [f32; 3],
     /// Vertical field of view, radians.
     pub fov_y: f32,
-}
-
-fn normalize(v: [f32; 3]) -> [f32; 3] {
-    let l = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt().max(1e-12);
-    [v[0] / l, v[1] / l, v[2] / l]
-}
-
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 /// The pose a looking-at camera has at `eye`.

@@ -9,16 +9,16 @@
 
 use half::f16;
 
-use super::renderer::{film_looks, sign_uniforms, FrameParams, RenderError, FOG_COLOUR, GRAIN};
-use super::renderer::{MAX_STEPS, VIGNETTE_PER_DRIVE};
+use super::frame::{sample_sign, sign_uniforms, FrameParams, Weather};
+use super::frame::{FOG_COLOUR, GRAIN, RAIN_COLOUR, SNOW_COLOUR, VIGNETTE_PER_DRIVE};
+use super::renderer::{film_looks, RenderError, MAX_STEPS};
 use super::scene::{AnyScene, Scene, SceneInfo, SH_C0, SH_C1};
-use super::signage::{Signage, MAX_SIGNS, SIGN_SIZE};
+use super::scene_cache::SceneCache;
+use super::signage::{SignPlane, Signage, MAX_SIGNS};
 use crate::grade::LookMixer;
+use crate::maths::{cross, dot, hash3, mix3};
 use crate::splat::cpu::SplatLook;
 use livingfilm_core::{Film, MAX_LOOKS};
-
-pub(crate) const RAIN_COLOUR: [f32; 3] = [0.55, 0.6, 0.7];
-pub(crate) const SNOW_COLOUR: [f32; 3] = [0.9, 0.92, 0.95];
 
 /// What the ray marcher did over one frame: the cost and what empty-space skipping saved.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -56,8 +56,7 @@ impl MarchStats {
 pub struct CpuRenderer {
     width: u32,
     height: u32,
-    scene_paths: Vec<std::path::PathBuf>,
-    scenes: Vec<Option<LoadedScene>>,
+    scenes: SceneCache<AnyScene>,
     signage: Signage,
     mixer: LookMixer,
     /// The blended look for `mixed_for`, rounded to f16 as the GPU's LUT texture holds it.
@@ -66,19 +65,6 @@ pub struct CpuRenderer {
     mixed_for: Option<[f32; MAX_LOOKS]>,
     threads: usize,
     stats: MarchStats,
-}
-
-/// A scene in memory with its texel-free summary and its film-wide slot map.
-type LoadedScene = (AnyScene, SceneInfo, Vec<Option<usize>>);
-
-/// A sign this frame draws: its plane (half-extent vectors) and image layer.
-#[derive(Clone, Copy, Default)]
-struct SignPlane {
-    centre: [f32; 3],
-    right: [f32; 3],
-    up: [f32; 3],
-    opacity: f32,
-    layer: usize,
 }
 
 /// Per-frame constants, as the shaders' uniform block holds them.
@@ -103,22 +89,6 @@ struct Frame<'a> {
     vignette: f32,
     seed: u32,
     frame_index: u32,
-}
-
-pub(crate) fn mix3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    std::array::from_fn(|i| a[i] * (1.0 - t) + b[i] * t)
-}
-
-pub(crate) fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-pub(crate) fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 /// Texel indices and weights of a linear, clamp-to-edge 3D lookup at `uvw`.
@@ -196,27 +166,6 @@ fn sh_linear(k: [f32; 3], dir: [f32; 3]) -> f32 {
     -SH_C1 * dir[1] * k[0] + SH_C1 * dir[2] * k[1] - SH_C1 * dir[0] * k[2]
 }
 
-/// Bilinear, clamp-to-edge lookup in a premultiplied RGBA8 sign layer.
-pub(crate) fn sample_sign(layer: &[u8], st: [f32; 2]) -> [f32; 4] {
-    let (w, h) = (SIGN_SIZE[0] as i64, SIGN_SIZE[1] as i64);
-    let x = st[0] * w as f32 - 0.5;
-    let y = st[1] * h as f32 - 0.5;
-    let (fx, fy) = (x - x.floor(), y - y.floor());
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
-    let texel = |xi: i64, yi: i64| -> [f32; 4] {
-        let o = 4 * (xi.clamp(0, w - 1) + w * yi.clamp(0, h - 1)) as usize;
-        std::array::from_fn(|c| layer[o + c] as f32 / 255.0)
-    };
-    let lerp4 = |a: [f32; 4], b: [f32; 4], t: f32| -> [f32; 4] {
-        std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
-    };
-    lerp4(
-        lerp4(texel(x0, y0), texel(x0 + 1, y0), fx),
-        lerp4(texel(x0, y0 + 1), texel(x0 + 1, y0 + 1), fx),
-        fy,
-    )
-}
-
 /// `over` in the shader: a sign (distance, premultiplied colour) over what the ray has
 /// gathered so far.
 fn over(h: &(f32, [f32; 4]), radiance: &mut [f32; 3], tr: &mut f32, depth: &mut f32) {
@@ -248,73 +197,6 @@ fn sample_lut(table: &[[f32; 3]], n: usize, c: [f32; 3]) -> [f32; 3] {
     let c01 = mix3(at(i0[0], i0[1], i1[2]), at(i1[0], i0[1], i1[2]), f[0]);
     let c11 = mix3(at(i0[0], i1[1], i1[2]), at(i1[0], i1[1], i1[2]), f[0]);
     mix3(mix3(c00, c10, f[1]), mix3(c01, c11, f[1]), f[2])
-}
-
-/// What the seeded rain and snow layers need (`weather_drops` in `crates/render/shaders/common.wgsl`).
-#[derive(Debug, Clone, Copy)]
-pub struct Weather {
-    /// Rain 0..1.
-    pub rain: f32,
-    /// Snow 0..1.
-    pub snow: f32,
-    /// Width over height of the frame.
-    pub aspect: f32,
-    /// Frame number (the drops fall with it).
-    pub frame_index: u32,
-    /// Viewing seed (24 bits, exact in the shader's f32).
-    pub seed: u32,
-}
-
-impl Weather {
-    /// How much rain and how much snow cover the pixel at `uv` in screen layer `layer`
-    /// (0 nearest): the amounts the layer mixes toward the drop colours.
-    pub(crate) fn drops(&self, uv: [f32; 2], layer: u32) -> [f32; 2] {
-        let f = self.frame_index as f32;
-        let seed = self.seed.wrapping_add(layer.wrapping_mul(7919));
-        let mut out = [0f32; 2];
-        if self.rain > 0.0 {
-            let s = 18.0 * (layer + 1) as f32;
-            let p = [uv[0] * self.aspect * s, uv[1] * s - f * 0.9];
-            let cell = [p[0].floor(), p[1].floor()];
-            let q = [p[0] - cell[0], p[1] - cell[1]];
-            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
-            if hash3(cx, cy, seed.wrapping_add(1)) < self.rain * 0.35 {
-                let dx = (q[0] - (0.15 + 0.7 * hash3(cx, cy, seed.wrapping_add(2)))).abs();
-                if dx < 0.05 {
-                    out[0] = (1.0 - dx / 0.05) * q[1] * 0.6 * self.rain;
-                }
-            }
-        }
-        if self.snow > 0.0 {
-            let s = 10.0 * (layer + 1) as f32;
-            let p = [uv[0] * self.aspect * s + f * 0.01, uv[1] * s - f * 0.05];
-            let cell = [p[0].floor(), p[1].floor()];
-            let q = [p[0] - cell[0], p[1] - cell[1]];
-            let (cx, cy) = (cell[0] as i32 as u32, cell[1] as i32 as u32);
-            if hash3(cx, cy, seed.wrapping_add(3)) < self.snow * 0.5 {
-                let centre = [
-                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(4)),
-                    0.25 + 0.5 * hash3(cx, cy, seed.wrapping_add(5)),
-                ];
-                let d = ((q[0] - centre[0]).powi(2) + (q[1] - centre[1]).powi(2)).sqrt();
-                if d < 0.12 {
-                    out[1] = (1.0 - d / 0.12) * 0.9 * self.snow;
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The shaders' integer hash (PCG-style), wrapping like WGSL's u32.
-pub(crate) fn hash3(x: u32, y: u32, z: u32) -> f32 {
-    let mut h = x
-        .wrapping_mul(747_796_405)
-        .wrapping_add(y.wrapping_mul(2_891_336_453))
-        .wrapping_add(z.wrapping_mul(277_803_737));
-    h = ((h >> ((h >> 28) + 4)) ^ h).wrapping_mul(277_803_737);
-    h ^= h >> 22;
-    h as f32 / 4_294_967_295.0
 }
 
 impl Frame<'_> {
@@ -580,16 +462,10 @@ impl CpuRenderer {
             return Err(RenderError::TooLarge(width, height, 0));
         }
         let mixer = film_looks(film)?;
-        let scene_paths: Vec<std::path::PathBuf> = film
-            .scene_paths()
-            .into_iter()
-            .map(|p| p.to_owned())
-            .collect();
         Ok(Self {
             width,
             height,
-            scenes: scene_paths.iter().map(|_| None).collect(),
-            scene_paths,
+            scenes: SceneCache::new(film),
             signage: signage.clone(),
             lut_size: mixer.size(),
             mixer,
@@ -613,33 +489,28 @@ impl CpuRenderer {
 
     /// Reads scene `i` unless it is resident; true if it was loaded now.
     pub fn load_scene(&mut self, i: usize) -> Result<bool, RenderError> {
-        if self.scenes.get(i).is_none_or(|s| s.is_some()) {
+        if !self.scenes.wants(i) {
             return Ok(false);
         }
-        let scene = AnyScene::load(&self.scene_paths[i])?;
+        let scene = AnyScene::load(self.scenes.path(i))?;
         let info = scene.info();
-        let slots = self.signage.scene_slots(&info);
-        self.scenes[i] = Some((scene, info, slots));
+        self.scenes.insert(i, scene, info, &self.signage);
         Ok(true)
     }
 
     /// Frees every scene not in `keep`.
     pub fn retain_scenes(&mut self, keep: &[usize]) {
-        for (i, s) in self.scenes.iter_mut().enumerate() {
-            if !keep.contains(&i) {
-                *s = None;
-            }
-        }
+        self.scenes.retain(keep);
     }
 
     /// Number of scenes in memory.
     pub fn resident_scenes(&self) -> usize {
-        self.scenes.iter().filter(|s| s.is_some()).count()
+        self.scenes.resident_count()
     }
 
     /// Scene `i` without its texels, if loaded.
     pub fn scene_info(&self, i: usize) -> Option<&SceneInfo> {
-        self.scenes.get(i)?.as_ref().map(|s| &s.1)
+        self.scenes.get(i).map(|s| &s.info)
     }
 
     /// What the ray marcher did over the last frame.
@@ -660,12 +531,12 @@ impl CpuRenderer {
             self.lut_size = lut.size;
             self.mixed_for = Some(p.look_weights);
         }
-        let (scene, info, slots) = self
+        let resident = self
             .scenes
             .get(p.scene)
-            .and_then(|s| s.as_ref())
             .ok_or(RenderError::NoScene(p.scene))?;
-        let scene = match scene {
+        let (info, slots) = (&resident.info, &resident.slot_map);
+        let scene = match &resident.data {
             AnyScene::Grid(g) => g,
             AnyScene::Splats(sp) => {
                 let size = [self.width, self.height];
@@ -690,13 +561,7 @@ impl CpuRenderer {
             }
         };
         let (planes, n_signs) = sign_uniforms(info, slots, &p.signs);
-        let signs = planes.map(|u| SignPlane {
-            centre: [u[0][0], u[0][1], u[0][2]],
-            right: [u[1][0], u[1][1], u[1][2]],
-            up: [u[2][0], u[2][1], u[2][2]],
-            opacity: u[1][3],
-            layer: u[0][3] as usize,
-        });
+        let signs = planes.map(|u| SignPlane::from_uniform(&u));
         let e = p.pose;
         let frame = Frame {
             scene,

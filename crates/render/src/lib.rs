@@ -10,28 +10,32 @@
 mod backend;
 mod camera;
 pub mod cpu;
+pub mod frame;
 mod gpu;
 pub mod grade;
+pub mod maths;
 pub mod media;
 pub mod occupancy;
 pub mod output;
 pub mod readback;
 pub mod renderer;
 pub mod scene;
+pub mod scene_cache;
 mod signage;
 pub mod splat;
 
 pub use backend::{FrameRenderer, RenderBackend};
 pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
-pub use cpu::{CpuRenderer, MarchStats, Weather};
+pub use cpu::{CpuRenderer, MarchStats};
+pub use frame::{key_light, FrameParams, Weather};
 pub use gpu::{quiet_headless_device_select, GpuContext, GpuError};
 pub use occupancy::Occupancy;
 pub use readback::Readback;
-pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
+pub use renderer::{RenderError, Renderer, MAX_STEPS};
 pub use scene::{
     AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
     SignSlot, Sky, Storage, MAX_DIM, MAX_SCENE_BYTES, SH_C0, SH_C1,
 };
 pub use signage::{
-    load_sign_image, shown_locale, SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE,
+    load_sign_image, shown_locale, SignError, SignPlane, SignRef, Signage, MAX_SIGNS, SIGN_SIZE,
 };

@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
-use super::camera::CameraPose;
+use super::frame::{sign_uniforms, FrameParams, FOG_COLOUR, GRAIN, VIGNETTE_PER_DRIVE};
 use super::gpu::GpuContext;
 use super::readback::Readback;
 use super::scene::{AnyScene, SceneError, SceneInfo};
-use super::signage::{SignError, SignRef, Signage, MAX_SIGNS, SIGN_SIZE};
+use super::scene_cache::SceneCache;
+use super::signage::{SignError, Signage, MAX_SIGNS, SIGN_SIZE};
 use crate::grade::{CubeLut, Interp, LookMixer, LutError, COMMON_SIZE};
 use crate::splat::cpu::SplatLook;
 use crate::splat::SplatScene;
@@ -18,10 +19,12 @@ use livingfilm_core::Film;
 use livingfilm_core::MAX_LOOKS;
 
 const RAYMARCH_WGSL: &str = concat!(
+    include_str!("../shaders/hash.wgsl"),
     include_str!("../shaders/common.wgsl"),
     include_str!("../shaders/raymarch.wgsl")
 );
 const GRADE_WGSL: &str = concat!(
+    include_str!("../shaders/hash.wgsl"),
     include_str!("../shaders/common.wgsl"),
     include_str!("../shaders/grade.wgsl")
 );
@@ -29,12 +32,6 @@ const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 const OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// Upper bound of ray-march steps across the grid diagonal.
 pub const MAX_STEPS: u32 = 160;
-/// Colour the fog fades distant geometry to.
-pub(crate) const FOG_COLOUR: [f32; 3] = [0.09, 0.1, 0.13];
-/// Film-grain amplitude (peak to peak, display-referred).
-pub(crate) const GRAIN: f32 = 0.02;
-/// Vignette strength at full drive.
-pub(crate) const VIGNETTE_PER_DRIVE: f32 = 0.35;
 
 /// The film's looks on one lattice, ready to blend per frame; looks not over [0, 1] are
 /// resampled (both renderers assume it).
@@ -87,37 +84,6 @@ pub enum RenderError {
     TooLarge(u32, u32, u32),
 }
 
-/// Everything that changes from frame to frame.
-#[derive(Debug, Clone, Copy)]
-pub struct FrameParams {
-    /// Index into [`Film::scene_paths`].
-    pub scene: usize,
-    /// Camera pose.
-    pub pose: CameraPose,
-    /// Key light colour.
-    pub light: [f32; 3],
-    /// Exposure multiplier.
-    pub exposure: f32,
-    /// Fog density per scene unit.
-    pub fog: f32,
-    /// Rain 0..1.
-    pub rain: f32,
-    /// Snow 0..1.
-    pub snow: f32,
-    /// Directional key light: unit direction toward the light, strength (0: none).
-    pub key_light: [f32; 4],
-    /// Signs to draw (slot by film-wide name, image layer).
-    pub signs: [Option<SignRef>; MAX_SIGNS],
-    /// Weight of each of the film's looks.
-    pub look_weights: [f32; MAX_LOOKS],
-    /// The director's drive 0..1 (vignette follows it).
-    pub drive: f32,
-    /// Frame number (varies the grain).
-    pub frame_index: u32,
-    /// Viewing seed (varies the grain).
-    pub seed: u32,
-}
-
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Uniforms {
@@ -138,48 +104,6 @@ struct Uniforms {
     signs: [[[f32; 4]; 3]; MAX_SIGNS],
 }
 
-/// [`FrameParams::key_light`] for a light toward `dir` (none: off) at `strength`.
-pub fn key_light(dir: Option<[f32; 3]>, strength: f32) -> [f32; 4] {
-    match dir {
-        Some(d) => {
-            let l = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt().max(1e-6);
-            [d[0] / l, d[1] / l, d[2] / l, strength]
-        }
-        None => [0.0, 1.0, 0.0, 0.0],
-    }
-}
-
-/// The planes of the signs `signs` names that scene `info` has a slot for, as the
-/// shader's `Sign` structs (centre + layer, half-width vector + opacity, half-height),
-/// packed first, and how many there are. Fixed-size: called for every frame.
-pub(crate) fn sign_uniforms(
-    info: &SceneInfo,
-    slot_map: &[Option<usize>],
-    signs: &[Option<SignRef>; MAX_SIGNS],
-) -> ([[[f32; 4]; 3]; MAX_SIGNS], usize) {
-    let mut out = [[[0f32; 4]; 3]; MAX_SIGNS];
-    let mut n = 0;
-    for r in signs.iter().flatten() {
-        let Some(slot) = slot_map
-            .get(r.slot as usize)
-            .copied()
-            .flatten()
-            .map(|i| &info.slots[i])
-        else {
-            continue;
-        };
-        let (hw, hh) = (0.5 * slot.size[0], 0.5 * slot.size[1]);
-        let (c, rt, up) = (slot.centre, slot.right, slot.up);
-        out[n] = [
-            [c[0], c[1], c[2], r.layer as f32],
-            [rt[0] * hw, rt[1] * hw, rt[2] * hw, 1.0],
-            [up[0] * hh, up[1] * hh, up[2] * hh, 0.0],
-        ];
-        n += 1;
-    }
-    (out, n)
-}
-
 /// A resident scene's GPU side.
 enum GpuSceneData {
     /// The grid's textures, bound for the ray march.
@@ -188,22 +112,14 @@ enum GpuSceneData {
     Splats(Box<GpuSplats>, Box<SplatScene>),
 }
 
-struct GpuScene {
-    data: GpuSceneData,
-    info: SceneInfo,
-    /// Film-wide slot name → this scene's slot.
-    slot_map: Vec<Option<usize>>,
-}
-
 /// Renders frames of one film at one resolution.
 pub struct Renderer {
     ctx: GpuContext,
     width: u32,
     height: u32,
     uniforms: wgpu::Buffer,
-    /// The film's scene files, and those resident on the GPU (loaded ahead of their cut).
-    scene_paths: Vec<std::path::PathBuf>,
-    scenes: Vec<Option<GpuScene>>,
+    /// The film's scenes, those resident on the GPU (loaded ahead of their cut).
+    scenes: SceneCache<GpuSceneData>,
     raymarch_layout: wgpu::BindGroupLayout,
     linear: wgpu::Sampler,
     raymarch: wgpu::RenderPipeline,
@@ -453,12 +369,7 @@ impl Renderer {
                 layout_entry(7, tex_binding(wgpu::TextureViewDimension::D2Array)),
             ],
         });
-        let scene_paths: Vec<std::path::PathBuf> = film
-            .scene_paths()
-            .into_iter()
-            .map(|p| p.to_owned())
-            .collect();
-        let scenes = scene_paths.iter().map(|_| None).collect();
+        let scenes = SceneCache::new(film);
 
         let mixer = film_looks(film)?;
         let n = mixer.size() as u32;
@@ -557,7 +468,6 @@ impl Renderer {
             width,
             height,
             uniforms,
-            scene_paths,
             scenes,
             raymarch_layout,
             linear,
@@ -603,10 +513,8 @@ impl Renderer {
         }
         let ctx = GpuContext::new().map_err(|e| RenderError::Gpu(format!("{why}; {e}")))?;
         let mut fresh = Self::new(ctx, &self.film, &self.signage, self.width, self.height)?;
-        for (i, s) in self.scenes.iter().enumerate() {
-            if s.is_some() {
-                fresh.load_scene(i)?;
-            }
+        for i in self.scenes.resident_indices() {
+            fresh.load_scene(i)?;
         }
         fresh.recoveries = self.recoveries + 1;
         fresh.warnings = std::mem::take(&mut self.warnings);
@@ -633,10 +541,10 @@ impl Renderer {
 
     /// Reads scene `i` and uploads it unless it is resident; true if it was loaded now.
     pub fn load_scene(&mut self, i: usize) -> Result<bool, RenderError> {
-        if self.scenes.get(i).is_none_or(|s| s.is_some()) {
+        if !self.scenes.wants(i) {
             return Ok(false);
         }
-        let mut scene = match AnyScene::load(&self.scene_paths[i])? {
+        let mut scene = match AnyScene::load(self.scenes.path(i))? {
             AnyScene::Grid(g) => g,
             AnyScene::Splats(sp) => {
                 let pipes = self
@@ -651,14 +559,11 @@ impl Renderer {
                     &self.linear,
                 )
                 .map_err(|e| {
-                    RenderError::Gpu(format!("scene {}: {e}", self.scene_paths[i].display()))
+                    RenderError::Gpu(format!("scene {}: {e}", self.scenes.path(i).display()))
                 })?;
                 let info = sp.info.clone();
-                self.scenes[i] = Some(GpuScene {
-                    data: GpuSceneData::Splats(Box::new(g), sp),
-                    slot_map: self.signage.scene_slots(&info),
-                    info,
-                });
+                let data = GpuSceneData::Splats(Box::new(g), sp);
+                self.scenes.insert(i, data, info, &self.signage);
                 return Ok(true);
             }
         };
@@ -670,7 +575,7 @@ impl Renderer {
             }
             self.warnings.push(format!(
                 "scene {}: grid {from:?} exceeds the adapter's 3D texture limit of {max3d}; playing it downscaled to {:?}",
-                self.scene_paths[i].display(),
+                self.scenes.path(i).display(),
                 scene.dims
             ));
         }
@@ -723,31 +628,24 @@ impl Renderer {
                 ],
             });
         let info = scene.info();
-        self.scenes[i] = Some(GpuScene {
-            data: GpuSceneData::Grid(raymarch_bind),
-            slot_map: self.signage.scene_slots(&info),
-            info,
-        });
+        let data = GpuSceneData::Grid(raymarch_bind);
+        self.scenes.insert(i, data, info, &self.signage);
         Ok(true)
     }
 
     /// Frees the GPU copies of every scene not in `keep`.
     pub fn retain_scenes(&mut self, keep: &[usize]) {
-        for (i, s) in self.scenes.iter_mut().enumerate() {
-            if !keep.contains(&i) {
-                *s = None;
-            }
-        }
+        self.scenes.retain(keep);
     }
 
     /// Number of scenes resident on the GPU.
     pub fn resident_scenes(&self) -> usize {
-        self.scenes.iter().filter(|s| s.is_some()).count()
+        self.scenes.resident_count()
     }
 
     /// Scene `i` without its texels, if resident.
     pub fn scene_info(&self, i: usize) -> Option<&SceneInfo> {
-        self.scenes.get(i)?.as_ref().map(|s| &s.info)
+        self.scenes.get(i).map(|s| &s.info)
     }
 
     /// Uploads the blend of the looks for `weights` (the table includes the ungraded rest).
@@ -840,7 +738,6 @@ impl Renderer {
         let s = self
             .scenes
             .get(p.scene)
-            .and_then(|s| s.as_ref())
             .ok_or(RenderError::NoScene(p.scene))?;
         let e = p.pose;
         let info = &s.info;

@@ -15,6 +15,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use super::occupancy::Occupancy;
+use crate::maths::dot;
 
 /// Metadata key holding the scene header.
 pub const HEADER_KEY: &str = "livingfilm";
@@ -261,10 +262,6 @@ impl SceneInfo {
 
 fn finite3(v: &[f32; 3]) -> bool {
     v.iter().all(|x| x.is_finite())
-}
-
-fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 fn round_f16(v: f32) -> f32 {

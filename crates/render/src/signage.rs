@@ -8,6 +8,38 @@ use std::path::{Path, PathBuf};
 
 use livingfilm_core::{Directive, Film, MAX_PLACEMENT_SLOTS};
 
+/// A sign a frame draws, as the CPU references hold it: its plane (centre and
+/// half-extent vectors, scene units), opacity and image layer. The GPU gets the same
+/// figures packed three `vec4`s to a sign (`frame::sign_uniforms`); this is
+/// their one unpacking, for the grid and the splat references alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SignPlane {
+    /// Centre.
+    pub centre: [f32; 3],
+    /// Half-width vector.
+    pub right: [f32; 3],
+    /// Half-height vector.
+    pub up: [f32; 3],
+    /// Opacity 0..1.
+    pub opacity: f32,
+    /// Layer in the sign images.
+    pub layer: usize,
+}
+
+impl SignPlane {
+    /// Unpacks one sign of the shaders' layout: `[centre, layer]`, `[right, opacity]`,
+    /// `[up, 0]`.
+    pub fn from_uniform(u: &[[f32; 4]; 3]) -> Self {
+        Self {
+            centre: [u[0][0], u[0][1], u[0][2]],
+            right: [u[1][0], u[1][1], u[1][2]],
+            up: [u[2][0], u[2][1], u[2][2]],
+            opacity: u[1][3],
+            layer: u[0][3] as usize,
+        }
+    }
+}
+
 /// Size every sign is resampled to (one texture-array layer each).
 pub const SIGN_SIZE: [u32; 2] = [256, 128];
 /// Most signs drawn in one frame.

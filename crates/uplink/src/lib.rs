@@ -10,7 +10,9 @@ mod delta;
 pub mod ldp;
 pub mod queue;
 pub mod sender;
+mod viewing;
 
 pub use delta::{quantize, Batch, Delta, Record, MIN_CONFIDENCE, SCHEMA};
+pub use viewing::{run, UplinkReport, UplinkSettings};
 
 use livingfilm_core::SegmentSummary;

@@ -9,7 +9,10 @@ use super::cube::Interp;
 use super::ops::Grade;
 use crate::{GpuContext, Readback};
 
-const SHADER: &str = include_str!("../../shaders/grade_image.wgsl");
+const SHADER: &str = concat!(
+    include_str!("../../shaders/hash.wgsl"),
+    include_str!("../../shaders/grade_image.wgsl")
+);
 const FETCH_TEXTURE: &str = "@group(0) @binding(4) var lut_tex: texture_3d<f32>;
 fn lut_fetch(r: u32, g: u32, b: u32) -> vec3<f32> { return textureLoad(lut_tex, vec3<u32>(r, g, b), 0).rgb; }
 ";

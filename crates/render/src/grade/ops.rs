@@ -135,17 +135,8 @@ impl Default for GradeParams {
     }
 }
 
-/// PCG-style integer hash to 0..1, identical in `crates/render/shaders/grade_image.wgsl`.
-#[inline]
-pub fn hash3(x: u32, y: u32, z: u32) -> f32 {
-    let mut h = x
-        .wrapping_mul(747_796_405)
-        .wrapping_add(y.wrapping_mul(2_891_336_453))
-        .wrapping_add(z.wrapping_mul(277_803_737));
-    h = ((h >> ((h >> 28) + 4)) ^ h).wrapping_mul(277_803_737);
-    h = (h >> 22) ^ h;
-    h as f32 / 4_294_967_295.0
-}
+/// The grain's hash, shared with the renderers and the shaders (`shaders/hash.wgsl`).
+pub use crate::maths::hash3;
 
 /// A complete grade: a LUT look (optional) and the operators around it.
 #[derive(Debug, Clone)]

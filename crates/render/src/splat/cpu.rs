@@ -8,10 +8,10 @@
 use half::f16;
 
 use super::{SplatScene, Splats};
-use crate::cpu::{cross, dot, mix3, sample_sign, Weather, RAIN_COLOUR, SNOW_COLOUR};
-use crate::renderer::{sign_uniforms, FOG_COLOUR};
-use crate::FrameParams;
-use crate::{CameraPose, Sky, MAX_SIGNS};
+use crate::frame::{sample_sign, sign_uniforms, FrameParams, Weather};
+use crate::frame::{FOG_COLOUR, RAIN_COLOUR, SNOW_COLOUR};
+use crate::maths::{cross, dot, mix3};
+use crate::{CameraPose, SignPlane, Sky, MAX_SIGNS};
 
 const SH_C0: f32 = 0.282_094_8;
 const SH_C1: f32 = 0.488_602_5;
@@ -214,21 +214,6 @@ pub const LAYERS: usize = 3 + MAX_SIGNS + 1;
 /// Edge of the CPU's binning tiles, pixels.
 const TILE: usize = 16;
 
-/// A sign drawn into a splat frame: its plane (half-extent vectors) and image.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SplatSign {
-    /// Centre, scene units.
-    pub centre: [f32; 3],
-    /// Half-width vector.
-    pub right: [f32; 3],
-    /// Half-height vector.
-    pub up: [f32; 3],
-    /// Opacity 0..1.
-    pub opacity: f32,
-    /// Layer in the sign images.
-    pub layer: usize,
-}
-
 /// What one splat frame looks like beyond the Gaussians (both renderers use it).
 #[derive(Clone, Copy)]
 pub struct SplatLook<'a> {
@@ -251,7 +236,7 @@ pub struct SplatLook<'a> {
     /// Light behind the capture.
     pub sky: Sky,
     /// Signs to draw (the first `n_signs`).
-    pub signs: [SplatSign; MAX_SIGNS],
+    pub signs: [SignPlane; MAX_SIGNS],
     /// How many signs are drawn.
     pub n_signs: usize,
     /// Sign images (RGBA8, premultiplied, [`SIGN_SIZE`]).
@@ -285,7 +270,7 @@ impl SplatLook<'static> {
                 horizon: [0.0; 3],
                 zenith: [0.0; 3],
             },
-            signs: [SplatSign::default(); MAX_SIGNS],
+            signs: [SignPlane::default(); MAX_SIGNS],
             n_signs: 0,
             sign_images: &[],
         }
@@ -319,13 +304,7 @@ impl<'a> SplatLook<'a> {
             },
             weather_scale: scene.weather_scale,
             sky: scene.info.sky,
-            signs: planes.map(|u| SplatSign {
-                centre: [u[0][0], u[0][1], u[0][2]],
-                right: [u[1][0], u[1][1], u[1][2]],
-                up: [u[2][0], u[2][1], u[2][2]],
-                opacity: u[1][3],
-                layer: u[0][3] as usize,
-            }),
+            signs: planes.map(|u| SignPlane::from_uniform(&u)),
             n_signs,
             sign_images,
         }
@@ -343,7 +322,7 @@ impl SplatLook<'_> {
     }
 
     /// View depth of sign `s`'s centre (at least [`NEAR`]).
-    fn sign_depth(&self, s: &SplatSign) -> f32 {
+    fn sign_depth(&self, s: &SignPlane) -> f32 {
         let rel: [f32; 3] = std::array::from_fn(|i| s.centre[i] - self.pose.eye[i]);
         dot(rel, self.pose.forward).max(NEAR)
     }

@@ -11,7 +11,10 @@ use super::cpu::{SplatLook, LAYERS, NEAR};
 use super::SplatScene;
 use crate::GpuContext;
 
-const COMMON_WGSL: &str = include_str!("../../shaders/common.wgsl");
+const COMMON_WGSL: &str = concat!(
+    include_str!("../../shaders/hash.wgsl"),
+    include_str!("../../shaders/common.wgsl")
+);
 const SPLAT_COMMON_WGSL: &str = include_str!("../../shaders/splat_common.wgsl");
 const PROJECT_WGSL: &str = include_str!("../../shaders/splat_project.wgsl");
 const DRAW_WGSL: &str = include_str!("../../shaders/splat_draw.wgsl");

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/physio/artifacts")
+    crate::root().join("tests/data/physio/artifacts")
 }
 
 fn read_peaks(name: &str) -> Vec<f64> {

@@ -3,14 +3,10 @@
 //! ~1e-12), pNN50 in NeuroKit2's convention (exactly, except for exact 50 ms ties). Also the sliding window fed beat by beat
 //! agrees with the batch figures when it spans the whole recording.
 
-use std::path::Path;
-
 use livingfilm_biometrics::{hrv_of, HrvWindow};
 
 fn data(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/physio")
-        .join(rel)
+    crate::root().join("tests/data/physio").join(rel)
 }
 
 fn nn_series(rel: &str) -> Vec<f64> {

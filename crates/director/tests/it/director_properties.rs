@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
+use livingfilm_core::Estimate;
 use livingfilm_director::{Controller, Decision, Directive, DirectorEvent, Film};
-use livingfilm_inference::Estimate;
 use proptest::prelude::*;
 
 const TICK: f64 = 0.25;

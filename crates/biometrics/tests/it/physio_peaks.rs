@@ -8,9 +8,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/physio")
-        .join(rel)
+    crate::root().join("tests/data/physio").join(rel)
 }
 
 fn read_json(rel: &str) -> Value {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use livingfilm_audio::feeder::{FeedSpec, Feeder};
 use livingfilm_audio::{MixCommand, Mixer, StingerSound};
-use livingfilm_director::score::{
+use livingfilm_core::score::{
     DuckingSpec, MusicSpec, Quantize, StemRole, StemSpec, TempoSection, TransitionSpec,
 };
 

@@ -5,11 +5,10 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::path::Path;
 
 use livingfilm_audio::sink::fill_from_ring;
 use livingfilm_audio::{score, MixCommand, ScorePlan};
-use livingfilm_director::Film;
+use livingfilm_core::Film;
 
 struct Counting;
 
@@ -66,7 +65,7 @@ fn the_counter_sees_allocations() {
 
 #[test]
 fn the_mixer_allocates_nothing_while_mixing() {
-    let film = Film::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")).unwrap();
+    let film = Film::load(&crate::root().join("assets/demo")).unwrap();
     let mut plan = ScorePlan::new(&film);
     let (_feeder, mut mixer) = score::open(&film, &plan).unwrap();
     let rate = film.info.sample_rate;
@@ -107,7 +106,7 @@ fn the_mixer_allocates_nothing_while_mixing() {
 fn the_limiter_allocates_nothing_while_limiting() {
     // The demo's stems at 4x (+12 dB) sum over the ceiling: the master limiter works
     // in most blocks, on the mixing thread, without allocating.
-    let mut film = Film::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")).unwrap();
+    let mut film = Film::load(&crate::root().join("assets/demo")).unwrap();
     for s in &mut film.music.stems {
         s.gain = [4.0, 4.0];
         s.curve.clear();

@@ -4,11 +4,8 @@
 use livingfilm_render::splat::Splats;
 
 fn capture() -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/radiance/supersplat_fruit_drops_minimal.ply"),
-    )
-    .unwrap()
+    std::fs::read(crate::root().join("tests/data/radiance/supersplat_fruit_drops_minimal.ply"))
+        .unwrap()
 }
 
 #[test]
@@ -111,7 +108,7 @@ fn damaged_files_are_named_not_panicked_on() {
 /// mirrored render is far from it); regenerate with `LIVINGFILM_BLESS=1`.
 #[test]
 fn the_capture_renders_upright_on_the_cpu() {
-    use livingfilm_director::Camera;
+    use livingfilm_core::Camera;
     use livingfilm_render::orbit_camera;
     use livingfilm_render::splat::cpu::{project, render_hdr, SplatLook};
     use livingfilm_render::splat::{Sidecar, SplatScene};
@@ -133,8 +130,7 @@ fn the_capture_renders_upright_on_the_cpu() {
         .iter()
         .flat_map(|c| [c[0], c[1], c[2], 1.0].map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8))
         .collect();
-    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/golden/splat-mixed-drops.png");
+    let golden = crate::root().join("tests/data/golden/splat-mixed-drops.png");
     if std::env::var_os("LIVINGFILM_BLESS").is_some() {
         image::save_buffer(&golden, &rgba, w, h, image::ExtendedColorType::Rgba8).unwrap();
     }

@@ -1,8 +1,6 @@
 //! `.cube` LUTs against independent references: OpenColorIO 2.6.0 (and colour-science
 //! 0.4.7 where OCIO cannot read the file), trilinear and tetrahedral, every point asserted.
 
-use std::path::Path;
-
 use livingfilm_render::grade::{CubeLut, Interp};
 
 const CPU_TOLERANCE: f32 = 1e-5;
@@ -32,7 +30,7 @@ fn max_error(lut: &CubeLut, inputs: &[[f32; 3]], want: &[[f32; 3]], interp: Inte
 
 #[test]
 fn cpu_matches_opencolorio_and_colour_science() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/luts");
+    let dir = crate::root().join("tests/data/luts");
     let mut checked = 0;
     for entry in std::fs::read_dir(dir.join("ref")).unwrap() {
         let path = entry.unwrap().path();
@@ -65,7 +63,7 @@ fn cpu_matches_opencolorio_and_colour_science() {
 
 #[test]
 fn every_sample_lut_parses() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/luts");
+    let dir = crate::root().join("tests/data/luts");
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "cube") {
@@ -93,7 +91,7 @@ mod gpu {
     #[test]
     fn gpu_matches_the_references_in_32_and_16_bit() {
         let ctx = ctx();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/luts");
+        let dir = crate::root().join("tests/data/luts");
         let mut checked = 0;
         for entry in std::fs::read_dir(dir.join("ref")).unwrap() {
             let r: serde_json::Value =
@@ -147,7 +145,7 @@ mod gpu {
     #[test]
     fn gpu_operators_match_the_cpu() {
         let ctx = ctx();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/luts");
+        let dir = crate::root().join("tests/data/luts");
         let params = GradeParams {
             temperature: 0.3,
             tint: -0.2,

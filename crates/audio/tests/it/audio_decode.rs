@@ -2,15 +2,13 @@
 //! lossless formats sample-exact (frame count, first samples, RMS to 1e-9 relative,
 //! peak exact); lossy within 0.1 dB RMS per channel and 1e-3 on the first samples.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use livingfilm_audio::inspect::analyze;
 use livingfilm_audio::{decode_file, StreamDecoder};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/audio")
-        .join(name)
+    crate::root().join("tests/data/audio").join(name)
 }
 
 fn reference(name: &str) -> serde_json::Value {

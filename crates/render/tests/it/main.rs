@@ -1,0 +1,16 @@
+//! The render crate against its references: OpenColorIO's and colour-science's LUT outputs (tests/data/luts) and real splat captures (tests/data/radiance).
+//!
+//! One test binary for the crate (`autotests = false`); each file is a module. The
+//! reference data is the workspace's `tests/data` (sources and licences in its
+//! SOURCES.md).
+
+use std::path::PathBuf;
+
+mod grade_accuracy;
+mod splat_ply;
+
+/// The workspace root, where `tests/data` and `assets/` are.
+pub fn root() -> PathBuf {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir.ancestors().nth(2).unwrap_or(crate_dir).to_owned()
+}
