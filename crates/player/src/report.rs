@@ -325,7 +325,8 @@ impl Report {
     fn write_figures(&self, dir: &Path) -> Result<(), PlayerError> {
         let png = dir.join("tension.png");
         let other = |e: String| output_error(&png, std::io::Error::other(e));
-        let image = super::plot::tension_plot(self).map_err(other)?;
+        let image = super::plot::tension_plot(self)
+            .map_err(|e| output_error(&png, std::io::Error::other(e)))?;
         let mut bytes = Vec::new();
         image
             .write_to(

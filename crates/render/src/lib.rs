@@ -26,7 +26,7 @@ pub use camera::{camera_pose, orbit_camera, path_camera, CameraPose};
 pub use cpu::{CpuRenderer, MarchStats, Weather};
 pub use gpu::{quiet_headless_device_select, GpuContext, GpuError};
 pub use occupancy::Occupancy;
-pub use readback::Readback;
+pub use readback::{Readback, ReadbackError};
 pub use renderer::{key_light, FrameParams, RenderError, Renderer, MAX_STEPS};
 pub use scene::{
     AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,
