@@ -96,9 +96,9 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
     let ctx = GpuContext::new()?;
-    livingfilm_render::splat::sort_on_gpu(&ctx, &pairs[..1024]).map_err(anyhow::Error::msg)?;
+    livingfilm_render::splat::sort_on_gpu(&ctx, &pairs[..1024])?;
     let start = Instant::now();
-    let sorted = livingfilm_render::splat::sort_on_gpu(&ctx, &pairs).map_err(anyhow::Error::msg)?;
+    let sorted = livingfilm_render::splat::sort_on_gpu(&ctx, &pairs)?;
     let gpu_ms = start.elapsed().as_secs_f64() * 1e3;
     let mut want = pairs.clone();
     let start = Instant::now();

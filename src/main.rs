@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use choices::{AudioChoice, FormatChoice, RenderChoice};
 use clap::{Parser, Subcommand};
-use livingfilm_inference::Provider;
+use livingfilm_inference::{Provider, UnknownProvider};
 use livingfilm_player::{
     AudioSettings, InferenceSettings, PlayerConfig, RenderSettings, UplinkSettings, ViewerSettings,
 };
@@ -27,7 +27,7 @@ mod uplink_cmd;
 #[derive(Clone)]
 struct Providers(Vec<Provider>);
 
-fn parse_providers(s: &str) -> Result<Providers, String> {
+fn parse_providers(s: &str) -> Result<Providers, UnknownProvider> {
     Provider::parse_list(s).map(Providers)
 }
 

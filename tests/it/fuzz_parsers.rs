@@ -281,7 +281,8 @@ fn host_config_parser_survives_mutations() {
     ] {
         let e = livingfilm_player::host::HostSettings::from_json(film, json)
             .err()
-            .unwrap_or_else(|| panic!("{json} accepted"));
+            .unwrap_or_else(|| panic!("{json} accepted"))
+            .to_string();
         assert!(e.contains(field), "{json}: {e}");
     }
 }

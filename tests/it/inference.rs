@@ -136,7 +136,12 @@ fn generic_models_match_their_references() {
         .run_npy(&[NpyArray::load(&data("logreg_iris_input.npy")).unwrap()])
         .unwrap();
     assert_eq!(out[0].1.as_ref().unwrap().data, NpyData::I64(vec![0, 0, 0]));
-    assert!(out[1].1.as_ref().unwrap_err().contains("tensors only"));
+    assert!(out[1]
+        .1
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("tensors only"));
 }
 
 #[test]

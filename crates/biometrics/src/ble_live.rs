@@ -65,7 +65,7 @@ impl BleHeartRateSource {
             let clock = move || viewing_t + started.elapsed().as_secs_f64();
             while !sp.load(Ordering::Relaxed) {
                 if let Err(e) = rt.block_on(session(&filter, &tx, &st, &sp, &clock)) {
-                    note(&st, e);
+                    note(&st, e.to_string());
                 }
                 st.connected.store(false, Ordering::Relaxed);
                 std::thread::sleep(RETRY);
@@ -80,9 +80,29 @@ impl BleHeartRateSource {
     }
 }
 
-/// Turns a btleplug error into a message that says which step failed.
-fn e(what: &'static str) -> impl Fn(btleplug::Error) -> String {
-    move |err| format!("{what}: {err}")
+/// Why one Bluetooth session ended; kept as text in [`BleStatus::last_error`] while
+/// the link is retried.
+#[derive(Debug, thiserror::Error)]
+enum LinkError {
+    /// A btleplug call failed; `step` says which.
+    #[error("{step}: {err}")]
+    Step {
+        step: &'static str,
+        err: btleplug::Error,
+    },
+    #[error("no Bluetooth adapter")]
+    NoAdapter,
+    #[error("no heart-rate sensor in range")]
+    NoSensor,
+    #[error("sensor has no Heart Rate Measurement characteristic")]
+    NoMeasurement,
+    #[error("sensor disconnected")]
+    Disconnected,
+}
+
+/// Names the step a btleplug error comes from.
+fn e(step: &'static str) -> impl Fn(btleplug::Error) -> LinkError {
+    move |err| LinkError::Step { step, err }
 }
 
 fn note(status: &BleStatus, e: String) {
@@ -96,7 +116,7 @@ async fn session(
     status: &BleStatus,
     stop: &AtomicBool,
     clock: &impl Fn() -> f64,
-) -> Result<(), String> {
+) -> Result<(), LinkError> {
     let manager = Manager::new().await.map_err(e("Bluetooth unavailable"))?;
     let adapter = manager
         .adapters()
@@ -104,7 +124,7 @@ async fn session(
         .map_err(e("no Bluetooth adapter"))?
         .into_iter()
         .next()
-        .ok_or("no Bluetooth adapter")?;
+        .ok_or(LinkError::NoAdapter)?;
     let service = uuid_from_u16(HEART_RATE_SERVICE_UUID16);
     adapter
         .start_scan(ScanFilter {
@@ -127,7 +147,7 @@ async fn session(
         }
     }
     let _ = adapter.stop_scan().await;
-    let p = chosen.ok_or("no heart-rate sensor in range")?;
+    let p = chosen.ok_or(LinkError::NoSensor)?;
     if !p.is_connected().await.unwrap_or(false) {
         p.connect().await.map_err(e("connect failed"))?;
     }
@@ -139,7 +159,7 @@ async fn session(
         .characteristics()
         .into_iter()
         .find(|c| c.uuid == hrm && c.properties.contains(CharPropFlags::NOTIFY))
-        .ok_or("sensor has no Heart Rate Measurement characteristic")?;
+        .ok_or(LinkError::NoMeasurement)?;
     p.subscribe(&ch).await.map_err(e("subscribe failed"))?;
     let mut notes = p.notifications().await.map_err(e("notifications failed"))?;
     status.connected.store(true, Ordering::Relaxed);
@@ -147,7 +167,7 @@ async fn session(
         let next = tokio::time::timeout(Duration::from_millis(500), notes.next()).await;
         let Ok(next) = next else { continue }; // quiet: check `stop` and wait again
         let Some(n) = next else {
-            return Err("sensor disconnected".into());
+            return Err(LinkError::Disconnected);
         };
         if n.uuid != hrm {
             continue;

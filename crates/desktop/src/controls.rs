@@ -64,10 +64,13 @@ impl Command {
     }
 
     /// The command a script word means (the words are listed in `--help`).
-    fn from_word(word: &str, arg: Option<&str>) -> Result<Self, String> {
+    fn from_word(word: &str, arg: Option<&str>) -> Result<Self, WordError> {
         let no_arg = |c: Command| match arg {
             None => Ok(c),
-            Some(a) => Err(format!("`{word}` takes no argument (got `{a}`)")),
+            Some(a) => Err(WordError::NoArgument {
+                word: word.to_owned(),
+                arg: a.to_owned(),
+            }),
         };
         match word {
             "pause" => no_arg(Command::TogglePause),
@@ -84,10 +87,10 @@ impl Command {
             "startle" => no_arg(Command::Sim(SimCommand::Startle)),
             "sensor" => no_arg(Command::Sim(SimCommand::ToggleSensor)),
             "quit" => no_arg(Command::Quit),
-            "size" => arg
-                .ok_or_else(|| "`size` needs WIDTHxHEIGHT".to_owned())
-                .and_then(parse_window_size)
-                .map(|(w, h)| Command::Resize(w, h)),
+            "size" => {
+                let (w, h) = parse_window_size(arg.ok_or(WordError::NoSize)?)?;
+                Ok(Command::Resize(w, h))
+            }
             "screenshot" => match arg {
                 Some(name)
                     if !name.is_empty()
@@ -97,29 +100,54 @@ impl Command {
                 {
                     Ok(Command::Screenshot(name.to_owned()))
                 }
-                _ => Err("`screenshot` needs a NAME of letters, digits, `-` and `_`".into()),
+                _ => Err(WordError::ScreenshotName),
             },
-            _ => Err(format!(
-                "unknown command `{word}` (expected one of: {SCRIPT_WORDS})"
-            )),
+            _ => Err(WordError::Unknown(word.to_owned())),
         }
     }
+}
+
+/// Why a script's command word was refused (the line number is added around it).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum WordError {
+    #[error("`{word}` takes no argument (got `{arg}`)")]
+    NoArgument { word: String, arg: String },
+    #[error("`size` needs WIDTHxHEIGHT")]
+    NoSize,
+    #[error(transparent)]
+    Size(#[from] WindowSizeError),
+    #[error("`screenshot` needs a NAME of letters, digits, `-` and `_`")]
+    ScreenshotName,
+    #[error("unknown command `{0}` (expected one of: {SCRIPT_WORDS})")]
+    Unknown(String),
 }
 
 /// The words a script may use.
 pub const SCRIPT_WORDS: &str = "pause, hud, fullscreen, prev, next, directors-cut, strength+, strength-, consent, tenser, calmer, startle, sensor, screenshot NAME, size WxH, quit";
 
+/// Why a window size was refused; quotes what was written (`--window-size` is a clap
+/// value parser, so this is also the command line's message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowSizeError {
+    /// Not two sides joined by `x`.
+    #[error("expected WIDTHxHEIGHT, got `{0}`")]
+    Form(String),
+    /// A side is not a number of pixels from 64 to 8192.
+    #[error("`{0}` is not a size between 64 and 8192 pixels")]
+    Side(String),
+}
+
 /// A window size `WIDTHxHEIGHT`, each side 64 to 8192 pixels (`--window-size`, `size`).
-pub fn parse_window_size(s: &str) -> Result<(u32, u32), String> {
+pub fn parse_window_size(s: &str) -> Result<(u32, u32), WindowSizeError> {
     let (w, h) = s
         .split_once(['x', 'X'])
-        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got `{s}`"))?;
+        .ok_or_else(|| WindowSizeError::Form(s.to_owned()))?;
     let n = |v: &str| {
         v.trim()
             .parse::<u32>()
             .ok()
             .filter(|n| (64..=8192).contains(n))
-            .ok_or_else(|| format!("`{v}` is not a size between 64 and 8192 pixels"))
+            .ok_or_else(|| WindowSizeError::Side(v.to_owned()))
     };
     Ok((n(w)?, n(h)?))
 }
@@ -191,7 +219,7 @@ impl Script {
             if steps.last().is_some_and(|(last, _)| *last > t) {
                 return Err((k + 1, format!("{t} s comes before the line above")));
             }
-            let c = Command::from_word(word, arg).map_err(|why| (k + 1, why))?;
+            let c = Command::from_word(word, arg).map_err(|why| (k + 1, why.to_string()))?;
             steps.push((t, c));
         }
         Ok(Self { steps })
@@ -226,6 +254,28 @@ mod tests {
         assert!(Script::parse("1 size").is_err());
         assert!(Script::parse("-1 hud").is_err());
         assert!(Script::parse("NaN hud").is_err());
+    }
+
+    #[test]
+    fn window_sizes_quote_what_is_wrong() {
+        assert_eq!(parse_window_size("1280X720"), Ok((1280, 720)));
+        let e = |s: &str| parse_window_size(s).unwrap_err().to_string();
+        assert_eq!(e("1280"), "expected WIDTHxHEIGHT, got `1280`");
+        assert_eq!(
+            e("1280x10"),
+            "`10` is not a size between 64 and 8192 pixels"
+        );
+        assert_eq!(
+            Script::parse("1 size 10x10").unwrap_err(),
+            (
+                1,
+                "`10` is not a size between 64 and 8192 pixels".to_owned()
+            )
+        );
+        assert_eq!(
+            Script::parse("1 hud now").unwrap_err(),
+            (1, "`hud` takes no argument (got `now`)".to_owned())
+        );
     }
 
     #[test]

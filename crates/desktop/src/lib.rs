@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use controls::{parse_window_size, Command, Script, ScriptError};
+pub use controls::{parse_window_size, Command, Script, ScriptError, WindowSizeError};
 pub use stats::{FrameStats, Percentiles};
 pub use viewing::Input;
 

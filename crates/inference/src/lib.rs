@@ -14,5 +14,7 @@ mod session;
 pub use contract::{model_input, FEATURE_CONTRACT, FEATURE_CONTRACT_KEY, N_FEATURES};
 pub use livingfilm_core::Estimate;
 pub use model::TensionModel;
-pub use providers::{Provider, ProviderChoice, AUTO as AUTO_PROVIDERS};
-pub use session::{InferenceError, IoInfo, ModelMeta, NamedOutput, OnnxModel, SessionOptions};
+pub use providers::{Provider, ProviderChoice, UnknownProvider, AUTO as AUTO_PROVIDERS};
+pub use session::{
+    InferenceError, IoInfo, ModelMeta, NamedOutput, OnnxModel, OutputError, SessionOptions,
+};

@@ -18,6 +18,12 @@ pub enum NpyError {
     /// The bytes are not a supported `.npy` array.
     #[error("{path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
+    /// The bytes are not a supported `.npy` array: what [`NpyArray::from_bytes`] says,
+    /// knowing no file ([`NpyArray::load`] names it as [`NpyError::Invalid`]). The
+    /// problems are many and one-off (a header key, the dtype, the size), so they are
+    /// described rather than enumerated.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// Element data of an array, by dtype.
@@ -115,52 +121,63 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 pub const MAX_NPY_BYTES: u64 = 1 << 30;
 
 impl NpyArray {
-    /// Parses `.npy` bytes; `problem` says what is wrong.
-    pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
+    /// Parses `.npy` bytes; the error ([`NpyError::Malformed`]) says what is wrong.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, NpyError> {
         if b.len() < 10 || &b[..6] != MAGIC {
-            return Err("not a .npy file (bad magic)".into());
+            return Err(NpyError::Malformed("not a .npy file (bad magic)".into()));
         }
         let (header_len, start): (usize, usize) = match b[6] {
             1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
             2 | 3 if b.len() >= 12 => (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12),
-            v => return Err(format!("unsupported .npy format version {v}")),
+            v => {
+                return Err(NpyError::Malformed(format!(
+                    "unsupported .npy format version {v}"
+                )))
+            }
         };
         let end = start
             .checked_add(header_len)
             .filter(|&e| e <= b.len())
-            .ok_or("truncated header")?;
-        let header = std::str::from_utf8(&b[start..end]).map_err(|_| "header is not text")?;
-        let descr = header_value(header, "descr").ok_or("header lacks 'descr'")?;
+            .ok_or_else(|| NpyError::Malformed("truncated header".into()))?;
+        let header = std::str::from_utf8(&b[start..end])
+            .map_err(|_| NpyError::Malformed("header is not text".into()))?;
+        let descr = header_value(header, "descr")
+            .ok_or_else(|| NpyError::Malformed("header lacks 'descr'".into()))?;
         if header_value(header, "fortran_order") != Some("False") {
-            return Err("only C-order arrays are supported (fortran_order must be False)".into());
+            return Err(NpyError::Malformed(
+                "only C-order arrays are supported (fortran_order must be False)".into(),
+            ));
         }
-        let shape_text = header_value(header, "shape").ok_or("header lacks 'shape'")?;
+        let shape_text = header_value(header, "shape")
+            .ok_or_else(|| NpyError::Malformed("header lacks 'shape'".into()))?;
         let shape = shape_text
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.parse::<usize>()
-                    .map_err(|_| format!("bad dimension `{s}` in shape"))
+                    .map_err(|_| NpyError::Malformed(format!("bad dimension `{s}` in shape")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let count = shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .ok_or("shape overflows")?;
+            .ok_or_else(|| NpyError::Malformed("shape overflows".into()))?;
         let body = &b[end..];
         let width = match descr {
             "<f4" | "<i4" => 4,
             "<f8" | "<i8" => 8,
             "|u1" | "|b1" => 1,
-            other => return Err(format!("unsupported dtype `{other}` (use float32/64, int32/64, uint8 or bool, little-endian)")),
+            other => return Err(NpyError::Malformed(format!("unsupported dtype `{other}` (use float32/64, int32/64, uint8 or bool, little-endian)"))),
         };
-        let need = count.checked_mul(width).ok_or("shape overflows")?;
+        let need = count
+            .checked_mul(width)
+            .ok_or_else(|| NpyError::Malformed("shape overflows".into()))?;
         if body.len() != need {
-            return Err(format!(
+            return Err(NpyError::Malformed(format!(
                 "data is {} bytes, shape {shape:?} of {descr} needs {need}",
                 body.len()
-            ));
+            )));
         }
         let data = match descr {
             "<f4" => NpyData::F32(chunks(body, f32::from_le_bytes)),
@@ -182,9 +199,12 @@ impl NpyArray {
                     source,
                 }
             })?;
-        Self::from_bytes(&bytes).map_err(|problem| NpyError::Invalid {
-            path: path.to_owned(),
-            problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+        Self::from_bytes(&bytes).map_err(|e| match e {
+            NpyError::Malformed(problem) => NpyError::Invalid {
+                path: path.to_owned(),
+                problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+            },
+            other => other,
         })
     }
 
@@ -286,7 +306,7 @@ mod tests {
                 .unwrap();
             let mut b = good.clone();
             b[at..at + from.len()].copy_from_slice(to.as_bytes());
-            NpyArray::from_bytes(&b).unwrap_err()
+            NpyArray::from_bytes(&b).unwrap_err().to_string()
         };
         assert!(edit("False", "True ").contains("C-order"));
         assert!(edit("<f4", ">f4").contains("dtype"));

@@ -28,6 +28,12 @@ pub enum Provider {
     Cpu,
 }
 
+/// A word in a provider list that names no provider (the list is `--providers`, the
+/// environment or a host's JSON; the message lists the known words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown execution provider `{0}` (known: auto, qnn, nnapi, coreml, rknpu, openvino, xnnpack, cpu)")]
+pub struct UnknownProvider(pub String);
+
 /// Order tried by `auto`: NPUs first, then optimised CPU kernels, then plain CPU.
 pub const AUTO: &[Provider] = &[
     Provider::Qnn,
@@ -67,7 +73,7 @@ impl Provider {
     }
 
     /// Parses a comma-separated preference list; `auto` expands to [`AUTO`]. CPU is always appended.
-    pub fn parse_list(s: &str) -> Result<Vec<Provider>, String> {
+    pub fn parse_list(s: &str) -> Result<Vec<Provider>, UnknownProvider> {
         let mut out: Vec<Provider> = Vec::new();
         for word in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             let add: &[Provider] = match word.to_ascii_lowercase().as_str() {
@@ -79,11 +85,7 @@ impl Provider {
                 "openvino" => &[Self::OpenVino],
                 "xnnpack" => &[Self::Xnnpack],
                 "cpu" => &[Self::Cpu],
-                other => {
-                    return Err(format!(
-                        "unknown execution provider `{other}` (known: auto, qnn, nnapi, coreml, rknpu, openvino, xnnpack, cpu)"
-                    ))
-                }
+                other => return Err(UnknownProvider(other.to_owned())),
             };
             for p in add {
                 if !out.contains(p) {
@@ -181,6 +183,7 @@ mod tests {
         assert_eq!(Provider::parse_list("auto").unwrap(), AUTO);
         assert!(Provider::parse_list("tpu")
             .unwrap_err()
+            .to_string()
             .contains("unknown execution provider `tpu`"));
     }
 }

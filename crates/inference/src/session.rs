@@ -103,8 +103,26 @@ pub struct ModelMeta {
     pub custom: BTreeMap<String, String>,
 }
 
+/// Why one output of a run cannot be a `.npy` array; the run itself succeeded, so the
+/// other outputs are still there.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The model declares the output but the run did not return it.
+    #[error("missing")]
+    Missing,
+    /// Not a tensor (a sequence or a map, e.g. scikit-learn's ZipMap).
+    #[error("{0} cannot be written as .npy (tensors only)")]
+    NotTensor(Box<ValueType>),
+    /// A tensor of an element type `.npy` files here do not hold.
+    #[error("tensor of {0:?} cannot be written as .npy")]
+    Element(TensorElementType),
+    /// onnxruntime could not hand over the tensor's data.
+    #[error(transparent)]
+    Extract(#[from] ort::Error),
+}
+
 /// One named output of a run: the array, or why it cannot be one (e.g. a ZipMap).
-pub type NamedOutput = (String, Result<NpyArray, String>);
+pub type NamedOutput = (String, Result<NpyArray, OutputError>);
 
 /// A loaded ONNX model.
 pub struct OnnxModel {
@@ -138,17 +156,14 @@ fn npy_to_value(a: &NpyArray) -> ort::Result<DynValue> {
     })
 }
 
-fn value_to_npy(v: &DynValue) -> Result<NpyArray, String> {
+fn value_to_npy(v: &DynValue) -> Result<NpyArray, OutputError> {
     let ValueType::Tensor { ty, .. } = v.dtype() else {
-        return Err(format!(
-            "{} cannot be written as .npy (tensors only)",
-            v.dtype()
-        ));
+        return Err(OutputError::NotTensor(Box::new(v.dtype().clone())));
     };
     fn grab<T: ort::value::PrimitiveTensorElementType + Clone>(
         v: &DynValue,
-    ) -> Result<(Vec<usize>, Vec<T>), String> {
-        let (shape, data) = v.try_extract_tensor::<T>().map_err(|e| e.to_string())?;
+    ) -> Result<(Vec<usize>, Vec<T>), OutputError> {
+        let (shape, data) = v.try_extract_tensor::<T>()?;
         Ok((
             shape.iter().map(|&d| d.max(0) as usize).collect(),
             data.to_vec(),
@@ -161,7 +176,7 @@ fn value_to_npy(v: &DynValue) -> Result<NpyArray, String> {
         TensorElementType::Int32 => grab::<i32>(v).map(|(s, d)| (s, NpyData::I32(d)))?,
         TensorElementType::Uint8 => grab::<u8>(v).map(|(s, d)| (s, NpyData::U8(d)))?,
         TensorElementType::Bool => grab::<bool>(v).map(|(s, d)| (s, NpyData::Bool(d)))?,
-        other => return Err(format!("tensor of {other:?} cannot be written as .npy")),
+        other => return Err(OutputError::Element(*other)),
     };
     Ok(NpyArray { shape, data })
 }
@@ -347,7 +362,7 @@ impl OnnxModel {
             .map(|n| {
                 let r = outputs
                     .get(&n)
-                    .ok_or_else(|| "missing".to_owned())
+                    .ok_or(OutputError::Missing)
                     .and_then(value_to_npy);
                 (n, r)
             })

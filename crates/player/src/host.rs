@@ -284,6 +284,33 @@ struct HostConfig {
     locale: Option<String>,
 }
 
+/// Why a host's settings were refused: names the JSON field at fault, or says why the
+/// film cannot be played (the C ABI hands this text to the host as its last error).
+#[derive(Debug, thiserror::Error)]
+pub enum HostConfigError {
+    /// Not JSON, an unknown field or a field of the wrong type.
+    #[error("config JSON: {0}")]
+    Json(serde_json::Error),
+    /// `render` names no backend.
+    #[error("config field `render`: `{0}` is not auto, gpu or cpu")]
+    Render(String),
+    /// `audio` is neither `pull` nor `none`.
+    #[error("config field `audio`: `{0}` is not pull or none")]
+    Audio(String),
+    /// `providers` names an unknown provider.
+    #[error("config field `providers`: {0}")]
+    Providers(livingfilm_inference::UnknownProvider),
+    /// `uplink_url` is not an endpoint records may go to.
+    #[error("config field `uplink_url`: {0}")]
+    UplinkUrl(livingfilm_uplink::sender::SendError),
+    /// The film does not load.
+    #[error(transparent)]
+    Film(#[from] livingfilm_director::FilmError),
+    /// `width`/`height` (or the film's size) is zero or beyond 16384.
+    #[error("frame size {width}x{height} is out of range")]
+    FrameSize { width: u32, height: u32 },
+}
+
 /// The player's settings from the host's JSON, with the film checked on the way.
 pub struct HostSettings {
     /// The viewing's configuration (host-owned ends are given to `play_with` separately).
@@ -299,40 +326,43 @@ pub struct HostSettings {
 impl HostSettings {
     /// Parses the host's JSON (empty for defaults) and loads the film to check it; the
     /// error names the field at fault.
-    pub fn from_json(film: &str, json: &str) -> Result<Self, String> {
+    pub fn from_json(film: &str, json: &str) -> Result<Self, HostConfigError> {
         let hc: HostConfig = if json.trim().is_empty() {
             HostConfig::default()
         } else {
-            serde_json::from_str(json).map_err(|e| format!("config JSON: {e}"))?
+            serde_json::from_str(json).map_err(HostConfigError::Json)?
         };
         let render = match hc.render.as_deref() {
             None => RenderBackend::Auto,
             Some(s) => s
                 .parse::<RenderBackend>()
-                .map_err(|_| format!("config field `render`: `{s}` is not auto, gpu or cpu"))?,
+                .map_err(|_| HostConfigError::Render(s.to_owned()))?,
         };
         let pull_audio = match hc.audio.as_deref() {
             None | Some("pull") => true,
             Some("none") => false,
-            Some(s) => return Err(format!("config field `audio`: `{s}` is not pull or none")),
+            Some(s) => return Err(HostConfigError::Audio(s.to_owned())),
         };
         let providers = match hc.providers.as_deref() {
             None => Vec::new(),
-            Some(s) => livingfilm_inference::Provider::parse_list(s)
-                .map_err(|e| format!("config field `providers`: {e}"))?,
+            Some(s) => {
+                livingfilm_inference::Provider::parse_list(s).map_err(HostConfigError::Providers)?
+            }
         };
         if let Some(url) = &hc.uplink_url {
-            livingfilm_uplink::sender::Endpoint::parse(url)
-                .map_err(|e| format!("config field `uplink_url`: {e}"))?;
+            livingfilm_uplink::sender::Endpoint::parse(url).map_err(HostConfigError::UplinkUrl)?;
         }
         let film_path = PathBuf::from(film);
-        let loaded = livingfilm_director::Film::load(&film_path).map_err(|e| e.to_string())?;
+        let loaded = livingfilm_director::Film::load(&film_path)?;
         let size = (
             hc.width.unwrap_or(loaded.info.width),
             hc.height.unwrap_or(loaded.info.height),
         );
         if size.0 == 0 || size.1 == 0 || size.0 > 16384 || size.1 > 16384 {
-            return Err(format!("frame size {}x{} is out of range", size.0, size.1));
+            return Err(HostConfigError::FrameSize {
+                width: size.0,
+                height: size.1,
+            });
         }
         let mut uplink = UplinkSettings {
             url: hc.uplink_url,

@@ -43,7 +43,7 @@ fn take_colour(variant: usize) -> RGBColor {
 pub(crate) fn write_figures(r: &Report, dir: &Path) -> Result<(), PlayerError> {
     let png = dir.join("tension.png");
     let other = |e: String| output_error(&png, std::io::Error::other(e));
-    let image = tension_plot(r).map_err(other)?;
+    let image = tension_plot(r).map_err(|e| other(e.to_string()))?;
     let mut bytes = Vec::new();
     image
         .write_to(
@@ -56,16 +56,27 @@ pub(crate) fn write_figures(r: &Report, dir: &Path) -> Result<(), PlayerError> {
     write_atomically(&page, html(r).as_bytes()).map_err(|e| output_error(&page, e))
 }
 
+/// Why the report's plot could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// plotters could not draw something (its own words follow).
+    #[error("plotting the report: {0}")]
+    Draw(Box<dyn std::error::Error + Send + Sync>),
+    /// The drawn buffer does not match the image size (a bug, never the report's data).
+    #[error("plot buffer size")]
+    BufferSize,
+}
+
 /// Draws the plot; the error names what plotters could not draw.
-pub fn tension_plot(r: &Report) -> Result<image::RgbImage, String> {
+pub fn tension_plot(r: &Report) -> Result<image::RgbImage, PlotError> {
     register_font();
     let (w, h) = PLOT_SIZE;
     let mut buf = vec![0u8; (w * h * 3) as usize];
-    draw(r, &mut buf).map_err(|e| format!("plotting the report: {e}"))?;
-    image::RgbImage::from_raw(w, h, buf).ok_or_else(|| "plot buffer size".to_owned())
+    draw(r, &mut buf).map_err(PlotError::Draw)?;
+    image::RgbImage::from_raw(w, h, buf).ok_or(PlotError::BufferSize)
 }
 
-fn draw(r: &Report, buf: &mut [u8]) -> Result<(), Box<dyn std::error::Error>> {
+fn draw(r: &Report, buf: &mut [u8]) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let root = BitMapBackend::with_buffer(buf, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let (upper, lower) = root.split_vertically(PLOT_SIZE.1 - 110);

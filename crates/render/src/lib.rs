@@ -30,7 +30,7 @@ pub use cpu::{CpuRenderer, MarchStats};
 pub use frame::{key_light, FrameParams, Weather};
 pub use gpu::{quiet_headless_device_select, GpuContext, GpuError};
 pub use occupancy::Occupancy;
-pub use readback::Readback;
+pub use readback::{Readback, ReadbackError};
 pub use renderer::{RenderError, Renderer, MAX_STEPS};
 pub use scene::{
     AnyScene, CameraKey, CameraPath, Quantization, Scene, SceneError, SceneInfo, SceneKind,

@@ -1,6 +1,24 @@
 //! Reading 2D textures back to the CPU: the copy into a mappable buffer (rows padded to
 //! wgpu's 256-byte alignment) and the wait for it, shared by the renderer and the grader.
 
+/// Why a read-back failed. Each variant is wgpu's own error, displayed in wgpu's words,
+/// so callers can tell a failed wait (a lost device) from a refused mapping.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadbackError {
+    /// Waiting for the submitted work failed.
+    #[error(transparent)]
+    Poll(#[from] wgpu::PollError),
+    /// The buffer could not be mapped.
+    #[error(transparent)]
+    Map(#[from] wgpu::BufferAsyncError),
+    /// The mapped bytes could not be viewed.
+    #[error(transparent)]
+    Range(#[from] wgpu::MapRangeError),
+    /// The mapping callback was dropped without answering (the device went away).
+    #[error(transparent)]
+    Dropped(#[from] crossbeam_channel::RecvError),
+}
+
 /// A mappable buffer sized for textures of one size and texel width.
 pub struct Readback {
     buffer: wgpu::Buffer,
@@ -57,7 +75,7 @@ impl Readback {
     }
 
     /// Waits for the submitted copy and hands each row (without padding) to `row`, top first.
-    pub fn read(&self, device: &wgpu::Device, row: impl FnMut(&[u8])) -> Result<(), String> {
+    pub fn read(&self, device: &wgpu::Device, row: impl FnMut(&[u8])) -> Result<(), ReadbackError> {
         self.read_after(device, None, row)
     }
 
@@ -67,11 +85,11 @@ impl Readback {
         device: &wgpu::Device,
         submission: Option<wgpu::SubmissionIndex>,
         mut row: impl FnMut(&[u8]),
-    ) -> Result<(), String> {
+    ) -> Result<(), ReadbackError> {
         let slice = self.buffer.slice(..);
         map_for_reading(device, &slice, submission)?;
         {
-            let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
+            let data = slice.get_mapped_range()?;
             for r in data
                 .chunks(self.padded_row as usize)
                 .take(self.height as usize)
@@ -89,18 +107,15 @@ pub fn map_for_reading(
     device: &wgpu::Device,
     slice: &wgpu::BufferSlice,
     submission: Option<wgpu::SubmissionIndex>,
-) -> Result<(), String> {
+) -> Result<(), ReadbackError> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     slice.map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);
     });
-    device
-        .poll(wgpu::PollType::Wait {
-            submission_index: submission,
-            timeout: None,
-        })
-        .map_err(|e| e.to_string())?;
-    rx.recv()
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    device.poll(wgpu::PollType::Wait {
+        submission_index: submission,
+        timeout: None,
+    })?;
+    rx.recv()??;
+    Ok(())
 }

@@ -722,7 +722,7 @@ impl Renderer {
             .read_after(&self.ctx.device, Some(index), |row| {
                 out.extend_from_slice(row)
             })
-            .map_err(RenderError::Gpu)?;
+            .map_err(|e| RenderError::Gpu(e.to_string()))?;
         Ok(true)
     }
 

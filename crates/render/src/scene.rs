@@ -43,6 +43,12 @@ pub enum SceneError {
     /// The file is not a valid `.lfscene`.
     #[error("scene {path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
+    /// The bytes are not a valid scene: what [`Scene::from_bytes`] and
+    /// [`SplatScene::new`](crate::splat::SplatScene::new) say, knowing no file; loading
+    /// names the file as [`SceneError::Invalid`]. The problems are many and one-off
+    /// (a field, a tensor, a slot), so they are described rather than enumerated.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// A plane in the scene where the player may draw a sign or placement (double-sided).
@@ -275,15 +281,15 @@ fn read_tensor(
     name: &str,
     shape: &[usize],
     range: Option<&dyn Fn(usize) -> [f32; 2]>,
-) -> Result<Vec<f32>, String> {
+) -> Result<Vec<f32>, SceneError> {
     let t = st
         .tensor(name)
-        .map_err(|_| format!("tensor `{name}` is missing"))?;
+        .map_err(|_| SceneError::Malformed(format!("tensor `{name}` is missing")))?;
     if t.shape() != shape {
-        return Err(format!(
+        return Err(SceneError::Malformed(format!(
             "tensor `{name}` has shape {:?}, the header's grid needs {shape:?}",
             t.shape()
-        ));
+        )));
     }
     match (t.dtype(), range) {
         (Dtype::U8, Some(range)) => Ok(t
@@ -295,9 +301,9 @@ fn read_tensor(
                 round_f16(lo + (hi - lo) * (q as f32 / 255.0))
             })
             .collect()),
-        (Dtype::U8, None) => Err(format!(
+        (Dtype::U8, None) => Err(SceneError::Malformed(format!(
             "tensor `{name}` is U8 but the header has no `quantization` ranges"
-        )),
+        ))),
         (Dtype::F16, _) => {
             let v: Vec<f32> = t
                 .data()
@@ -305,64 +311,70 @@ fn read_tensor(
                 .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect();
             match v.iter().position(|x| !x.is_finite()) {
-                Some(i) => Err(format!("tensor `{name}` holds a non-finite value at {i}")),
+                Some(i) => Err(SceneError::Malformed(format!(
+                    "tensor `{name}` holds a non-finite value at {i}"
+                ))),
                 None => Ok(v),
             }
         }
-        (other, _) => Err(format!("tensor `{name}` is {other:?}; U8 or F16 expected")),
+        (other, _) => Err(SceneError::Malformed(format!(
+            "tensor `{name}` is {other:?}; U8 or F16 expected"
+        ))),
     }
 }
 
 impl Header {
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), SceneError> {
         if self.format != FORMAT {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "header format is `{}`, not `{FORMAT}`",
                 self.format
-            ));
+            )));
         }
         if self.version != 1 {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "scene format version {} is not supported (this player reads 1)",
                 self.version
-            ));
+            )));
         }
         if !finite3(&self.bounds_min)
             || !finite3(&self.bounds_max)
             || (0..3).any(|i| self.bounds_max[i] <= self.bounds_min[i])
         {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "bounds {:?}..{:?} are empty or not finite",
                 self.bounds_min, self.bounds_max
-            ));
+            )));
         }
         if !(self.density_scale.is_finite() && self.density_scale > 0.0) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "density_scale {} must be positive",
                 self.density_scale
-            ));
+            )));
         }
         if self.sh_degree != 1 {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "sh_degree {} is not supported (this player reads degree 1)",
                 self.sh_degree
-            ));
+            )));
         }
         if !(1..=64).contains(&self.occupancy_block) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "occupancy_block {} outside 1..=64",
                 self.occupancy_block
-            ));
+            )));
         }
         if let Some(q) = &self.quantization {
             for (name, r) in [("sh_dc", q.sh_dc), ("sh_rest", q.sh_rest)] {
                 if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
-                    return Err(format!("quantization.{name} {r:?} must rise and be finite"));
+                    return Err(SceneError::Malformed(format!(
+                        "quantization.{name} {r:?} must rise and be finite"
+                    )));
                 }
             }
         }
         if !finite3(&self.sky.horizon) || !finite3(&self.sky.zenith) {
-            return Err("sky colours must be finite".into());
+            return Err(SceneError::Malformed("sky colours must be finite".into()));
         }
         validate_slots(&self.slots, self.bounds_min, self.bounds_max)?;
         validate_cameras(&self.cameras)
@@ -375,35 +387,38 @@ pub(crate) fn validate_slots(
     slots: &[SignSlot],
     bounds_min: [f32; 3],
     bounds_max: [f32; 3],
-) -> Result<(), String> {
+) -> Result<(), SceneError> {
     if slots.len() > MAX_SLOTS {
-        return Err(format!("{} sign slots; at most {MAX_SLOTS}", slots.len()));
+        return Err(SceneError::Malformed(format!(
+            "{} sign slots; at most {MAX_SLOTS}",
+            slots.len()
+        )));
     }
     let mut names = std::collections::HashSet::new();
     for (i, s) in slots.iter().enumerate() {
         let at = format!("slots[{i}] (`{}`)", s.name);
         if !names.insert(s.name.as_str()) {
-            return Err(format!("{at}: duplicate slot name"));
+            return Err(SceneError::Malformed(format!("{at}: duplicate slot name")));
         }
         let unit = |v: [f32; 3]| finite3(&v) && (dot(v, v) - 1.0).abs() < 1e-3;
         if !unit(s.right) || !unit(s.up) || dot(s.right, s.up).abs() > 1e-3 {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "{at}: `right` and `up` must be perpendicular unit vectors"
-            ));
+            )));
         }
         if !(s.size.iter().all(|v| v.is_finite() && *v > 0.0)) || !finite3(&s.centre) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "{at}: centre and size must be finite, size positive"
-            ));
+            )));
         }
         for (a, b) in [(-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 1.0)] {
             let corner: [f32; 3] = std::array::from_fn(|k| {
                 s.centre[k] + a * 0.5 * s.size[0] * s.right[k] + b * 0.5 * s.size[1] * s.up[k]
             });
             if (0..3).any(|k| corner[k] < bounds_min[k] || corner[k] > bounds_max[k]) {
-                return Err(format!(
+                return Err(SceneError::Malformed(format!(
                     "{at}: corner {corner:?} lies outside the scene bounds"
-                ));
+                )));
             }
         }
     }
@@ -411,33 +426,45 @@ pub(crate) fn validate_slots(
 }
 
 /// Checks camera paths: unique names, a sane field of view, keys rising from 0 to 1.
-pub(crate) fn validate_cameras(cameras: &[CameraPath]) -> Result<(), String> {
+pub(crate) fn validate_cameras(cameras: &[CameraPath]) -> Result<(), SceneError> {
     let mut names = std::collections::HashSet::new();
     for (i, c) in cameras.iter().enumerate() {
         let at = format!("cameras[{i}] (`{}`)", c.name);
         if !names.insert(c.name.as_str()) {
-            return Err(format!("{at}: duplicate camera path name"));
+            return Err(SceneError::Malformed(format!(
+                "{at}: duplicate camera path name"
+            )));
         }
         if !(c.fov_deg > 1.0 && c.fov_deg < 170.0) {
-            return Err(format!("{at}: fov_deg {} outside 1..170", c.fov_deg));
+            return Err(SceneError::Malformed(format!(
+                "{at}: fov_deg {} outside 1..170",
+                c.fov_deg
+            )));
         }
         if c.keys.len() < 2 {
-            return Err(format!("{at}: needs at least two keys"));
+            return Err(SceneError::Malformed(format!(
+                "{at}: needs at least two keys"
+            )));
         }
         if c.keys[0].t != 0.0 || c.keys[c.keys.len() - 1].t != 1.0 {
-            return Err(format!("{at}: keys must start at t = 0 and end at t = 1"));
+            return Err(SceneError::Malformed(format!(
+                "{at}: keys must start at t = 0 and end at t = 1"
+            )));
         }
         for (k, w) in c.keys.windows(2).enumerate() {
             if w[1].t <= w[0].t || w[1].t.is_nan() {
-                return Err(format!("{at}: keys[{}].t does not rise", k + 1));
+                return Err(SceneError::Malformed(format!(
+                    "{at}: keys[{}].t does not rise",
+                    k + 1
+                )));
             }
         }
         for (k, key) in c.keys.iter().enumerate() {
             let d: [f32; 3] = std::array::from_fn(|j| key.look_at[j] - key.eye[j]);
             if !finite3(&key.eye) || !finite3(&key.look_at) || dot(d, d) < 1e-8 {
-                return Err(format!(
+                return Err(SceneError::Malformed(format!(
                     "{at}: keys[{k}] needs finite eye and look_at that differ"
-                ));
+                )));
             }
         }
     }
@@ -457,39 +484,54 @@ impl Scene {
                     source,
                 }
             })?;
-        Self::from_bytes(&bytes).map_err(|problem| SceneError::Invalid {
-            path: path.to_owned(),
-            problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+        Self::from_bytes(&bytes).map_err(|e| match e {
+            SceneError::Malformed(problem) => SceneError::Invalid {
+                path: path.to_owned(),
+                problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+            },
+            other => other,
         })
     }
 
-    /// Parses the file format; the error says what is wrong.
-    pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
-        let st = SafeTensors::deserialize(b)
-            .map_err(|e| format!("not a readable safetensors container: {e}"))?;
-        let (_, meta) = SafeTensors::read_metadata(b)
-            .map_err(|e| format!("not a readable safetensors container: {e}"))?;
+    /// Parses the file format; the error ([`SceneError::Malformed`]) says what is wrong.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, SceneError> {
+        let st = SafeTensors::deserialize(b).map_err(|e| {
+            SceneError::Malformed(format!("not a readable safetensors container: {e}"))
+        })?;
+        let (_, meta) = SafeTensors::read_metadata(b).map_err(|e| {
+            SceneError::Malformed(format!("not a readable safetensors container: {e}"))
+        })?;
         let json = meta
             .metadata()
             .as_ref()
             .and_then(|m| m.get(HEADER_KEY))
-            .ok_or_else(|| format!("no `{HEADER_KEY}` header in the metadata: not an .lfscene"))?;
-        let h: Header = serde_json::from_str(json)
-            .map_err(|e| livingfilm_core::untrusted::shorten_quotes(&format!("header: {e}")))?;
+            .ok_or_else(|| {
+                SceneError::Malformed(format!(
+                    "no `{HEADER_KEY}` header in the metadata: not an .lfscene"
+                ))
+            })?;
+        let h: Header = serde_json::from_str(json).map_err(|e| {
+            SceneError::Malformed(livingfilm_core::untrusted::shorten_quotes(&format!(
+                "header: {e}"
+            )))
+        })?;
         h.validate()?;
         let Some(dims) = st.tensor("density").ok().map(|t| t.shape().to_vec()) else {
-            return Err("tensor `density` is missing".into());
+            return Err(SceneError::Malformed("tensor `density` is missing".into()));
         };
         if dims.len() != 3 || dims.iter().any(|&d| !(2..=MAX_DIM as usize).contains(&d)) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "tensor `density` has shape {dims:?}; [nz, ny, nx] with each in 2..={MAX_DIM} expected"
-            ));
+            )));
         }
         let grid = [dims[2] as u32, dims[1] as u32, dims[0] as u32];
         let q = h.quantization;
         let density = read_tensor(&st, "density", &dims, Some(&|_| [0.0, 1.0]))?;
         if let Some(i) = density.iter().position(|d| !(0.0..=1.0).contains(d)) {
-            return Err(format!("density[{i}] = {} outside 0..1", density[i]));
+            return Err(SceneError::Malformed(format!(
+                "density[{i}] = {} outside 0..1",
+                density[i]
+            )));
         }
         let sh_shape = [dims[0], dims[1], dims[2], 3, 4];
         // Coefficient 0 of each channel dequantises by `sh_dc`, coefficients 1..3 by `sh_rest`.
@@ -515,9 +557,9 @@ impl Scene {
             Some(&|_| [0.0, 255.0]),
         )?;
         if let Some(cell) = occupancy.first_uncovered(&stored) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "occupancy block {cell:?} is marked empty but holds density (the grid would render with holes)"
-            ));
+            )));
         }
         Ok(Self {
             dims: grid,
@@ -773,15 +815,21 @@ mod tests {
         let mut bad = s.clone();
         bad.slots[0].centre = [0.0, 0.0, 0.99];
         bad.slots[0].size = [4.0, 0.1];
-        let e = Scene::from_bytes(&bad.to_bytes(Storage::F16)).unwrap_err();
+        let e = Scene::from_bytes(&bad.to_bytes(Storage::F16))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("outside the scene bounds"), "{e}");
         let mut bad = s.clone();
         bad.cameras[0].keys[1].t = 0.5;
-        let e = Scene::from_bytes(&bad.to_bytes(Storage::F16)).unwrap_err();
+        let e = Scene::from_bytes(&bad.to_bytes(Storage::F16))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("end at t = 1"), "{e}");
         let mut holes = s.clone();
         holes.occupancy.cells.iter_mut().for_each(|c| *c = 0);
-        let e = Scene::from_bytes(&holes.to_bytes(Storage::F16)).unwrap_err();
+        let e = Scene::from_bytes(&holes.to_bytes(Storage::F16))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("marked empty"), "{e}");
     }
 }

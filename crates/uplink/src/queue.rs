@@ -45,13 +45,31 @@ struct State {
     dropped: u64,
 }
 
+/// Why the state file's description of the queue was not trusted (the queue is then
+/// rebuilt from its logs, so none of these loses a pushed record).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Distrust {
+    /// `queue.state` is not the JSON this queue writes (serde's words).
+    #[error("queue.state is unreadable ({0})")]
+    Unreadable(String),
+    /// Only logs of later generations exist, so the state was lost after a compaction.
+    #[error("queue.state is missing beside a compacted log")]
+    Missing,
+    /// The state names a generation with no log.
+    #[error("queue.state names generation {0}, whose log is missing")]
+    NoLog(u64),
+    /// The acknowledged offset falls inside a record of generation `generation`'s log.
+    #[error("queue.state's acknowledged offset {acked} is not a record boundary of {log}", log = log_name(*.generation))]
+    NotBoundary { acked: u64, generation: u64 },
+}
+
 /// What opening found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recovery {
     /// Bytes cut from the end of the log (a torn or corrupted tail).
     pub truncated_bytes: u64,
     /// The state could not be trusted (why), and the queue was rebuilt from its logs.
-    pub rebuilt: Option<String>,
+    pub rebuilt: Option<Distrust>,
 }
 
 /// The queue.
@@ -98,28 +116,25 @@ impl Queue {
     fn open_trusting_state(
         dir: &Path,
         capacity: usize,
-    ) -> Result<Result<(Self, Recovery), String>, QueueError> {
+    ) -> Result<Result<(Self, Recovery), Distrust>, QueueError> {
         let gens = generations(dir)?;
         let state_path = dir.join("queue.state");
         let state: State = match std::fs::read(&state_path) {
             Ok(bytes) => match serde_json::from_slice(&bytes) {
                 Ok(s) => s,
-                Err(e) => return Ok(Err(format!("queue.state is unreadable ({e})"))),
+                Err(e) => return Ok(Err(Distrust::Unreadable(e.to_string()))),
             },
             // A queue that has only been pushed to has no state yet.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && gens.iter().all(|&g| g == 0) => {
                 State::default()
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Err("queue.state is missing beside a compacted log".into()))
+                return Ok(Err(Distrust::Missing))
             }
             Err(e) => return Err(io(&state_path)(e)),
         };
         if !gens.is_empty() && !gens.contains(&state.gen) {
-            return Ok(Err(format!(
-                "queue.state names generation {}, whose log is missing",
-                state.gen
-            )));
+            return Ok(Err(Distrust::NoLog(state.gen)));
         }
         let path = dir.join(log_name(state.gen));
         let mut log = OpenOptions::new()
@@ -133,11 +148,10 @@ impl Queue {
         let (mut frames, at) = scan(&bytes);
         let boundary = state.acked == at as u64 || frames.iter().any(|&(o, _)| o == state.acked);
         if !boundary {
-            return Ok(Err(format!(
-                "queue.state's acknowledged offset {} is not a record boundary of {}",
-                state.acked,
-                log_name(state.gen)
-            )));
+            return Ok(Err(Distrust::NotBoundary {
+                acked: state.acked,
+                generation: state.gen,
+            }));
         }
         // Logs of other generations are leftovers of an interrupted compaction: the
         // state names the complete one.
@@ -482,16 +496,25 @@ mod tests {
 
     #[test]
     fn a_corrupt_state_is_reported_and_rebuilt_from_every_generation() {
-        for (name, corrupt) in [
-            ("garbage", Some(&b"{\"gen\": 1, \"ack"[..])),
-            ("missing", None),
+        for (name, corrupt, kind) in [
+            (
+                "garbage",
+                Some(&b"{\"gen\": 1, \"ack"[..]),
+                Distrust::Unreadable(String::new()),
+            ),
+            ("missing", None, Distrust::Missing),
             (
                 "wrong-gen",
                 Some(&br#"{"gen":7,"acked":0,"dropped":0}"#[..]),
+                Distrust::NoLog(7),
             ),
             (
                 "mid-frame",
                 Some(&br#"{"gen":0,"acked":5,"dropped":0}"#[..]),
+                Distrust::NotBoundary {
+                    acked: 5,
+                    generation: 0,
+                },
             ),
         ] {
             let d = dir(&format!("corrupt-{name}"));
@@ -501,7 +524,14 @@ mod tests {
                 None => std::fs::remove_file(d.join("queue.state")).unwrap(),
             }
             let (mut q, rec) = Queue::open(&d, 1000).unwrap();
-            assert!(rec.rebuilt.is_some(), "{name}: not reported");
+            let why = rec
+                .rebuilt
+                .unwrap_or_else(|| panic!("{name}: not reported"));
+            match (&why, &kind) {
+                // serde's words vary; the kind is what matters.
+                (Distrust::Unreadable(_), Distrust::Unreadable(_)) => {}
+                _ => assert_eq!(why, kind, "{name}"),
+            }
             // Every record pushed is still there, once, in order (the 10 delivered
             // ones may go again: at least once).
             assert_eq!(q.peek(100).unwrap(), records, "{name}");
@@ -511,6 +541,14 @@ mod tests {
             assert_eq!((q.len(), rec.rebuilt), (20, None), "{name}: rebuilt once");
             std::fs::remove_dir_all(&d).ok();
         }
+        assert_eq!(
+            Distrust::NotBoundary {
+                acked: 5,
+                generation: 0
+            }
+            .to_string(),
+            "queue.state's acknowledged offset 5 is not a record boundary of queue.0.log"
+        );
     }
 
     #[test]

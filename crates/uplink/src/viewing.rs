@@ -158,7 +158,7 @@ pub fn run(
     let mut queue = match opened {
         Ok((q, rec)) => {
             report.truncated_bytes = rec.truncated_bytes;
-            report.queue_rebuilt = rec.rebuilt;
+            report.queue_rebuilt = rec.rebuilt.map(|why| why.to_string());
             q
         }
         Err(e) => {

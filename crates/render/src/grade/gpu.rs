@@ -7,7 +7,7 @@ use half::f16;
 
 use super::cube::Interp;
 use super::ops::Grade;
-use crate::{GpuContext, Readback};
+use crate::{GpuContext, Readback, ReadbackError};
 
 const SHADER: &str = concat!(
     include_str!("../../shaders/hash.wgsl"),
@@ -356,7 +356,7 @@ impl GpuGrader {
     }
 
     /// Reads the graded frame back as interleaved RGB f32.
-    pub fn download(&self) -> Result<Vec<f32>, String> {
+    pub fn download(&self) -> Result<Vec<f32>, ReadbackError> {
         let mut enc = self.device.create_command_encoder(&Default::default());
         self.readback.record(&mut enc, &self.dst);
         self.queue.submit([enc.finish()]);
@@ -382,7 +382,7 @@ impl GpuGrader {
     }
 
     /// Grades one frame of interleaved RGB f32 in place (upload, pass, read back).
-    pub fn grade(&mut self, rgb: &mut [f32], frame: u32) -> Result<(), String> {
+    pub fn grade(&mut self, rgb: &mut [f32], frame: u32) -> Result<(), ReadbackError> {
         self.upload(rgb);
         self.run(frame);
         let out = self.download()?;

@@ -12,4 +12,4 @@ pub use blend::{LookMixer, COMMON_SIZE};
 pub use cube::{
     parse_cube, CubeLut, Interp, Lut1d, Lut3d, LutError, PreparedLut3d, MAX_CUBE_BYTES,
 };
-pub use ops::{hash3, parse_rgb, Cdl, Grade, GradeParams, LUMA};
+pub use ops::{hash3, parse_rgb, Cdl, CdlError, Grade, GradeParams, RgbError, LUMA};

@@ -18,17 +18,47 @@ fn spow(x: f32, y: f32) -> f32 {
     }
 }
 
+/// Why an `r,g,b` triple was refused; quotes the text, as the command line wrote it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RgbError {
+    /// A part is not a number.
+    #[error("`{0}` is not r,g,b")]
+    NotNumbers(String),
+    /// Not three numbers, or one is not finite.
+    #[error("`{0}` must be three finite numbers r,g,b")]
+    NotThreeFinite(String),
+}
+
 /// Parses `r,g,b` (three finite numbers), as grade parameters are written on the command line.
-pub fn parse_rgb(text: &str) -> Result<[f32; 3], String> {
+pub fn parse_rgb(text: &str) -> Result<[f32; 3], RgbError> {
     let v: Vec<f32> = text
         .split(',')
         .map(|w| w.trim().parse::<f32>())
         .collect::<Result<_, _>>()
-        .map_err(|_| format!("`{text}` is not r,g,b"))?;
+        .map_err(|_| RgbError::NotNumbers(text.to_owned()))?;
     match v.as_slice() {
         [a, b, c] if v.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
-        _ => Err(format!("`{text}` must be three finite numbers r,g,b")),
+        _ => Err(RgbError::NotThreeFinite(text.to_owned())),
     }
+}
+
+/// Why an ASC CDL written as text was refused; says which part, quoting it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CdlError {
+    /// Not four `:`-separated parts.
+    #[error(
+        "CDL `{0}`: expected slope:offset:power:saturation, e.g. 1.1,1,0.9:0,0,0.02:1,1,1:0.9"
+    )]
+    Parts(String),
+    /// The slope, offset or power is not a triple (`part` names which).
+    #[error("CDL {part} {rgb}")]
+    Triple { part: &'static str, rgb: RgbError },
+    /// The saturation is not a number.
+    #[error("CDL saturation `{0}` is not a number")]
+    Saturation(String),
+    /// A slope, power or the saturation is negative (or the saturation is not finite).
+    #[error("CDL slope, power and saturation must be non-negative")]
+    Negative,
 }
 
 /// Rec.709 luma weights, used by the CDL saturation.
@@ -60,12 +90,14 @@ impl Default for Cdl {
 
 impl Cdl {
     /// Parses `s,s,s:o,o,o:p,p,p:sat` (the order of the ASC CDL's SOP and SAT nodes).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, CdlError> {
         let parts: Vec<&str> = text.split(':').collect();
         if parts.len() != 4 {
-            return Err(format!("CDL `{text}`: expected slope:offset:power:saturation, e.g. 1.1,1,0.9:0,0,0.02:1,1,1:0.9"));
+            return Err(CdlError::Parts(text.to_owned()));
         }
-        let triple = |s: &str, what: &str| parse_rgb(s).map_err(|e| format!("CDL {what} {e}"));
+        let triple = |s: &str, part: &'static str| {
+            parse_rgb(s).map_err(|rgb| CdlError::Triple { part, rgb })
+        };
         let cdl = Self {
             slope: triple(parts[0], "slope")?,
             offset: triple(parts[1], "offset")?,
@@ -73,12 +105,12 @@ impl Cdl {
             saturation: parts[3]
                 .trim()
                 .parse()
-                .map_err(|_| format!("CDL saturation `{}` is not a number", parts[3]))?,
+                .map_err(|_| CdlError::Saturation(parts[3].to_owned()))?,
         };
         if cdl.slope.iter().chain(&cdl.power).any(|v| *v < 0.0)
             || !(cdl.saturation >= 0.0 && cdl.saturation.is_finite())
         {
-            return Err("CDL slope, power and saturation must be non-negative".into());
+            return Err(CdlError::Negative);
         }
         Ok(cdl)
     }
@@ -314,6 +346,24 @@ mod tests {
         assert!(Cdl::parse("1,1,1:0,0,0:1,1,1").is_err());
         assert!(Cdl::parse("1,1:0,0,0:1,1,1:1").is_err());
         assert!(Cdl::parse("-1,1,1:0,0,0:1,1,1:1").is_err());
+    }
+
+    #[test]
+    fn refusals_quote_the_text_as_the_command_line_shows_it() {
+        let e = |text: &str| Cdl::parse(text).unwrap_err().to_string();
+        assert_eq!(
+            e("1,1:0,0,0:1,1,1:1"),
+            "CDL slope `1,1` must be three finite numbers r,g,b"
+        );
+        assert_eq!(e("1,x,1:0,0,0:1,1,1:1"), "CDL slope `1,x,1` is not r,g,b");
+        assert_eq!(
+            e("1,1,1:0,0,0:1,1,1:lots"),
+            "CDL saturation `lots` is not a number"
+        );
+        assert_eq!(
+            e("1,1,1:0,0,0:1,1,1:-1"),
+            "CDL slope, power and saturation must be non-negative"
+        );
     }
 
     #[test]

@@ -14,18 +14,24 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 /// Longest side of a picture read from a file, pixels.
 pub const MAX_SIDE: u32 = 16_384;
 
+/// A picture size [`check_size`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// A side is zero or longer than [`MAX_SIDE`].
+    #[error("{width}x{height} is outside 1..={MAX_SIDE} per side")]
+    Side { width: u32, height: u32 },
+    /// More than [`MAX_PIXELS`] pixels.
+    #[error("{width}x{height} is {pixels} pixels, more than the {MAX_PIXELS} allowed", pixels = *.width as u64 * *.height as u64)]
+    Pixels { width: u32, height: u32 },
+}
+
 /// Whether `width`×`height` is within [`MAX_SIDE`] and [`MAX_PIXELS`]; else why not.
-pub fn check_size(width: u32, height: u32) -> Result<(), String> {
+pub fn check_size(width: u32, height: u32) -> Result<(), SizeError> {
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
-        return Err(format!(
-            "{width}x{height} is outside 1..={MAX_SIDE} per side"
-        ));
+        return Err(SizeError::Side { width, height });
     }
     if width as u64 * height as u64 > MAX_PIXELS {
-        return Err(format!(
-            "{width}x{height} is {} pixels, more than the {MAX_PIXELS} allowed",
-            width as u64 * height as u64
-        ));
+        return Err(SizeError::Pixels { width, height });
     }
     Ok(())
 }
@@ -47,7 +53,7 @@ pub fn open_image(path: &Path) -> Result<image::DynamicImage, MediaError> {
         .map_err(io)?
         .into_dimensions()
         .map_err(|e| invalid(e.to_string()))?;
-    check_size(w, h).map_err(invalid)?;
+    check_size(w, h).map_err(|e| invalid(e.to_string()))?;
     file.rewind().map_err(io)?;
     let mut reader = image::ImageReader::new(BufReader::new(file))
         .with_guessed_format()
@@ -74,4 +80,22 @@ pub enum MediaError {
     /// The file's contents are not usable.
     #[error("{path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_sizes_say_which_bound() {
+        assert_eq!(check_size(7680, 4320), Ok(()));
+        assert_eq!(
+            check_size(0, 10).unwrap_err().to_string(),
+            "0x10 is outside 1..=16384 per side"
+        );
+        assert_eq!(
+            check_size(16384, 16384).unwrap_err().to_string(),
+            "16384x16384 is 268435456 pixels, more than the 40000000 allowed"
+        );
+    }
 }

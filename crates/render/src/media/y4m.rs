@@ -5,7 +5,7 @@
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::MediaError;
+use super::{MediaError, SizeError};
 
 /// Chroma layout of a clip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,25 @@ pub struct Y4mHeader {
     pub chroma: Chroma,
     /// `XCOLORRANGE=FULL`.
     pub full_range: bool,
+}
+
+/// Why a stream header was refused ([`Y4mReader::new`] names the file around it).
+#[derive(Debug, thiserror::Error)]
+enum HeaderError {
+    #[error("not a Y4M stream (missing YUV4MPEG2 signature)")]
+    Signature,
+    #[error("bad frame rate `{0}`")]
+    FrameRate(String),
+    #[error("unsupported chroma `C{0}` (8-bit 444 or 420 only)")]
+    Chroma(String),
+    #[error("interlaced Y4M (`I{0}`) is not supported")]
+    Interlaced(String),
+    #[error("missing or invalid W/H")]
+    NoSize,
+    #[error(transparent)]
+    Size(#[from] SizeError),
+    #[error("4:2:0 needs even dimensions, got {width}x{height}")]
+    OddSize { width: u32, height: u32 },
 }
 
 impl Y4mHeader {
@@ -55,10 +74,10 @@ impl Y4mHeader {
         )
     }
 
-    fn parse(line: &str) -> Result<Self, String> {
+    fn parse(line: &str) -> Result<Self, HeaderError> {
         let mut words = line.split_ascii_whitespace();
         if words.next() != Some("YUV4MPEG2") {
-            return Err("not a Y4M stream (missing YUV4MPEG2 signature)".into());
+            return Err(HeaderError::Signature);
         }
         let (mut w, mut h, mut rate, mut chroma, mut full) =
             (None, None, (25, 1), Chroma::C420, false);
@@ -68,38 +87,30 @@ impl Y4mHeader {
                 "W" => w = v.parse::<u32>().ok(),
                 "H" => h = v.parse::<u32>().ok(),
                 "F" => {
-                    let (n, d) = v.split_once(':').ok_or(format!("bad frame rate `{v}`"))?;
-                    rate = (
-                        n.parse().map_err(|_| format!("bad frame rate `{v}`"))?,
-                        d.parse().map_err(|_| format!("bad frame rate `{v}`"))?,
-                    );
+                    let bad = || HeaderError::FrameRate(v.to_owned());
+                    let (n, d) = v.split_once(':').ok_or_else(bad)?;
+                    rate = (n.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
                 }
                 "C" => {
                     chroma = match v {
                         "444" => Chroma::C444,
                         "420" | "420jpeg" | "420paldv" | "420mpeg2" => Chroma::C420,
-                        other => {
-                            return Err(format!(
-                                "unsupported chroma `C{other}` (8-bit 444 or 420 only)"
-                            ))
-                        }
+                        other => return Err(HeaderError::Chroma(other.to_owned())),
                     }
                 }
                 "X" if v == "COLORRANGE=FULL" => full = true,
-                "I" if v != "p" && v != "?" => {
-                    return Err(format!("interlaced Y4M (`I{v}`) is not supported"))
-                }
+                "I" if v != "p" && v != "?" => return Err(HeaderError::Interlaced(v.to_owned())),
                 _ => {}
             }
         }
         let (width, height) = match (w, h) {
             (Some(w), Some(h)) => (w, h),
-            _ => return Err("missing or invalid W/H".into()),
+            _ => return Err(HeaderError::NoSize),
         };
         // One bound for every picture read: sides and pixel count (a frame is RGB f32).
         super::check_size(width, height)?;
         if chroma == Chroma::C420 && (width % 2 != 0 || height % 2 != 0) {
-            return Err(format!("4:2:0 needs even dimensions, got {width}x{height}"));
+            return Err(HeaderError::OddSize { width, height });
         }
         Ok(Self {
             width,
@@ -159,7 +170,7 @@ impl<R: BufRead> Y4mReader<R> {
                 source,
             })?;
         let text = std::str::from_utf8(&line).map_err(|_| invalid("header is not text".into()))?;
-        let header = Y4mHeader::parse(text.trim_end()).map_err(invalid)?;
+        let header = Y4mHeader::parse(text.trim_end()).map_err(|e| invalid(e.to_string()))?;
         let (l, c) = header.plane_sizes();
         Ok(Self {
             inner,

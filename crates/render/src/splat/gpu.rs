@@ -9,7 +9,7 @@ use half::f16;
 
 use super::cpu::{SplatLook, LAYERS, NEAR};
 use super::SplatScene;
-use crate::GpuContext;
+use crate::{GpuContext, ReadbackError};
 
 const COMMON_WGSL: &str = concat!(
     include_str!("../../shaders/hash.wgsl"),
@@ -28,6 +28,30 @@ const SORT_PASSES: u32 = 4;
 const SMALL_SCAN_GROUPS: u32 = 64;
 /// Most entries one frame sorts: the workgroup count must fit one dispatch dimension.
 pub const MAX_ENTRIES: usize = 65_535 * BLOCK as usize;
+
+/// Why splats could not be put on the GPU or sorted there: a capture beyond what one
+/// frame's sort or this adapter's buffers take, or a failed read-back.
+#[derive(Debug, thiserror::Error)]
+pub enum SplatGpuError {
+    /// More splats than one frame's sort takes.
+    #[error("{count} splats; the GPU path sorts at most {max} per frame", max = MAX_ENTRIES - LAYERS)]
+    TooManySplats { count: usize },
+    /// A storage buffer larger than the adapter binds.
+    #[error(
+        "{count} splats need a {bytes}-byte storage buffer; this adapter binds at most {limit}"
+    )]
+    BufferTooLarge {
+        count: usize,
+        bytes: usize,
+        limit: usize,
+    },
+    /// [`sort_on_gpu`] was given no pairs or too many.
+    #[error("{count} pairs; 1..={MAX_ENTRIES} supported")]
+    PairCount { count: usize },
+    /// The sorted pairs could not be read back.
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+}
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -392,15 +416,12 @@ impl GpuSplats {
         frame: &wgpu::Buffer,
         signs: &wgpu::TextureView,
         sampler: &wgpu::Sampler,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SplatGpuError> {
         let s = &scene.splats;
         let n = s.len();
         let entries = n + LAYERS;
         if entries > MAX_ENTRIES {
-            return Err(format!(
-                "{n} splats; the GPU path sorts at most {} per frame",
-                MAX_ENTRIES - LAYERS
-            ));
+            return Err(SplatGpuError::TooManySplats { count: n });
         }
         let per = ((s.sh_degree + 1) * (s.sh_degree + 1)) as usize;
         let words = (3 * per).div_ceil(2);
@@ -424,9 +445,11 @@ impl GpuSplats {
         let limit = ctx.device.limits().max_storage_buffer_binding_size as usize;
         let biggest = (geom.len() * 4).max(sh.len() * 4);
         if biggest > limit {
-            return Err(format!(
-                "{n} splats need a {biggest}-byte storage buffer; this adapter binds at most {limit}"
-            ));
+            return Err(SplatGpuError::BufferTooLarge {
+                count: n,
+                bytes: biggest,
+                limit,
+            });
         }
         let storage = wgpu::BufferUsages::STORAGE;
         let geom = buffer_with(ctx, "splat geometry", bytemuck::cast_slice(&geom), storage);
@@ -559,12 +582,12 @@ impl GpuSplats {
 /// Sorts `(key, value)` pairs with the splat path's GPU radix sort and reads them back
 /// (stable: equal keys keep their order), so tests and benchmarks can check and time
 /// the sort on its own.
-pub fn sort_on_gpu(ctx: &GpuContext, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32)>, String> {
+pub fn sort_on_gpu(
+    ctx: &GpuContext,
+    pairs: &[(u32, u32)],
+) -> Result<Vec<(u32, u32)>, SplatGpuError> {
     if pairs.is_empty() || pairs.len() > MAX_ENTRIES {
-        return Err(format!(
-            "{} pairs; 1..={MAX_ENTRIES} supported",
-            pairs.len()
-        ));
+        return Err(SplatGpuError::PairCount { count: pairs.len() });
     }
     let pipes = SplatPipelines::new(ctx, wgpu::TextureFormat::Rgba16Float);
     let flat: Vec<u32> = pairs.iter().flat_map(|&(k, v)| [k, v]).collect();
@@ -585,7 +608,7 @@ pub fn sort_on_gpu(ctx: &GpuContext, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u
     let index = ctx.queue.submit([enc.finish()]);
     let slice = read.slice(..);
     crate::readback::map_for_reading(&ctx.device, &slice, Some(index))?;
-    let data = slice.get_mapped_range().map_err(|e| e.to_string())?;
+    let data = slice.get_mapped_range().map_err(ReadbackError::from)?;
     let words: &[u32] = bytemuck::cast_slice(&data);
     Ok(words.chunks_exact(2).map(|p| (p[0], p[1])).collect())
 }

@@ -6,7 +6,7 @@ mod gpu;
 mod ply;
 mod scene;
 
-pub use gpu::{sort_on_gpu, MAX_ENTRIES};
+pub use gpu::{sort_on_gpu, SplatGpuError, MAX_ENTRIES};
 pub(crate) use gpu::{GpuSplats, SplatPipelines};
 pub use ply::{PlyError, Splats, MAX_SPLATS};
 pub use scene::{Orientation, Sidecar, SplatScene};

@@ -23,6 +23,12 @@ pub enum PlyError {
     /// The bytes are not a splat `.ply` this reader takes.
     #[error("{path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
+    /// The bytes are not a splat `.ply` this reader takes: what [`Splats::from_bytes`]
+    /// says, knowing no file ([`Splats::load`] names it as [`PlyError::Invalid`]). The
+    /// problems are many and one-off (a header line, a property, a splat), so they are
+    /// described rather than enumerated.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// Gaussians in memory, activated: positions, linear scales, unit rotations, opacity 0..1.
@@ -110,16 +116,19 @@ struct Header {
     body: usize,
 }
 
-fn parse_header(b: &[u8]) -> Result<Header, String> {
+fn parse_header(b: &[u8]) -> Result<Header, PlyError> {
     let end = b
         .windows(11)
         .take(MAX_HEADER)
         .position(|w| w == b"end_header\n")
-        .ok_or("no `end_header` line in the first 64 KiB: not a .ply file")?;
-    let text = std::str::from_utf8(&b[..end]).map_err(|_| "header is not ASCII text")?;
+        .ok_or_else(|| {
+            PlyError::Malformed("no `end_header` line in the first 64 KiB: not a .ply file".into())
+        })?;
+    let text = std::str::from_utf8(&b[..end])
+        .map_err(|_| PlyError::Malformed("header is not ASCII text".into()))?;
     let mut lines = text.lines().enumerate();
     if lines.next().map(|(_, l)| l.trim()) != Some("ply") {
-        return Err("missing the `ply` magic line".into());
+        return Err(PlyError::Malformed("missing the `ply` magic line".into()));
     }
     let (mut count, mut stride, mut properties) = (None, 0usize, Vec::new());
     let mut in_vertex = false;
@@ -130,45 +139,45 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         match words.as_slice() {
             ["format", "binary_little_endian", "1.0"] => format_seen = true,
             ["format", other, ..] => {
-                return Err(format!(
+                return Err(PlyError::Malformed(format!(
                     "header line {at}: format `{other}` is not supported (binary_little_endian 1.0 only)"
-                ))
+                )))
             }
             ["comment", ..] | ["obj_info", ..] | [] => {}
             ["element", "vertex", n] => {
                 if count.is_some() {
-                    return Err(format!("header line {at}: a second `vertex` element"));
+                    return Err(PlyError::Malformed(format!("header line {at}: a second `vertex` element")));
                 }
                 let c: usize = n
                     .parse()
-                    .map_err(|_| format!("header line {at}: vertex count `{n}` is not a number"))?;
+                    .map_err(|_| PlyError::Malformed(format!("header line {at}: vertex count `{n}` is not a number")))?;
                 if c == 0 || c > MAX_SPLATS {
-                    return Err(format!(
+                    return Err(PlyError::Malformed(format!(
                         "header line {at}: {c} splats; 1..={MAX_SPLATS} supported"
-                    ));
+                    )));
                 }
                 count = Some(c);
                 in_vertex = true;
             }
             ["element", name, _] => {
                 if count.is_none() {
-                    return Err(format!(
+                    return Err(PlyError::Malformed(format!(
                         "header line {at}: element `{name}` before `vertex` is not supported"
-                    ));
+                    )));
                 }
                 in_vertex = false; // later elements are ignored
             }
             ["property", "list", ..] if in_vertex => {
-                return Err(format!(
+                return Err(PlyError::Malformed(format!(
                     "header line {at}: list properties in `vertex` are not a splat layout"
-                ))
+                )))
             }
             ["property", kind, name] if in_vertex => {
                 let kind = Scalar::parse(kind).ok_or_else(|| {
-                    format!("header line {at}: unknown property type `{kind}`")
+                    PlyError::Malformed(format!("header line {at}: unknown property type `{kind}`"))
                 })?;
                 if properties.iter().any(|p: &Property| p.name == *name) {
-                    return Err(format!("header line {at}: property `{name}` appears twice"));
+                    return Err(PlyError::Malformed(format!("header line {at}: property `{name}` appears twice")));
                 }
                 properties.push(Property {
                     name: name.to_string(),
@@ -178,13 +187,16 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
                 stride += kind.size();
             }
             ["property", ..] => {}
-            _ => return Err(format!("header line {at}: cannot read `{line}`")),
+            _ => return Err(PlyError::Malformed(format!("header line {at}: cannot read `{line}`"))),
         }
     }
     if !format_seen {
-        return Err("no `format binary_little_endian 1.0` line".into());
+        return Err(PlyError::Malformed(
+            "no `format binary_little_endian 1.0` line".into(),
+        ));
     }
-    let count = count.ok_or("no `element vertex` in the header")?;
+    let count =
+        count.ok_or_else(|| PlyError::Malformed("no `element vertex` in the header".into()))?;
     Ok(Header {
         count,
         stride,
@@ -206,20 +218,23 @@ impl Splats {
                 path: path.to_owned(),
                 source,
             })?;
-        Self::from_bytes(&bytes).map_err(|problem| PlyError::Invalid {
-            path: path.to_owned(),
-            problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+        Self::from_bytes(&bytes).map_err(|e| match e {
+            PlyError::Malformed(problem) => PlyError::Invalid {
+                path: path.to_owned(),
+                problem: livingfilm_core::untrusted::shorten_quotes(&problem),
+            },
+            other => other,
         })
     }
 
-    /// Parses a splat `.ply`; the error says what is wrong.
-    pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
+    /// Parses a splat `.ply`; the error ([`PlyError::Malformed`]) says what is wrong.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, PlyError> {
         let h = parse_header(b)?;
-        let find = |name: &str| -> Result<&Property, String> {
+        let find = |name: &str| -> Result<&Property, PlyError> {
             h.properties
                 .iter()
                 .find(|p| p.name == name)
-                .ok_or_else(|| format!("vertex property `{name}` is missing"))
+                .ok_or_else(|| PlyError::Malformed(format!("vertex property `{name}` is missing")))
         };
         let n_rest = h
             .properties
@@ -232,9 +247,9 @@ impl Splats {
             24 => 2,
             45 => 3,
             other => {
-                return Err(format!(
+                return Err(PlyError::Malformed(format!(
                     "{other} `f_rest_*` properties; 0, 9, 24 or 45 (SH degree 0..3) expected"
-                ))
+                )))
             }
         };
         let mut fields = Vec::new();
@@ -252,15 +267,15 @@ impl Splats {
         let need = h
             .count
             .checked_mul(h.stride)
-            .ok_or("vertex data size overflows")?;
+            .ok_or_else(|| PlyError::Malformed("vertex data size overflows".into()))?;
         let body = &b[h.body..];
         if body.len() < need {
-            return Err(format!(
+            return Err(PlyError::Malformed(format!(
                 "truncated: {} splats of {} bytes need {need} bytes, the file has {}",
                 h.count,
                 h.stride,
                 body.len()
-            ));
+            )));
         }
         let per = 3 * ((sh_degree + 1) * (sh_degree + 1)) as usize;
         let coeffs = per / 3;
@@ -276,16 +291,23 @@ impl Splats {
             let get = |p: &Property| p.kind.read(&rec[p.offset..]);
             let v: Vec<f32> = fields.iter().map(|p| get(p)).collect();
             if let Some(k) = v.iter().position(|x| !x.is_finite()) {
-                return Err(format!("splat {i}: `{}` is not finite", fields[k].name));
+                return Err(PlyError::Malformed(format!(
+                    "splat {i}: `{}` is not finite",
+                    fields[k].name
+                )));
             }
             let q = [v[10], v[11], v[12], v[13]];
             let norm = q.iter().map(|x| x * x).sum::<f32>().sqrt();
             if norm.is_nan() || norm <= 1e-12 {
-                return Err(format!("splat {i}: rotation quaternion is zero"));
+                return Err(PlyError::Malformed(format!(
+                    "splat {i}: rotation quaternion is zero"
+                )));
             }
             let scale = [v[7], v[8], v[9]].map(f32::exp);
             if scale.iter().any(|x| !x.is_finite()) {
-                return Err(format!("splat {i}: scale overflows after exp"));
+                return Err(PlyError::Malformed(format!(
+                    "splat {i}: scale overflows after exp"
+                )));
             }
             s.positions.push([v[0], v[1], v[2]]);
             s.opacities.push(sigmoid(v[6]));
@@ -296,10 +318,10 @@ impl Splats {
                 for k in 0..coeffs - 1 {
                     let x = get(rest[c * (coeffs - 1) + k]);
                     if !x.is_finite() {
-                        return Err(format!(
+                        return Err(PlyError::Malformed(format!(
                             "splat {i}: `f_rest_{}` is not finite",
                             c * (coeffs - 1) + k
-                        ));
+                        )));
                     }
                     s.sh.push(x);
                 }

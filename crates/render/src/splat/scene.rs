@@ -114,6 +114,7 @@ impl SplatScene {
         let splats = Splats::load(path).map_err(|e| match e {
             PlyError::Io { path, source } => SceneError::Io { path, source },
             PlyError::Invalid { path, problem } => SceneError::Invalid { path, problem },
+            PlyError::Malformed(problem) => SceneError::Malformed(problem),
         })?;
         let side = Self::sidecar_path(path);
         let sidecar = match livingfilm_core::untrusted::read_text_bounded(&side, MAX_SIDECAR_BYTES)
@@ -129,14 +130,18 @@ impl SplatScene {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Sidecar::default(),
             Err(source) => return Err(SceneError::Io { path: side, source }),
         };
-        Self::new(splats, sidecar).map_err(|problem| SceneError::Invalid {
-            path: side,
-            problem,
+        Self::new(splats, sidecar).map_err(|e| match e {
+            SceneError::Malformed(problem) => SceneError::Invalid {
+                path: side,
+                problem,
+            },
+            other => other,
         })
     }
 
-    /// Turns `splats` as `sidecar` says and checks the sidecar against them.
-    pub fn new(splats: Splats, sidecar: Sidecar) -> Result<Self, String> {
+    /// Turns `splats` as `sidecar` says and checks the sidecar against them; the error
+    /// ([`SceneError::Malformed`]) says what is wrong with the sidecar.
+    pub fn new(splats: Splats, sidecar: Sidecar) -> Result<Self, SceneError> {
         let mut splats = match sidecar.orientation {
             Orientation::YDown => splats.turned_about_x(),
             Orientation::YUp => splats,
@@ -147,13 +152,13 @@ impl SplatScene {
         let (bounds_min, bounds_max) = splats.bounds();
         let finite = |v: [f32; 3]| v.iter().all(|x| x.is_finite());
         if !finite(sidecar.sky.horizon) || !finite(sidecar.sky.zenith) {
-            return Err("sky colours must be finite".into());
+            return Err(SceneError::Malformed("sky colours must be finite".into()));
         }
         if !(sidecar.weather_scale.is_finite() && sidecar.weather_scale > 0.0) {
-            return Err(format!(
+            return Err(SceneError::Malformed(format!(
                 "weather_scale {} must be positive",
                 sidecar.weather_scale
-            ));
+            )));
         }
         validate_slots(&sidecar.slots, bounds_min, bounds_max)?;
         validate_cameras(&sidecar.cameras)?;
@@ -232,7 +237,7 @@ mod tests {
                 "right": [1, 0, 0], "up": [0, 1, 0], "size": [0.2, 0.1]}]}"#,
         )
         .unwrap();
-        let e = SplatScene::new(s, side).unwrap_err();
+        let e = SplatScene::new(s, side).unwrap_err().to_string();
         assert!(
             e.contains("slots[0] (`wall`)") && e.contains("outside"),
             "{e}"

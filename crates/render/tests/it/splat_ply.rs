@@ -83,7 +83,7 @@ fn damaged_files_are_named_not_panicked_on() {
         (b"PLY\n".to_vec(), "end_header"),
     ];
     for (bytes, fragment) in cases {
-        let e = Splats::from_bytes(&bytes).unwrap_err();
+        let e = Splats::from_bytes(&bytes).unwrap_err().to_string();
         assert!(e.contains(fragment), "`{fragment}` not in: {e}");
     }
     // Mutations: never a panic.
