@@ -12,6 +12,8 @@ mod camera;
 pub mod cpu;
 mod gpu;
 pub mod grade;
+#[cfg(test)]
+mod layout_check;
 pub mod media;
 pub mod occupancy;
 pub mod output;
