@@ -29,6 +29,18 @@ pub struct HudVertex {
     pub colour: [f32; 4],
 }
 
+/// Where the HUD vertex shader reads each [`HudVertex`] field (`VIn` in `shaders/hud.wgsl`).
+const HUD_ATTRIBUTES: [wgpu::VertexAttribute; 2] =
+    wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x4];
+
+/// The HUD shader's `Screen` uniform: the target's size in pixels.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct HudScreen {
+    size: [f32; 2],
+    pad: [f32; 2],
+}
+
 /// A block of HUD text and where it goes.
 pub struct TextBlock {
     buffer: Buffer,
@@ -354,7 +366,7 @@ impl Gfx {
         let vertex_layout = wgpu::VertexBufferLayout {
             array_stride: std::mem::size_of::<HudVertex>() as u64,
             step_mode: wgpu::VertexStepMode::Vertex,
-            attributes: &wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x4],
+            attributes: &HUD_ATTRIBUTES,
         };
         let overlay = pipeline(
             "hud",
@@ -372,7 +384,7 @@ impl Gfx {
         });
         let screen = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("hud screen"),
-            size: 16,
+            size: std::mem::size_of::<HudScreen>() as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -549,7 +561,10 @@ impl Gfx {
         self.queue.write_buffer(
             &self.screen,
             0,
-            bytemuck::cast_slice(&[w as f32, h as f32, 0.0, 0.0]),
+            bytemuck::bytes_of(&HudScreen {
+                size: [w as f32, h as f32],
+                pad: [0.0; 2],
+            }),
         );
         let n = self.hud.vertices.len().min(MAX_HUD_VERTICES);
         if n > 0 {
@@ -732,5 +747,125 @@ impl Gfx {
             .map_err(|e| DesktopError::Gpu(format!("reading the screenshot back: {e}")))?;
         image::RgbaImage::from_raw(w, h, pixels)
             .ok_or_else(|| DesktopError::Gpu("screenshot size".into()))
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+    use crate::layout_check::{assert_no_drift, binding_drift, parse, rows, untabled};
+    use naga::{Binding, Handle, Type, TypeInner};
+
+    #[test]
+    fn hud_screen_matches_screen() {
+        let module = parse("hud.wgsl", HUD_WGSL);
+        let rows = rows!(HudScreen {
+            size => "size",
+            pad => "pad",
+        });
+        let drift = binding_drift(
+            &module,
+            (0, 0),
+            "Screen",
+            "HudScreen",
+            std::mem::size_of::<HudScreen>(),
+            &rows,
+        );
+        assert_no_drift("hud.wgsl, @group(0) @binding(0)", &drift);
+    }
+
+    /// A vertex buffer is read by attributes, not by the WGSL struct's layout: each
+    /// `HudVertex` field → the `VIn` member it feeds → that member's `@location` → the
+    /// attribute there, which must read the field's bytes.
+    #[test]
+    fn hud_vertex_matches_the_vertex_input() {
+        let module = parse("hud.wgsl", HUD_WGSL);
+        let vs = module
+            .entry_points
+            .iter()
+            .find(|e| e.name == "vs_main")
+            .expect("hud.wgsl has no vs_main");
+        let mut inputs: Vec<(u32, String, Handle<Type>)> = Vec::new();
+        for a in &vs.function.arguments {
+            match (&module.types[a.ty].inner, &a.binding) {
+                (TypeInner::Struct { members, .. }, _) => {
+                    for m in members {
+                        if let Some(Binding::Location { location, .. }) = m.binding {
+                            let name = m.name.clone().unwrap_or_default();
+                            inputs.push((location, name, m.ty));
+                        }
+                    }
+                }
+                (_, Some(Binding::Location { location, .. })) => {
+                    inputs.push((*location, a.name.clone().unwrap_or_default(), a.ty));
+                }
+                _ => {}
+            }
+        }
+        let rows = rows!(HudVertex {
+            pos => "pos",
+            colour => "colour",
+        });
+        let size = std::mem::size_of::<HudVertex>();
+        let mut drift = untabled("HudVertex", size, &rows);
+        for r in &rows {
+            let Some((location, _, ty)) = inputs.iter().find(|i| i.1 == r.member) else {
+                drift.push(format!(
+                    "Rust `HudVertex.{}` feeds vertex input `{}`, which does not exist",
+                    r.rust, r.member
+                ));
+                continue;
+            };
+            let Some(attr) = HUD_ATTRIBUTES
+                .iter()
+                .find(|a| a.shader_location == *location)
+            else {
+                drift.push(format!(
+                    "no vertex attribute for @location({location}) (`{}`, fed by `HudVertex.{}`)",
+                    r.member, r.rust
+                ));
+                continue;
+            };
+            if attr.offset as usize != r.offset {
+                drift.push(format!(
+                    "Rust `HudVertex.{}` is at byte {}, but the attribute for `{}` (@location({location})) reads from byte {}",
+                    r.rust, r.offset, r.member, attr.offset
+                ));
+            }
+            if attr.format.size() as usize != r.size {
+                drift.push(format!(
+                    "Rust `HudVertex.{}` is {} bytes, its attribute's {:?} reads {}",
+                    r.rust,
+                    r.size,
+                    attr.format,
+                    attr.format.size()
+                ));
+            }
+            let wgsl_size = module.types[*ty].inner.size(module.to_ctx());
+            if u64::from(wgsl_size) != attr.format.size() {
+                drift.push(format!(
+                    "vertex input `{}` is {wgsl_size} bytes, its attribute's {:?} reads {}",
+                    r.member,
+                    attr.format,
+                    attr.format.size()
+                ));
+            }
+        }
+        for (location, name, _) in &inputs {
+            if !rows.iter().any(|r| r.member == name) {
+                drift.push(format!(
+                    "vertex input `{name}` (@location({location})) is fed by no `HudVertex` field in the table"
+                ));
+            }
+        }
+        for a in &HUD_ATTRIBUTES {
+            if !inputs.iter().any(|i| i.0 == a.shader_location) {
+                drift.push(format!(
+                    "the attribute at @location({}) feeds no vertex input of vs_main",
+                    a.shader_location
+                ));
+            }
+        }
+        assert_no_drift("hud.wgsl, vs_main's vertex buffer", &drift);
     }
 }

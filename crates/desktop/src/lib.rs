@@ -13,6 +13,10 @@ mod app;
 pub mod controls;
 mod gfx;
 mod hud;
+// The render crate's reflection checks of Rust structs against WGSL (tests only).
+#[cfg(test)]
+#[path = "../../render/src/layout_check.rs"]
+mod layout_check;
 mod stats;
 pub mod viewing;
 

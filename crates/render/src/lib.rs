@@ -13,6 +13,8 @@ pub mod cpu;
 pub mod frame;
 mod gpu;
 pub mod grade;
+#[cfg(test)]
+mod layout_check;
 pub mod maths;
 pub mod media;
 pub mod occupancy;

@@ -826,3 +826,82 @@ impl Renderer {
         Ok(self.ctx.queue.submit([enc.finish()]))
     }
 }
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+    use crate::layout_check::{
+        assert_no_drift, binding_drift, named_type, parse, rows, struct_drift, Row,
+    };
+
+    /// `Uniforms` field → `Frame` member. What each `.w` carries is set where `Uniforms` is
+    /// filled in (`Renderer::render`) and read in the shaders, as `common.wgsl` documents.
+    fn uniforms_rows() -> Vec<Row> {
+        rows!(Uniforms {
+            eye => "eye",
+            forward => "forward",
+            right => "right",
+            up => "up",
+            bounds_min => "bounds_min",
+            bounds_max => "bounds_max",
+            light => "light",
+            fog => "fog",
+            grade => "grade",
+            grid => "grid",
+            weather => "weather",
+            sky_horizon => "sky_horizon",
+            sky_zenith => "sky_zenith",
+            key_light => "key_light",
+            signs => "signs",
+        })
+    }
+
+    /// Every module that binds `Frame`: the two here and the splat path's two.
+    fn frame_modules() -> [(&'static str, String); 4] {
+        [
+            ("raymarch (common + raymarch)", RAYMARCH_WGSL.to_owned()),
+            ("grade (common + grade)", GRADE_WGSL.to_owned()),
+            (
+                "splat project (common + splat_common + splat_project)",
+                crate::splat::project_source(),
+            ),
+            (
+                "splat draw (common + splat_common + splat_draw)",
+                crate::splat::draw_source(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn uniforms_match_the_frame_every_shader_binds() {
+        for (name, source) in frame_modules() {
+            let module = parse(name, &source);
+            let drift = binding_drift(
+                &module,
+                (0, 0),
+                "Frame",
+                "Uniforms",
+                std::mem::size_of::<Uniforms>(),
+                &uniforms_rows(),
+            );
+            assert_no_drift(&format!("{name}, @group(0) @binding(0)"), &drift);
+        }
+    }
+
+    /// One sign of `Uniforms::signs` as `sign_uniforms` fills it ↔ `Sign`.
+    #[test]
+    fn sign_planes_match_sign() {
+        for (name, source) in frame_modules() {
+            let module = parse(name, &source);
+            let sign = named_type(&module, "Sign").unwrap_or_else(|e| panic!("{name}: {e}"));
+            let drift = struct_drift(
+                &module,
+                sign,
+                "Uniforms.signs[_]",
+                std::mem::size_of::<[[f32; 4]; 3]>(),
+                &Row::elements::<[f32; 4], 3>(["centre", "right", "up"]),
+            );
+            assert_no_drift(&format!("{name}, Sign"), &drift);
+        }
+    }
+}

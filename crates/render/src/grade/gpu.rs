@@ -83,6 +83,15 @@ struct Params {
     misc: [f32; 4],
 }
 
+/// The grade pass's WGSL for tables in `storage` and frames of `precision`, as compiled.
+fn shader_source(storage: LutStorage, precision: FramePrecision) -> String {
+    let fetch = match storage {
+        LutStorage::Texture => FETCH_TEXTURE,
+        LutStorage::Buffer => FETCH_BUFFER,
+    };
+    SHADER.replace("OUT_FORMAT", precision.wgsl()) + fetch
+}
+
 fn v4(v: [f32; 3], w: f32) -> [f32; 4] {
     [v[0], v[1], v[2], w]
 }
@@ -115,11 +124,7 @@ impl GpuGrader {
     ) -> Self {
         let device = ctx.device.clone();
         let queue = ctx.queue.clone();
-        let fetch = match storage {
-            LutStorage::Texture => FETCH_TEXTURE,
-            LutStorage::Buffer => FETCH_BUFFER,
-        };
-        let source = SHADER.replace("OUT_FORMAT", precision.wgsl()) + fetch;
+        let source = shader_source(storage, precision);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("grade_image"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -388,5 +393,51 @@ impl GpuGrader {
         let out = self.download()?;
         rgb.copy_from_slice(&out);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+    use crate::layout_check::{assert_no_drift, binding_drift, parse, rows};
+
+    #[test]
+    fn params_match_every_variant_of_the_grade_pass() {
+        let rows = rows!(Params {
+            size => "size",
+            frame => "frame",
+            seed => "seed",
+            interp => "interp",
+            lut_n => "lut_n",
+            shaper_n => "shaper_n",
+            ops => "ops",
+            lut_min => "lut_min",
+            lut_max => "lut_max",
+            shaper_min => "shaper_min",
+            shaper_max => "shaper_max",
+            wb => "wb",
+            slope => "slope",
+            offset => "offset",
+            power => "power",
+            lift => "lift",
+            gamma_inv => "gamma_inv",
+            gain => "gain",
+            misc => "misc",
+        });
+        for storage in [LutStorage::Texture, LutStorage::Buffer] {
+            for precision in [FramePrecision::F32, FramePrecision::F16] {
+                let name = format!("grade_image ({storage:?} LUT, {precision:?} frames)");
+                let module = parse(&name, &shader_source(storage, precision));
+                let drift = binding_drift(
+                    &module,
+                    (0, 0),
+                    "Params",
+                    "Params",
+                    std::mem::size_of::<Params>(),
+                    &rows,
+                );
+                assert_no_drift(&format!("{name}, @group(0) @binding(0)"), &drift);
+            }
+        }
     }
 }

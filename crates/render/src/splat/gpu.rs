@@ -53,6 +53,16 @@ pub enum SplatGpuError {
     Readback(#[from] ReadbackError),
 }
 
+/// The projection pass's WGSL, as compiled.
+pub(crate) fn project_source() -> String {
+    [COMMON_WGSL, SPLAT_COMMON_WGSL, PROJECT_WGSL].concat()
+}
+
+/// The draw pass's WGSL, as compiled.
+pub(crate) fn draw_source() -> String {
+    [COMMON_WGSL, SPLAT_COMMON_WGSL, DRAW_WGSL].concat()
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct SplatParams {
@@ -198,15 +208,9 @@ impl SplatPipelines {
                 ),
             ],
         );
-        let project_module = module(
-            "splat project",
-            [COMMON_WGSL, SPLAT_COMMON_WGSL, PROJECT_WGSL].concat(),
-        );
+        let project_module = module("splat project", project_source());
         let sort_module = module("radix sort", SORT_WGSL.to_owned());
-        let draw_module = module(
-            "splat draw",
-            [COMMON_WGSL, SPLAT_COMMON_WGSL, DRAW_WGSL].concat(),
-        );
+        let draw_module = module("splat draw", draw_source());
         let sort_pl = pipeline_layout(&sort_layout);
         let draw_pl = pipeline_layout(&draw_layout);
         // Front to back: what is already there hides what comes after.
@@ -287,10 +291,11 @@ impl RadixSort {
         let dev = &ctx.device;
         let groups = count.div_ceil(BLOCK).max(1);
         let stride = dev.limits().min_uniform_buffer_offset_alignment.max(16);
+        let pass_size = std::mem::size_of::<SortPass>();
         let mut pass_bytes = vec![0u8; (stride * SORT_PASSES) as usize];
         for p in 0..SORT_PASSES {
             let at = (p * stride) as usize;
-            pass_bytes[at..at + 16].copy_from_slice(bytemuck::bytes_of(&SortPass {
+            pass_bytes[at..at + pass_size].copy_from_slice(bytemuck::bytes_of(&SortPass {
                 count,
                 shift: 8 * p,
                 index: p,
@@ -611,4 +616,55 @@ pub fn sort_on_gpu(
     let data = slice.get_mapped_range().map_err(ReadbackError::from)?;
     let words: &[u32] = bytemuck::cast_slice(&data);
     Ok(words.chunks_exact(2).map(|p| (p[0], p[1])).collect())
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+    use crate::layout_check::{assert_no_drift, binding_drift, parse, rows};
+
+    #[test]
+    fn splat_params_match_both_splat_passes() {
+        let rows = rows!(SplatParams {
+            size => "size",
+            counts => "counts",
+            layer_keys => "layer_keys",
+            misc => "misc",
+        });
+        for (name, source) in [
+            ("splat project", project_source()),
+            ("splat draw", draw_source()),
+        ] {
+            let module = parse(name, &source);
+            let drift = binding_drift(
+                &module,
+                (0, 1),
+                "SplatParams",
+                "SplatParams",
+                std::mem::size_of::<SplatParams>(),
+                &rows,
+            );
+            assert_no_drift(&format!("{name}, @group(0) @binding(1)"), &drift);
+        }
+    }
+
+    #[test]
+    fn sort_pass_matches_the_radix_sort() {
+        let rows = rows!(SortPass {
+            count => "count",
+            shift => "shift",
+            index => "index",
+            groups => "groups",
+        });
+        let module = parse("radix sort", SORT_WGSL);
+        let drift = binding_drift(
+            &module,
+            (0, 0),
+            "SortPass",
+            "SortPass",
+            std::mem::size_of::<SortPass>(),
+            &rows,
+        );
+        assert_no_drift("radix sort, @group(0) @binding(0)", &drift);
+    }
 }

@@ -6,6 +6,8 @@ mod gpu;
 mod ply;
 mod scene;
 
+#[cfg(test)]
+pub(crate) use gpu::{draw_source, project_source};
 pub use gpu::{sort_on_gpu, SplatGpuError, MAX_ENTRIES};
 pub(crate) use gpu::{GpuSplats, SplatPipelines};
 pub use ply::{PlyError, Splats, MAX_SPLATS};
