@@ -34,8 +34,13 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 # the benches' profile keeps (a third less to compile and link under cross).
 export CARGO_PROFILE_RELEASE_DEBUG=0
 start=$(date +%s)
-cargo build --quiet --release --target "$TARGET" --no-default-features --bin livingfilm
-cargo build --quiet --release --target "$TARGET" -p livingfilm-ffi
+# The CLI and the C library in one build: two builds would resolve features apart (the
+# CLI's clap turns on syn's `full` and rustix's `termios`) and compile everything built on
+# them twice. The library here is checked for behaviour (the cut ID); the library a TV
+# ships, `cargo build --release -p livingfilm-ffi`, is the same code without the CLI's
+# progress line and plot (docs/c-abi.md).
+cargo build --quiet --release --target "$TARGET" --no-default-features \
+  -p livingfilm --bin livingfilm -p livingfilm-ffi --lib
 out=target/$TARGET/release
 echo "cross: built in $(( $(date +%s) - start )) s ($(readelf -h "$out/livingfilm" | sed -n "s/ *Machine: *//p"))"
 aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loudness references for tests/loudness.rs: ffmpeg's `ebur128` filter figures for the
+"""Loudness references for tests/it/loudness.rs: ffmpeg's `ebur128` filter figures for the
 files in tests/data/audio/loudness/ (and a third-party file already in tests/data/audio),
 written to tests/data/audio/loudness/ffmpeg.json.
 
@@ -8,7 +8,7 @@ written to tests/data/audio/loudness/ffmpeg.json.
                      -9.0 dBFS sample peak, -6.0 dBTP). Right: a 997 Hz sine at 0.25 for
                      0.75 s, then at 0.1 (a level change for the gating).
   --mix WAV START    cuts limited_mix.wav: 2.5 s of a livingfilm mix.wav from START s
-                     (tests/loudness.rs's hot film: `livingfilm play FILM --audio headless`).
+                     (tests/it/loudness.rs's hot film: `livingfilm play FILM --audio headless`).
 
 For each file, ffmpeg is run twice:
   ffmpeg -nostats -i FILE -filter_complex ebur128=peak=true+sample -f null -

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
 # xvfb/xauth: the desktop player's window tests run under a virtual X server; strace:
-# tests/privacy_trace.rs watches every socket and file a viewing opens.
+# tests/it/privacy_trace.rs watches every socket and file a viewing opens.
 APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 libasound2-dev libdbus-1-dev pkg-config xvfb xauth strace)
 # pip (only to download the onnxruntime wheel) may come from anywhere.
 python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3 python3-pip)

@@ -20,7 +20,7 @@ if ! command -v valgrind >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind >/dev/null
 fi
-# The test profile's library (tests/c_abi.rs builds the same one): optimised, with line
+# The test profile's library (tests/it/c_abi.rs builds the same one): optimised, with line
 # tables, so reports name the Rust source line.
 cargo build --quiet -p livingfilm-ffi
 lib=target/debug

@@ -18,7 +18,7 @@
 //!
 //! Real-time safe: every buffer is sized in [`TruePeakLimiter::new`]; `process` does
 //! no allocation, locking or I/O (it runs inside `Mixer::process`, which
-//! tests/audio_realtime.rs counts allocations in). Deterministic: the arithmetic is
+//! crates/audio/tests/it/audio_realtime.rs counts allocations in). Deterministic: the arithmetic is
 //! the same for the same input, so a headless run still writes a byte-identical
 //! `mix.wav`. A mix that never reaches the ceiling passes through bit-exact (the
 //! averaged gain is then exactly 1), only delayed; the mixer pre-rolls that delay away.

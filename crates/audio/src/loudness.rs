@@ -1,7 +1,7 @@
 //! Loudness of the mix as delivery specs state it: integrated loudness (LUFS) and
 //! loudness range (LU) per ITU-R BS.1770 / EBU R128, sample peak (dBFS) and true peak
 //! (dBTP). The `ebur128` crate does the measuring (a port of libebur128, the
-//! reference most tools agree with; tests/loudness.rs holds it to ffmpeg's `ebur128`
+//! reference most tools agree with; tests/it/loudness.rs holds it to ffmpeg's `ebur128`
 //! filter on the same files).
 //!
 //! The player feeds it every block it writes, on the audio stage's thread: never in a

@@ -11,7 +11,7 @@
 //! before it (the player collects directives that far ahead).
 //!
 //! Real-time safe: after [`Mixer::new`], [`Mixer::process`] neither allocates, locks
-//! nor does I/O (tests/audio_realtime.rs counts allocations). It reads stems from the
+//! nor does I/O (crates/audio/tests/it/audio_realtime.rs counts allocations). It reads stems from the
 //! feeder's lock-free rings and works in slices of at most [`SLICE`] frames, cut
 //! short at every scheduled event, with gains ramped linearly across each slice.
 

@@ -12,7 +12,7 @@
 //! environment exists, so it stops later events but none of that. The one switch read
 //! before it is the process environment's `ORT_DISABLE_TELEMETRY=1`, which
 //! [`disable_vendor_telemetry`] sets and [`ensure`] requires (docs/privacy.md, and
-//! `tests/privacy_trace.rs` proves it by syscall trace).
+//! `tests/it/privacy_trace.rs` proves it by syscall trace).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

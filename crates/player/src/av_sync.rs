@@ -4,7 +4,7 @@
 //! [`STALL`], then video runs free rather than freezing.
 //!
 //! Time is passed in (`now`, `sleep`) so the same code runs against a simulated clock
-//! in tests (tests/av_sync.rs plays a simulated 10-minute film).
+//! in tests (tests/it/av_sync.rs plays a simulated 10-minute film).
 
 use std::time::Duration;
 

@@ -19,7 +19,7 @@ pub const DISCLOSURE_VERSION: u32 = 2;
 
 /// What livingfilm tells a viewer before reading their body (EU AI Act Art. 50(3):
 /// people must be told when emotion recognition is applied to them). Every sentence is
-/// held to the code by `tests/disclosure.rs`.
+/// held to the code by `tests/it/disclosure.rs`.
 pub const DISCLOSURE: &str = "\
 While you watch, livingfilm estimates how tense you feel from your heart rate and the
 variation between your heartbeats, read from a heart-rate sensor or a recording. This is
