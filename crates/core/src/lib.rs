@@ -16,6 +16,15 @@ pub mod spans;
 pub mod untrusted;
 
 pub use cut_id::{CutId, CutIdError};
+
+/// The workspace root of the source checkout these crates were built from (two folders
+/// above this crate): where `scripts/setup.sh` puts onnxruntime, where the demo film and
+/// the tests' reference data are. The last place the player looks for shipped files, so
+/// `cargo run` works from a clone; never a place an installed player depends on.
+pub fn source_checkout() -> std::path::PathBuf {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir.ancestors().nth(2).unwrap_or(crate_dir).to_owned()
+}
 pub use manifest::{
     Camera, CameraMove, Film, FilmError, GradeSpec, Guardrails, KeyLight, LookSpec, PathCamera,
     PlacementItem, Segment, Slot, Variant, MAX_LOOKS, MAX_PLACEMENT_SLOTS,

@@ -39,10 +39,8 @@ fn candidates() -> Vec<PathBuf> {
     {
         out.push(dir.join("libonnxruntime.so"));
     }
-    // The workspace root of a source checkout, where scripts/setup.sh puts the library.
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let checkout = crate_dir.ancestors().nth(2).unwrap_or(crate_dir);
-    out.push(checkout.join(".cache/onnxruntime/libonnxruntime.so"));
+    // A source checkout, where scripts/setup.sh puts the library.
+    out.push(livingfilm_core::source_checkout().join(".cache/onnxruntime/libonnxruntime.so"));
     out.push(PathBuf::from(".cache/onnxruntime/libonnxruntime.so"));
     out
 }

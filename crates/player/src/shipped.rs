@@ -64,15 +64,8 @@ pub fn search_roots(film: Option<&Path>) -> Vec<PathBuf> {
         };
         roots.push(folder.to_owned());
     }
-    roots.push(source_checkout());
+    roots.push(livingfilm_core::source_checkout());
     roots
-}
-
-/// The source checkout this player was built from (the workspace root, two folders
-/// above this crate): the last place looked, so `cargo run` works from a clone.
-fn source_checkout() -> PathBuf {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    crate_dir.ancestors().nth(2).unwrap_or(crate_dir).to_owned()
 }
 
 /// The first of `roots` holding `wanted` (a relative path).
@@ -129,8 +122,10 @@ mod tests {
         let roots = search_roots(Some(&film));
         let at = roots.iter().position(|r| *r == film).unwrap();
         assert_eq!(roots.len() - 2, at, "{roots:?}");
-        assert_eq!(*roots.last().unwrap(), source_checkout());
-        assert!(source_checkout().join("assets/demo/film.toml").is_file());
+        assert_eq!(*roots.last().unwrap(), livingfilm_core::source_checkout());
+        assert!(livingfilm_core::source_checkout()
+            .join("assets/demo/film.toml")
+            .is_file());
         assert!(roots.iter().all(|r| r.is_absolute()), "{roots:?}");
     }
 }

@@ -12,6 +12,5 @@ mod audio_realtime;
 
 /// The workspace root, where `tests/data` and `assets/` are.
 pub fn root() -> PathBuf {
-    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    crate_dir.ancestors().nth(2).unwrap_or(crate_dir).to_owned()
+    livingfilm_core::source_checkout()
 }
